@@ -1,0 +1,44 @@
+"""`play` and `serve`: the Textual app in a terminal, or in a browser through textual-serve.
+
+Textual is imported inside the commands, so `dilemma-sim --help` and the headless commands
+never load it.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+
+import click
+
+from dilemma_sim.cli import main
+
+DEFAULT_SCENARIO = "pakistan-ttp"
+
+
+@main.command()
+@click.argument("scenario", default=DEFAULT_SCENARIO, metavar="[SCENARIO]")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of the random streams.")
+@click.option("--as", "human", metavar="ACTOR", default=None, help="Actor to play (default: the scenario's player).")
+def play(scenario: str, seed: int, human: str | None) -> None:
+    """Play SCENARIO (a built-in id or a path; default pakistan-ttp) in the terminal.
+
+    \b
+    Keys: n end turn, u undo, a advisor, ctrl+s save, ctrl+o load, s scenarios, ? help, q quit.
+    """
+    from dilemma_sim.tui.app import DilemmaApp
+
+    DilemmaApp(scenario, seed=seed, human=human).run()
+
+
+@main.command()
+@click.argument("scenario", default=DEFAULT_SCENARIO, metavar="[SCENARIO]")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of the random streams.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+def serve(scenario: str, seed: int, port: int, host: str) -> None:
+    """Serve the game to web browsers: each visitor gets `dilemma-sim play SCENARIO` of their own."""
+    from textual_serve.server import Server
+
+    command = shlex.join([sys.executable, "-m", "dilemma_sim", "play", scenario, "--seed", str(seed)])
+    Server(command, host=host, port=port, title="dilemma-sim").serve()

@@ -1,0 +1,184 @@
+"""The advisor: what each option is worth from here to the horizon, estimated by rollouts.
+
+For one run's state (a `BatchState` of one run, e.g. `Simulation.snapshot()`) and one actor, every
+option of every decision of the actor is tried this turn, with the actor's other decisions at their
+current setting (choices: last turn's option, or what `current` says; levers: hold), the other
+actors at their policies; from the next turn on the actor follows `policies` (default: the
+scenario's `status-quo` strategy when it plays this actor, else keep-current). The value of an
+option is the actor's discounted payoff from now to the horizon, averaged over `rollouts`
+continuations.
+
+All options' rollouts run as one batch of `n_options * rollouts` runs. Rollout `r` of every option
+uses the same random draws and the same parameters (common random numbers), so the differences
+between options are estimated far more precisely than the values themselves. Parameters the
+player cannot observe are drawn afresh per rollout from their distributions (`resample_params`),
+so the advice does not depend on the hidden truth of this run.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from dilemma_sim.engine.compile import CompiledScenario
+from dilemma_sim.engine.policies import build_policies
+from dilemma_sim.engine.sampling import RunStreams, TurnDraws, sample_parameters
+from dilemma_sim.engine.state import BatchState, fortran
+from dilemma_sim.engine.step import decide, step
+
+Z95 = 1.959963984540054
+"""Two-sided 95% normal quantile."""
+STATUS_QUO = "status-quo"
+"""The strategy the actor follows after this turn when the scenario has one for it."""
+
+
+@dataclass(frozen=True)
+class OptionValue:
+    """The estimated value of taking `option` of `decision` this turn."""
+
+    decision: str
+    """`actor.decision`."""
+    option: str
+    """Option id (levers: lower, hold or raise)."""
+    mean: float
+    """Mean discounted payoff of the actor from this turn to the horizon."""
+    sd: float
+    ci_low: float
+    ci_high: float
+    """95% confidence interval of the mean."""
+    n: int
+    """Rollouts."""
+
+
+def default_policies(cs: CompiledScenario, actor: str) -> dict[str, Any]:
+    """The actor's policy after this turn: the `status-quo` strategy if it plays the actor, else keep-current."""
+    sc = cs.scenario
+    strategy = sc.strategies.get(STATUS_QUO)
+    if strategy is not None and (strategy.actor or sc.player) == actor:
+        return {actor: STATUS_QUO}
+    keep: dict[str, Any] = {}
+    for info in cs.decisions:
+        if info.actor != actor:
+            continue
+        if info.kind == "lever":
+            keep[info.id] = {"kind": "fixed", "option": "hold"}
+        else:
+            rules = [{"when": f"prev.{info.key}.{o} == 1", "choose": o} for o in info.option_ids]
+            keep[info.id] = {"kind": "rules", "rules": rules, "otherwise": info.option_ids[info.default]}
+    return {actor: keep}
+
+
+def _current_profile(
+    cs: CompiledScenario, batch: BatchState, actor: str, current: Mapping[str, str] | None
+) -> dict[int, int]:
+    """Decision index -> option index the actor's decisions keep while one of them is varied."""
+    out: dict[int, int] = {}
+    for info in cs.decisions:
+        if info.actor != actor:
+            continue
+        given = (current or {}).get(info.key)
+        if given is not None:
+            out[info.index] = info.option_ids.index(given)
+        elif info.kind == "lever":
+            out[info.index] = info.option_ids.index("hold")
+        else:
+            prev = int(batch.prev_choices[0, info.index])
+            out[info.index] = info.default if prev < 0 else prev
+    return out
+
+
+def advise(
+    cs: CompiledScenario,
+    state: BatchState,
+    actor: str,
+    *,
+    rollouts: int = 2000,
+    seed: int = 0,
+    policies: Mapping[str, Any] | None = None,
+    decisions: Sequence[str] | None = None,
+    current: Mapping[str, str] | None = None,
+    resample_params: bool = True,
+) -> list[OptionValue]:
+    """Value of every option of the actor's decisions (or of `decisions`, `actor.decision` keys) this turn.
+
+    `state` is a batch of one run between turns; `policies` are strategy overrides by actor (see
+    `build_policies`); the actor's entry sets its play after this turn.
+    """
+    if state.n != 1:
+        raise ValueError(f"advise needs the state of one run, got {state.n} runs")
+    if actor not in cs.actors:
+        raise KeyError(f"unknown actor {actor!r} (actors: {', '.join(cs.actors)})")
+    mine = [info for info in cs.decisions if info.actor == actor]
+    if decisions is not None:
+        unknown = set(decisions) - {info.key for info in mine}
+        if unknown:
+            raise KeyError(f"{actor}: unknown decisions {sorted(unknown)}")
+        mine = [info for info in mine if info.key in decisions]
+    if not mine or state.turn >= cs.turns or not bool(state.alive[0]):
+        return []
+    a = cs.actors.index(actor)
+    R = int(rollouts)
+    keep = _current_profile(cs, state, actor, current)
+    options = [(info, k) for info in mine for k in range(len(info.option_ids))]
+    # an option equal to the decision's current setting gives the same first turn as every other such
+    # option: those share one block of rollouts
+    baseline = [i for i, (info, k) in enumerate(options) if keep.get(info.index) == k]
+    block_of = {}
+    blocks: list[tuple[Any, int]] = []
+    for i, (info, k) in enumerate(options):
+        if baseline and i in baseline[1:]:
+            block_of[i] = block_of[baseline[0]]
+            continue
+        block_of[i] = len(blocks)
+        blocks.append((info, k))
+    K = len(blocks)
+
+    overrides = dict(policies or {})
+    if actor not in overrides:
+        overrides.update(default_policies(cs, actor))
+    pols = build_policies(cs, overrides)
+    streams = RunStreams(seed, 0, R, cs.n_params, cs.n_uniform, cs.n_normal)
+    batch = state.take(np.zeros(K * R, dtype=np.int64))
+    if resample_params and cs.n_params:
+        params = sample_parameters([s for _, s in cs.param_specs], streams.parameter_uniforms)
+        batch = batch.with_params(np.tile(params, (K, 1)))
+    start = batch.payoff_discounted[:, a].copy()
+
+    def tiled(draws: TurnDraws) -> TurnDraws:
+        return TurnDraws(fortran(np.tile(draws.uniforms, (K, 1))), fortran(np.tile(draws.normals, (K, 1))))
+
+    # this turn: every option of every decision, one block of R rollouts each
+    draws = tiled(streams.draw_turn())
+    choices = decide(cs, batch, pols, draws)
+    for d, o in keep.items():
+        choices[:, d] = o
+    for b, (info, k) in enumerate(blocks):
+        choices[b * R : (b + 1) * R, info.index] = k
+    batch = step(cs, batch, choices, draws).batch
+    # then everyone at their policies to the horizon, on the same draws for every block
+    while batch.turn < cs.turns and bool(batch.alive.any()):
+        draws = tiled(streams.draw_turn())
+        batch = step(cs, batch, decide(cs, batch, pols, draws), draws).batch
+
+    value = (batch.payoff_discounted[:, a] - start).reshape(K, R)
+    out = []
+    for i, (info, k) in enumerate(options):
+        x = value[block_of[i]]
+        mean = float(x.mean())
+        sd = float(x.std(ddof=1)) if R > 1 else 0.0
+        half = Z95 * sd / math.sqrt(R)
+        out.append(OptionValue(info.key, info.option_ids[k], mean, sd, mean - half, mean + half, R))
+    return out
+
+
+def best_options(values: Sequence[OptionValue]) -> dict[str, OptionValue]:
+    """The option with the highest mean for each decision."""
+    best: dict[str, OptionValue] = {}
+    for v in values:
+        if v.decision not in best or v.mean > best[v.decision].mean:
+            best[v.decision] = v
+    return best

@@ -1,0 +1,534 @@
+"""Compile a validated `Scenario` into index tables and closures the vectorized engine runs on.
+
+Everything the engine needs per turn is resolved here once: state, decision and lever indices,
+constant effect tables that a whole batch fancy-indexes (`option_effects[d][choice]`), the
+non-constant rest as a list of terms, utility weights, costs, events, counts, endings and the
+layout of the random draws.
+
+Per-run parameters: every distribution anywhere in the scenario is one column of `params` (N, P),
+sampled once per run from one uniform, numbered in this walk order:
+parameters; state variables (initial, persistence, baseline, rate, dispersion); actors (utility,
+then decisions: options (effects, cost) or levels (effects, cost) and step_cost, then the policy's
+logit rationality); interactions; dynamics; events (probability, effects); strategies (logit
+rationality). Within an effect `{add, noise}` the add comes before the noise.
+
+Turn draws (see docs/architecture.md): uniform slots are one per decision (0..D-1), one per event
+(D..D+E-1), one per count variable (D+E..D+E+C-1); normal slots are one per effect whose noise is
+not a fixed 0, in the same walk order (options and levels, interactions, events).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from dilemma_sim.scenario import expressions as ex
+from dilemma_sim.scenario.models import (
+    Beta,
+    EffectSpec,
+    Fixed,
+    LogitPolicy,
+    Normal,
+    Scenario,
+    Triangular,
+    Uniform,
+    is_distribution,
+)
+
+Dist = Uniform | Normal | Beta | Triangular
+ExprFn = Callable[[Mapping[str, "np.ndarray | float"]], "np.ndarray | float"]
+
+STATE, PARAM, LEVER, CHOICE, PREV, TURN = range(6)
+"""Kinds of names an expression may use (first item of `CompiledScenario.names` values)."""
+HORIZON = "horizon"
+"""Id of the ending reached when the last turn passes without another ending."""
+
+
+@dataclass(frozen=True, eq=False)
+class Value:
+    """A compiled number: a constant, a per-run parameter column, or an expression over the env."""
+
+    const: float = 0.0
+    param: int = -1
+    expr: ExprFn | None = None
+
+    @property
+    def is_const(self) -> bool:
+        """Whether the value is the same in every run and turn."""
+        return self.param < 0 and self.expr is None
+
+    def __call__(self, env: Mapping[str, Any], params: np.ndarray) -> np.ndarray | float:
+        """The value: a float, or an array (runs,) for parameters and expressions."""
+        if self.expr is not None:
+            return self.expr(env)
+        if self.param >= 0:
+            return params[:, self.param]
+        return self.const
+
+
+@dataclass(frozen=True, eq=False)
+class EffectTerm:
+    """A non-constant change to one state column, applied where its owner applies."""
+
+    target: int
+    """State column."""
+    value: Value
+    """The change (its constant part is in the owner's table only when `value` is constant)."""
+    noise: Value | None
+    """Noise standard deviation, if the effect has noise."""
+    slot: int
+    """Normal slot of the noise draw (-1 without noise)."""
+    option: int = -1
+    """Option or level index the term belongs to (-1 for interactions and events)."""
+
+
+@dataclass(frozen=True, eq=False)
+class Effects:
+    """Constant changes as a table (rows: options or levels; one row otherwise) plus terms."""
+
+    table: np.ndarray
+    """(rows, S) constant parts."""
+    terms: tuple[EffectTerm, ...]
+    columns: tuple[int, ...]
+    """State columns with a nonzero constant somewhere in the table."""
+
+
+@dataclass(frozen=True, eq=False)
+class DecisionInfo:
+    """One decision, flattened over actors (actor order, then decision order)."""
+
+    index: int
+    actor: str
+    actor_index: int
+    id: str
+    key: str
+    """`actor.decision`."""
+    label: str
+    kind: str
+    option_ids: tuple[str, ...]
+    option_labels: tuple[str, ...]
+    default: int
+    """Index of the default option (levers: hold)."""
+    lever: int = -1
+    """Lever index for lever decisions, else -1."""
+    level_ids: tuple[str, ...] = ()
+    level_labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class EventInfo:
+    """A random event: probability, once flag and effects."""
+
+    id: str
+    label: str
+    probability: Value
+    once: bool
+    effects: Effects
+
+
+@dataclass(frozen=True, eq=False)
+class InteractionInfo:
+    """Effects applied in the turns `when` holds."""
+
+    id: str
+    label: str
+    when: ExprFn
+    effects: Effects
+
+
+@dataclass(frozen=True, eq=False)
+class CountInfo:
+    """A count variable: state column, rate and (negative binomial) dispersion."""
+
+    column: int
+    rate: Value
+    dispersion: Value | None
+    low: float
+    high: float
+
+
+@dataclass(frozen=True, eq=False)
+class EndingInfo:
+    """An early ending, checked in file order on the end-of-turn state."""
+
+    id: str
+    label: str
+    outcome: str
+    when: ExprFn
+    min_turn: int
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledScenario:
+    """Index tables and compiled closures for one scenario; shapes use S state, D decisions, L levers."""
+
+    scenario: Scenario
+    scenario_id: str
+    scenario_hash: str
+    turns: int
+    discount: float
+    state_names: tuple[str, ...]
+    level_mask: np.ndarray
+    """(S,) bool: level variables (the rest are counts)."""
+    count_idx: np.ndarray
+    """(C,) state columns of the count variables."""
+    lows: np.ndarray
+    highs: np.ndarray
+    initial: tuple[Value, ...]
+    """Per state column (parameters only, no expressions)."""
+    actors: tuple[str, ...]
+    decisions: tuple[DecisionInfo, ...]
+    decision_index: Mapping[str, int]
+    """`actor.decision` -> decision index."""
+    lever_decisions: np.ndarray
+    """(L,) decision index of each lever."""
+    n_levels: np.ndarray
+    """(L,) number of levels of each lever."""
+    initial_levels: np.ndarray
+    """(L,) starting level index."""
+    defaults: np.ndarray
+    """(D,) default option index."""
+    option_effects: tuple[Effects | None, ...]
+    """Per decision: effects of each option (None for levers and decisions without effects)."""
+    level_effects: tuple[Effects | None, ...]
+    """Per lever: effects of each level at the lever's new level."""
+    interactions: tuple[InteractionInfo, ...]
+    persistence_m1: np.ndarray
+    """(S,) constant `persistence - 1` (0 for counts and where `persistence_terms` applies)."""
+    baseline: np.ndarray
+    """(S,) constant baselines."""
+    persistence_terms: tuple[tuple[int, Value, Value], ...]
+    """(column, persistence, baseline) where either is sampled per run."""
+    influences: tuple[tuple[str, int, Value], ...]
+    """(id, target column, change) of the dynamics."""
+    events: tuple[EventInfo, ...]
+    counts: tuple[CountInfo, ...]
+    endings: tuple[EndingInfo, ...]
+    ending_ids: tuple[str, ...]
+    """Scenario endings then `horizon` (index len(endings))."""
+    w_state: np.ndarray
+    """(A, S) constant utility weights on the state."""
+    w_lever: np.ndarray
+    """(A, L) constant utility weights on lever level indices."""
+    weight_terms: tuple[tuple[int, int, int, int], ...]
+    """(actor, 0 state / 1 lever, column, param column) of sampled weights."""
+    option_cost: tuple[np.ndarray, ...]
+    """Per decision: (n_options,) constant cost (zeros for levers)."""
+    level_cost: tuple[np.ndarray, ...]
+    """Per lever: (n_levels,) constant cost."""
+    cost_terms: tuple[tuple[int, int, int], ...]
+    """(decision, option or level, param column) of sampled option/level costs."""
+    step_cost: tuple[Value, ...]
+    """Per lever."""
+    param_specs: tuple[tuple[str, Dist], ...]
+    """(path, distribution) of every parameter column, in sampling order."""
+    param_values: Mapping[str, Value]
+    """Named scenario parameters."""
+    rationality: Mapping[tuple[str, str, str], Value]
+    """(`actor` or `strategy:<id>`, actor, decision) -> compiled logit rationality."""
+    names: Mapping[str, tuple[int, int, int]]
+    """Expression name -> (kind, index, option)."""
+    n_uniform: int
+    n_normal: int
+    conditions: Mapping[str, ExprFn] = field(default_factory=dict)
+    """Compiled expressions by source (policy rules compile through `expression`)."""
+
+    @property
+    def n_params(self) -> int:
+        """Number of per-run parameter columns (P)."""
+        return len(self.param_specs)
+
+    @property
+    def n_levers(self) -> int:
+        """Number of lever decisions (L)."""
+        return len(self.lever_decisions)
+
+    def event_slot(self, e: int) -> int:
+        """Uniform slot of event `e`."""
+        return len(self.decisions) + e
+
+    def count_slot(self, c: int) -> int:
+        """Uniform slot of count variable `c`."""
+        return len(self.decisions) + len(self.events) + c
+
+    def expression(self, source: str) -> ExprFn:
+        """Compile an expression over this scenario's names (cached); unknown names raise ValueError."""
+        fn = self.conditions.get(source)
+        if fn is None:
+            fn = _compile_source(source, self.names)
+            self.conditions[source] = fn  # type: ignore[index]
+        return fn
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """First 16 hex digits of the sha256 of the scenario's canonical JSON."""
+    text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _compile_source(source: str, names: Mapping[str, Any]) -> ExprFn:
+    node = ex.parse(source)
+    unknown = [n for n, _ in ex.name_refs(node) if n not in names]
+    if unknown:
+        raise ValueError(f"unknown name {unknown[0]!r} in expression {source!r}")
+    return ex.compile_expr(node)
+
+
+class _Builder:
+    """Walks the scenario in the documented order, numbering parameter columns and normal slots."""
+
+    def __init__(self, names: dict[str, tuple[int, int, int]]) -> None:
+        self.names = names
+        self.specs: list[tuple[str, Dist]] = []
+        self.n_normal = 0
+        self.cache: dict[str, ExprFn] = {}
+
+    def quantity(self, q: Any, path: str) -> Value:
+        if is_distribution(q):
+            self.specs.append((path, q))
+            return Value(param=len(self.specs) - 1)
+        if isinstance(q, Fixed):
+            return Value(const=float(q.value))
+        return Value(const=float(q))
+
+    def value(self, q: Any, path: str) -> Value:
+        if isinstance(q, str):
+            node = ex.parse(q)
+            constant = ex.constant_value(node)
+            if constant is not None:
+                return Value(const=constant)
+            fn = self.cache.get(q)
+            if fn is None:
+                fn = self.cache[q] = _compile_source(q, self.names)
+            return Value(expr=fn)
+        return self.quantity(q, path)
+
+    def condition(self, source: str) -> ExprFn:
+        fn = self.cache.get(source)
+        if fn is None:
+            fn = self.cache[source] = _compile_source(source, self.names)
+        return fn
+
+    def effects(
+        self, rows: list[Mapping[str, Any]], path: str, state: list[str], levels: np.ndarray, per_row: bool
+    ) -> Effects:
+        """Compile effects dicts (one per option or level, or one) into a constant table plus terms."""
+        table = np.zeros((len(rows), len(state)))
+        terms: list[EffectTerm] = []
+        for r, effects in enumerate(rows):
+            for target, eff in effects.items():
+                if target not in state:
+                    raise ValueError(f"{path}: effect on unknown state variable {target!r}")
+                s = state.index(target)
+                add, noise = (eff.add, eff.noise) if isinstance(eff, EffectSpec) else (eff, 0.0)
+                value = self.value(add, f"{path}.{target}.add")
+                noise_v = self.quantity(noise, f"{path}.{target}.noise")
+                slot = -1
+                if not (noise_v.is_const and noise_v.const == 0.0):
+                    slot = self.n_normal
+                    self.n_normal += 1
+                if not levels[s]:
+                    continue  # counts are not changed by deltas
+                option = r if per_row else -1
+                if value.is_const and slot < 0:
+                    table[r, s] += value.const
+                else:
+                    terms.append(EffectTerm(s, value, noise_v if slot >= 0 else None, slot, option))
+        columns = tuple(int(c) for c in np.flatnonzero(np.any(table != 0, axis=0)))
+        return Effects(table, tuple(terms), columns)
+
+
+def _name_table(sc: Scenario) -> dict[str, tuple[int, int, int]]:
+    names: dict[str, tuple[int, int, int]] = {}
+    for i, name in enumerate(sc.state):
+        names[name] = (STATE, i, 0)
+    for i, name in enumerate(sc.parameters):
+        names[name] = (PARAM, i, 0)
+    d = lever = 0
+    for a, actor in sc.actors.items():
+        for did, dec in actor.decisions.items():
+            if dec.kind == "lever":
+                names[f"{a}.{did}"] = (LEVER, lever, 0)
+                lever += 1
+            for o, oid in enumerate(dec.option_ids()):
+                names[f"{a}.{did}.{oid}"] = (CHOICE, d, o)
+                names[f"prev.{a}.{did}.{oid}"] = (PREV, d, o)
+            d += 1
+    names["turn"] = (TURN, 0, 0)
+    return names
+
+
+def compile_scenario(scenario: Scenario, *, scenario_hash: str | None = None) -> CompiledScenario:
+    """Resolve a scenario into the engine's tables; raises ValueError on names the engine cannot resolve."""
+    sc = scenario
+    digest = scenario_hash if scenario_hash is not None else _hash(sc)
+    names = _name_table(sc)
+    b = _Builder(names)
+    state = list(sc.state)
+    n_state = len(state)
+
+    param_values = {name: b.quantity(q, f"parameters.{name}") for name, q in sc.parameters.items()}
+    level_mask = np.array([v.kind == "level" for v in sc.state.values()])
+    lows = np.array([float(v.range[0]) for v in sc.state.values()])
+    highs = np.array([float(v.range[1]) for v in sc.state.values()])
+    initial: list[Value] = []
+    pm1 = np.zeros(n_state)
+    base = np.zeros(n_state)
+    persistence_terms: list[tuple[int, Value, Value]] = []
+    counts: list[CountInfo] = []
+    for s, (name, var) in enumerate(sc.state.items()):
+        p = f"state.{name}"
+        init = b.quantity(var.initial, f"{p}.initial")
+        initial.append(init)
+        pers = b.quantity(var.persistence, f"{p}.persistence")
+        bl = init if var.baseline is None else b.quantity(var.baseline, f"{p}.baseline")
+        if var.kind == "level":
+            if pers.is_const and bl.is_const:
+                pm1[s], base[s] = pers.const - 1.0, bl.const
+            else:
+                persistence_terms.append((s, pers, bl))
+        else:
+            assert var.rate is not None
+            rate = b.value(var.rate, f"{p}.rate")
+            disp = None
+            if var.distribution == "negative_binomial" and var.dispersion is not None:
+                disp = b.quantity(var.dispersion, f"{p}.dispersion")
+            counts.append(CountInfo(s, rate, disp, float(var.range[0]), float(var.range[1])))
+
+    actors = tuple(sc.actors)
+    n_levers = sum(d.kind == "lever" for a in sc.actors.values() for d in a.decisions.values())
+    w_state = np.zeros((len(actors), n_state))
+    w_lever = np.zeros((len(actors), n_levers))
+    weight_terms: list[tuple[int, int, int, int]] = []
+    decisions: list[DecisionInfo] = []
+    option_effects: list[Effects | None] = []
+    level_effects: list[Effects | None] = []
+    option_cost: list[np.ndarray] = []
+    level_cost: list[np.ndarray] = []
+    cost_terms: list[tuple[int, int, int]] = []
+    step_cost: list[Value] = []
+    rationality: dict[tuple[str, str, str], Value] = {}
+
+    def policy_params(owner: str, actor: str, policy: Mapping[str, Any], path: str) -> None:
+        for did, pol in policy.items():
+            if isinstance(pol, LogitPolicy):
+                rationality[(owner, actor, did)] = b.quantity(pol.rationality, f"{path}.{did}.rationality")
+
+    for a_i, (a, actor) in enumerate(sc.actors.items()):
+        for key, q in actor.utility.items():
+            v = b.quantity(q, f"actors.{a}.utility.{key}")
+            kind, idx, _ = names.get(key, (-1, -1, -1))
+            if kind not in (STATE, LEVER):
+                raise ValueError(f"actors.{a}.utility: {key!r} is neither a state variable nor a lever")
+            target = w_state if kind == STATE else w_lever
+            if v.is_const:
+                target[a_i, idx] += v.const
+            else:
+                weight_terms.append((a_i, 0 if kind == STATE else 1, idx, v.param))
+        for did, dec in actor.decisions.items():
+            p = f"actors.{a}.decisions.{did}"
+            d = len(decisions)
+            opts = dec.option_ids()
+            info = dict(index=d, actor=a, actor_index=a_i, id=did, key=f"{a}.{did}", label=dec.label,
+                        kind=dec.kind, option_ids=opts, default=opts.index(dec.default_option()))
+            if dec.kind == "choice":
+                eff = b.effects([o.effects for o in dec.options.values()], f"{p}.options", state, level_mask, True)
+                costs = [b.quantity(o.cost, f"{p}.options.{oid}.cost") for oid, o in dec.options.items()]
+                option_effects.append(eff if eff.columns or eff.terms else None)
+                option_cost.append(np.array([c.const for c in costs]))
+                cost_terms += [(d, o, c.param) for o, c in enumerate(costs) if not c.is_const]
+                decisions.append(DecisionInfo(**info, option_labels=tuple(o.label for o in dec.options.values())))
+            else:
+                lev = len(level_effects)
+                eff = b.effects([lv.effects for lv in dec.levels.values()], f"{p}.levels", state, level_mask, True)
+                costs = [b.quantity(lv.cost, f"{p}.levels.{lid}.cost") for lid, lv in dec.levels.items()]
+                level_effects.append(eff if eff.columns or eff.terms else None)
+                level_cost.append(np.array([c.const for c in costs]))
+                cost_terms += [(d, k, c.param) for k, c in enumerate(costs) if not c.is_const]
+                step_cost.append(b.quantity(dec.step_cost, f"{p}.step_cost"))
+                option_effects.append(None)
+                option_cost.append(np.zeros(3))
+                decisions.append(DecisionInfo(
+                    **info, option_labels=("lower", "hold", "raise"), lever=lev,
+                    level_ids=tuple(dec.levels), level_labels=tuple(lv.label for lv in dec.levels.values()),
+                ))
+        policy_params("actor", a, actor.policy, f"actors.{a}.policy")
+
+    interactions = tuple(
+        InteractionInfo(iid, it.label, b.condition(it.when),
+                        b.effects([it.effects], f"interactions.{iid}", state, level_mask, False))
+        for iid, it in sc.interactions.items()
+    )
+    influences: list[tuple[str, int, Value]] = []
+    for iid, inf in sc.dynamics.items():
+        if inf.target not in sc.state:
+            raise ValueError(f"dynamics.{iid}: unknown target {inf.target!r}")
+        v = b.value(inf.add, f"dynamics.{iid}.add")
+        if level_mask[state.index(inf.target)]:
+            influences.append((iid, state.index(inf.target), v))
+    events = []
+    for eid, evt in sc.events.items():
+        prob = b.value(evt.probability, f"events.{eid}.probability")
+        eff = b.effects([evt.effects], f"events.{eid}", state, level_mask, False)
+        events.append(EventInfo(eid, evt.label, prob, evt.once, eff))
+    for sid, strat in sc.strategies.items():
+        policy_params(f"strategy:{sid}", strat.actor or sc.player, strat.policy, f"strategies.{sid}.policy")
+    endings = tuple(
+        EndingInfo(eid, e.label, e.outcome, b.condition(e.when), e.min_turn) for eid, e in sc.endings.items()
+    )
+
+    levers = [dd for dd in decisions if dd.lever >= 0]
+    lever_models = [sc.actors[dd.actor].decisions[dd.id] for dd in levers]
+    return CompiledScenario(
+        scenario=sc,
+        scenario_id=sc.id,
+        scenario_hash=digest,
+        turns=sc.turns,
+        discount=float(sc.discount),
+        state_names=tuple(state),
+        level_mask=level_mask,
+        count_idx=np.flatnonzero(~level_mask),
+        lows=lows,
+        highs=highs,
+        initial=tuple(initial),
+        actors=actors,
+        decisions=tuple(decisions),
+        decision_index={dd.key: dd.index for dd in decisions},
+        lever_decisions=np.array([dd.index for dd in levers], dtype=np.int64),
+        n_levels=np.array([len(m.levels) for m in lever_models], dtype=np.int64),
+        initial_levels=np.array([list(m.levels).index(m.initial_level()) for m in lever_models], dtype=np.int64),
+        defaults=np.array([dd.default for dd in decisions], dtype=np.int64),
+        option_effects=tuple(option_effects),
+        level_effects=tuple(level_effects),
+        interactions=interactions,
+        persistence_m1=pm1,
+        baseline=base,
+        persistence_terms=tuple(persistence_terms),
+        influences=tuple(influences),
+        events=tuple(events),
+        counts=tuple(counts),
+        endings=endings,
+        ending_ids=(*(e.id for e in endings), HORIZON),
+        w_state=w_state,
+        w_lever=w_lever,
+        weight_terms=tuple(weight_terms),
+        option_cost=tuple(option_cost),
+        level_cost=tuple(level_cost),
+        cost_terms=tuple(cost_terms),
+        step_cost=tuple(step_cost),
+        param_specs=tuple(b.specs),
+        param_values=param_values,
+        rationality=rationality,
+        names=names,
+        n_uniform=len(decisions) + len(events) + len(counts),
+        n_normal=b.n_normal,
+        conditions=dict(b.cache),
+    )
+
+
+_hash = scenario_hash

@@ -1,0 +1,100 @@
+"""Warnings about the game a scenario defines (run by `dilemma-sim lint` after the static lint).
+
+* W520 — an option of the player's is strictly dominated in every first-turn stage game it takes
+  part in: whatever the counterpart does, another option pays the player more this turn.
+* W521 — not a dilemma: for a choice decision of the player, one option has the highest expected
+  first-turn payoff in every sample of the uncertain parameters. Cheap by design (one expected-
+  payoff evaluation of a few hundred sampled runs), so it looks one turn ahead only.
+
+Positions: the option's key in the file when the loader's marks are given, else line 1, column 1
+of the scenario file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dilemma_sim.engine.analysis import reach_turn, stage_games
+from dilemma_sim.engine.compile import CompiledScenario
+from dilemma_sim.engine.step import expected_payoffs, response_profile
+from dilemma_sim.scenario.diagnostics import Diagnostic
+
+SAMPLES = 512
+"""Parameter samples for W521."""
+
+
+def _where(cs: CompiledScenario, path: tuple[str, ...], file: str | None, marks: Any) -> tuple[str, int, int]:
+    name = file or _default_file(cs)
+    if marks is not None:
+        mark = marks.nearest(path, prefer_key=True) if hasattr(marks, "nearest") else None
+        if mark is not None:
+            return getattr(mark, "file", None) or name, int(mark.line), int(mark.column)
+    return name, 1, 1
+
+
+def _default_file(cs: CompiledScenario) -> str:
+    from dilemma_sim.scenario.registry import builtin_path
+
+    path = builtin_path(cs.scenario_id)
+    return str(path) if path is not None else f"{cs.scenario_id}.yaml"
+
+
+def lint_game(
+    cs: CompiledScenario, *, file: str | Path | None = None, marks: Any = None, seed: int = 0
+) -> list[Diagnostic]:
+    """W520 and W521 warnings for the scenario's player; `file`/`marks` (from the loader) place them."""
+    sc = cs.scenario
+    player = sc.player
+    fname = str(file) if file is not None else None
+    out: list[Diagnostic] = []
+
+    def warn(code: str, path: tuple[str, ...], message: str) -> None:
+        f, line, col = _where(cs, path, fname, marks)
+        out.append(Diagnostic(f, line, col, code, "warning", message))
+
+    # W520: strictly dominated in every first-turn stage game of its decision
+    games_ = stage_games(cs, turn=0, seed=seed)
+    dominated: dict[tuple[str, str], list[bool]] = {}
+    for g in games_:
+        if g.row_actor != player:
+            continue
+        hit = {opt for who, opt in g.dominated if who == player}
+        for opt in g.row_options:
+            dominated.setdefault((g.row_decision, opt), []).append(opt in hit)
+    for (did, opt), flags in dominated.items():
+        if flags and all(flags):
+            warn(
+                "W520",
+                ("actors", player, "decisions", did, "options", opt),
+                f"option '{opt}' of {player}.{did} is strictly dominated in the first turn: whatever the other "
+                f"actors do, another option pays {player} more",
+            )
+
+    # W521: the same option is the best first-turn choice in every parameter sample
+    batch = reach_turn(cs, 0, runs=SAMPLES, seed=seed)
+    for info in cs.decisions:
+        if info.actor != player or info.kind != "choice" or len(info.option_ids) < 2:
+            continue
+        pay = expected_payoffs(cs, batch, player, info.index, response_profile(cs, batch, info.index))
+        best = np.argmax(pay, axis=1)
+        if np.all(best == best[0]):
+            opt = info.option_ids[int(best[0])]
+            warn(
+                "W521",
+                ("actors", player, "decisions", info.id),
+                f"not a dilemma: '{opt}' is {player}'s best first-turn choice of {info.id} in all {batch.n} "
+                "samples of the uncertain parameters",
+            )
+    return out
+
+
+def lint_loaded(result: Any) -> list[Diagnostic]:
+    """`lint_game` for a loader `LoadResult` (uses its path and marks)."""
+    from dilemma_sim.engine.compile import compile_scenario
+
+    marks: Mapping[str, Any] | None = getattr(result, "marks", None)
+    return lint_game(compile_scenario(result.scenario), file=result.path, marks=marks)

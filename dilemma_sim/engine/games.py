@@ -1,0 +1,433 @@
+"""Two-player normal-form (bimatrix) game analysis: equilibria, dominance, Pareto cells, logit QRE, 2x2 types.
+
+Pure numpy functions over payoff arrays ``A, B: (m, n)``: ``A`` holds the row player's payoffs and ``B``
+the column player's, so cell ``(i, j)`` is the outcome of row option ``i`` against column option ``j``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+FloatArray = NDArray[np.float64]
+
+_TIE_RTOL = 1e-12
+"""Payoffs closer than this (relative to the largest magnitude) count as ties in best responses."""
+_BATCH = 20_000
+"""Constraint bases solved per numpy batch in vertex enumeration; bounds memory for larger games."""
+
+__all__ = [
+    "Equilibrium",
+    "best_responses",
+    "classify_2x2",
+    "dominance",
+    "dominant_option",
+    "logit_qre",
+    "nash_equilibria",
+    "pareto_optimal",
+    "pure_equilibria",
+    "to_nfg",
+]
+
+
+@dataclass(frozen=True)
+class Equilibrium:
+    """One Nash equilibrium: mixed strategies ``row: (m,)`` and ``col: (n,)`` and their expected payoffs."""
+
+    row: np.ndarray
+    """Row player's probabilities over the m row options."""
+    col: np.ndarray
+    """Column player's probabilities over the n column options."""
+    row_payoff: float
+    """Row player's expected payoff ``row @ A @ col``."""
+    col_payoff: float
+    """Column player's expected payoff ``row @ B @ col``."""
+    pure: bool
+    """Both players put all weight on a single option."""
+
+
+def _bimatrix(A: ArrayLike, B: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """Validate and convert a bimatrix game, so every function fails the same way on bad input."""
+    a = np.asarray(A, dtype=np.float64)
+    b = np.asarray(B, dtype=np.float64)
+    if a.ndim != 2 or a.shape != b.shape or a.size == 0:
+        raise ValueError(f"A and B must be non-empty 2-D arrays of one shape, got {a.shape} and {b.shape}")
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        raise ValueError("payoffs must be finite")
+    return a, b
+
+
+def _unit_range(M: FloatArray) -> FloatArray:
+    """Map payoffs affinely onto [0, 1] (a constant matrix becomes zeros); equilibria are unchanged."""
+    span = float(M.max() - M.min())
+    return (M - M.min()) / span if span > 0 else np.zeros_like(M)
+
+
+def _maximisers(M: FloatArray, axis: int) -> NDArray[np.bool_]:
+    """Cells attaining the max along ``axis``, with float-noise ties (``_TIE_RTOL``) included."""
+    atol = _TIE_RTOL * max(1.0, float(np.abs(M).max()))
+    top = M.max(axis=axis, keepdims=True)
+    return np.asarray(top - atol <= M)
+
+
+def best_responses(A: ArrayLike, B: ArrayLike) -> tuple[list[list[int]], list[list[int]]]:
+    """Row best responses to each column ``(n lists)`` and column best responses to each row ``(m lists)``.
+
+    Ties are all included, so a weakly dominated option can still appear.
+    """
+    a, b = _bimatrix(A, B)
+    row_best = _maximisers(a, axis=0)
+    col_best = _maximisers(b, axis=1)
+    return (
+        [np.flatnonzero(row_best[:, j]).tolist() for j in range(a.shape[1])],
+        [np.flatnonzero(col_best[i, :]).tolist() for i in range(a.shape[0])],
+    )
+
+
+def pure_equilibria(A: ArrayLike, B: ArrayLike) -> list[tuple[int, int]]:
+    """Cells ``(i, j)`` where each option is a best response to the other, in row-major order."""
+    a, b = _bimatrix(A, B)
+    both = _maximisers(a, axis=0) & _maximisers(b, axis=1)
+    return [(int(i), int(j)) for i, j in zip(*np.nonzero(both), strict=True)]
+
+
+def _polytope_vertices(G: FloatArray, h: FloatArray, tol: float) -> tuple[FloatArray, NDArray[np.bool_]]:
+    """Vertices ``(V, d)`` of ``{z : G z <= h}`` (``G: (k, d)``) and their tight constraints ``(V, k)``.
+
+    Every d-subset of constraints is solved; a degenerate vertex found from several bases is kept once,
+    labelled by all constraints tight at the point rather than by the basis that found it.
+    """
+    k, d = G.shape
+    points: list[FloatArray] = []
+    combos = itertools.combinations(range(k), d)
+    while chunk := list(itertools.islice(combos, _BATCH)):
+        idx = np.array(chunk, dtype=np.intp)
+        systems, rhs = G[idx], h[idx]
+        sv = np.linalg.svd(systems, compute_uv=False)
+        regular = sv[:, -1] > 1e-10 * sv[:, 0]
+        if not regular.any():
+            continue
+        z = np.linalg.solve(systems[regular], rhs[regular][..., None])[..., 0]
+        feasible = np.all(z @ G.T <= h + tol, axis=1)
+        points.extend(z[feasible])
+    kept: list[FloatArray] = []
+    for p in points:
+        if not any(np.allclose(p, q, rtol=0.0, atol=tol * 10) for q in kept):
+            kept.append(p)
+    vertices = np.array(kept, dtype=np.float64).reshape(len(kept), d)
+    tight = np.abs(vertices @ G.T - h) <= tol * 10
+    return vertices, tight
+
+
+def _sort_key(eq: Equilibrium) -> tuple[bool, tuple[float, ...], tuple[float, ...]]:
+    """Pure first, then by descending probabilities, which puts pure profiles in (i, j) index order."""
+    return (not eq.pure, tuple(np.round(-eq.row, 9)), tuple(np.round(-eq.col, 9)))
+
+
+def nash_equilibria(A: ArrayLike, B: ArrayLike, tol: float = 1e-9) -> list[Equilibrium]:
+    """Every extreme Nash equilibrium (all equilibria if the game is nondegenerate), pure ones first.
+
+    Vertex enumeration of the best-response polytopes P = {x >= 0, B'ᵀx <= 1} and Q = {A'y <= 1, y >= 0},
+    with payoffs rescaled to [1, 2] so both are bounded; completely labelled vertex pairs are exactly the
+    extreme equilibria, also in degenerate games. Cost grows like C(m+n, m), so keep games small (<= ~10).
+    """
+    a, b = _bimatrix(A, B)
+    m, n = a.shape
+    a_pos, b_pos = 1.0 + _unit_range(a), 1.0 + _unit_range(b)
+    # Labels 0..m-1 are row options, m..m+n-1 column options, in both polytopes.
+    eye_m, eye_n = np.eye(m), np.eye(n)
+    x_vertices, x_labels = _polytope_vertices(
+        np.vstack([-eye_m, b_pos.T]), np.concatenate([np.zeros(m), np.ones(n)]), tol
+    )
+    y_vertices, y_labels = _polytope_vertices(
+        np.vstack([a_pos, -eye_n]), np.concatenate([np.ones(m), np.zeros(n)]), tol
+    )
+    nonzero_x = x_vertices.sum(axis=1) > tol
+    nonzero_y = y_vertices.sum(axis=1) > tol
+    x_vertices, x_labels = x_vertices[nonzero_x], x_labels[nonzero_x]
+    y_vertices, y_labels = y_vertices[nonzero_y], y_labels[nonzero_y]
+    complete = np.all(x_labels[:, None, :] | y_labels[None, :, :], axis=2)
+
+    found: list[Equilibrium] = []
+    for xi, yi in zip(*np.nonzero(complete), strict=True):
+        row = _clean_distribution(x_vertices[xi], tol)
+        col = _clean_distribution(y_vertices[yi], tol)
+        if any(np.allclose(row, e.row, atol=1e-7) and np.allclose(col, e.col, atol=1e-7) for e in found):
+            continue
+        pure = int(np.count_nonzero(row)) == 1 and int(np.count_nonzero(col)) == 1
+        found.append(Equilibrium(row, col, float(row @ a @ col), float(row @ b @ col), pure))
+    return sorted(found, key=_sort_key)
+
+
+def _clean_distribution(v: FloatArray, tol: float) -> FloatArray:
+    """Normalise a polytope vertex to probabilities, zeroing float dust so pure profiles read as pure."""
+    p = np.where(np.abs(v) <= tol, 0.0, np.maximum(v, 0.0))
+    p = p / p.sum()
+    p.setflags(write=False)
+    return p
+
+
+def dominance(M: ArrayLike, strict: bool = True) -> list[tuple[int, int]]:
+    """Pairs ``(dominated, dominating)`` of rows of ``M: (m, n)``, pure options only; pass ``B.T`` for columns.
+
+    Strict: better against every column. Weak (``strict=False``): never worse and better somewhere.
+    """
+    mat = np.asarray(M, dtype=np.float64)
+    if mat.ndim != 2 or mat.size == 0:
+        raise ValueError(f"M must be a non-empty 2-D array, got shape {mat.shape}")
+    diff = mat[None, :, :] - mat[:, None, :]  # diff[lo, hi] = row hi minus row lo
+    if strict:
+        dominated_by = np.all(diff > 0, axis=2)
+    else:
+        dominated_by = np.all(diff >= 0, axis=2) & np.any(diff > 0, axis=2)
+    return [(int(lo), int(hi)) for lo, hi in zip(*np.nonzero(dominated_by), strict=True)]
+
+
+def dominant_option(M: ArrayLike) -> int | None:
+    """The row of ``M: (m, n)`` that weakly dominates every other row, or None.
+
+    Weakly dominates = never worse against any column and strictly better against at least one, for each
+    other row; at most one row can qualify. A single-row matrix returns 0 (nothing to dominate).
+    """
+    mat = np.asarray(M, dtype=np.float64)
+    dominated = dominance(mat, strict=False)
+    for candidate in range(mat.shape[0]):
+        beaten = {lo for lo, hi in dominated if hi == candidate}
+        if len(beaten) == mat.shape[0] - 1:
+            return candidate
+    return None
+
+
+def pareto_optimal(A: ArrayLike, B: ArrayLike) -> NDArray[np.bool_]:
+    """Mask ``(m, n)`` of cells no other cell Pareto-dominates (both players at least as well, one better)."""
+    a, b = _bimatrix(A, B)
+    pa, pb = a.ravel(), b.ravel()
+    # by[k, c]: cell c is at least as good for both as cell k, and better for one of them.
+    by = (pa[None, :] >= pa[:, None]) & (pb[None, :] >= pb[:, None])
+    by &= (pa[None, :] > pa[:, None]) | (pb[None, :] > pb[:, None])
+    return np.asarray(~by.any(axis=1)).reshape(a.shape)
+
+
+def _softmax(u: FloatArray) -> FloatArray:
+    """Numerically stable softmax of logits ``u: (k,)``."""
+    e = np.exp(u - u.max())
+    return np.asarray(e / e.sum())
+
+
+def logit_qre(
+    A: ArrayLike, B: ArrayLike, rationality: float, tol: float = 1e-10, max_iter: int = 10_000
+) -> tuple[np.ndarray, np.ndarray]:
+    """Logit quantal response equilibrium ``(row: (m,), col: (n,))`` on the principal branch.
+
+    Each player's payoffs are first mapped onto [0, 1] by their own range, so ``rationality`` means the
+    same for any payoff units and the result is invariant to positive affine payoff changes. The branch is
+    traced from uniform play at rationality 0 by arc-length predictor-corrector continuation on the logits
+    ``u = λ A σ(v), v = λ Bᵀ σ(u)``, which passes turning points that plain fixed-point iteration cannot.
+    """
+    a, b = _bimatrix(A, B)
+    if not np.isfinite(rationality) or rationality < 0:
+        raise ValueError(f"rationality must be finite and >= 0, got {rationality}")
+    a, b = _unit_range(a), _unit_range(b)
+    m, n = a.shape
+    k = m + n
+
+    def residual(z: FloatArray, lam: float) -> FloatArray:
+        x, y = _softmax(z[:m]), _softmax(z[m:])
+        return np.concatenate([z[:m] - lam * (a @ y), z[m:] - lam * (b.T @ x)])
+
+    def jacobian(z: FloatArray, lam: float) -> FloatArray:
+        """``(k, k+1)``: derivative of the residual in the logits, then in λ."""
+        x, y = _softmax(z[:m]), _softmax(z[m:])
+        jx, jy = np.diag(x) - np.outer(x, x), np.diag(y) - np.outer(y, y)
+        jac = np.eye(k, k + 1)
+        jac[:m, m:k] = -lam * (a @ jy)
+        jac[m:k, :m] = -lam * (b.T @ jx)
+        jac[:, k] = -np.concatenate([a @ y, b.T @ x])
+        return jac
+
+    def tangent(z: FloatArray, lam: float, previous: FloatArray) -> FloatArray:
+        t = np.linalg.svd(jacobian(z, lam))[2][-1]
+        return np.asarray(t if t @ previous >= 0 else -t)
+
+    point = np.zeros(k + 1)  # logits then λ; uniform play at λ = 0
+    direction = np.zeros(k + 1)
+    direction[k] = 1.0
+    step, iterations = 0.05, 0
+    while point[k] < rationality:
+        direction = tangent(point[:k], point[k], direction)
+        # Stop the predictor at the target rather than past it, so the final solve starts on the branch.
+        reach = (rationality - point[k]) / direction[k] if direction[k] > 0 else np.inf
+        length = min(step, reach)
+        trial = point + length * direction
+        corrections = 0
+        while corrections < 7:  # Gauss-Newton back onto the curve with minimum-norm steps
+            corrections += 1
+            res = residual(trial[:k], trial[k])
+            trial = trial - np.linalg.lstsq(jacobian(trial[:k], trial[k]), res, rcond=None)[0]
+            if np.linalg.norm(res) < tol:
+                break
+        iterations += corrections
+        on_curve = np.linalg.norm(residual(trial[:k], trial[k])) < max(tol, 1e-9)
+        if on_curve and np.linalg.norm(trial - point) < 2.5 * length:
+            point = trial
+            if reach <= step:
+                break
+            step = min(step * (1.6 if corrections <= 3 else 1.0), 1.0)
+        else:
+            step /= 2
+        if step < 1e-12 or iterations > max_iter:
+            raise RuntimeError(f"logit QRE continuation stalled at rationality {point[k]:.6g}")
+    z = point[:k]
+    for _ in range(50):  # Newton at exactly the target rationality, from the branch point beside it
+        res = residual(z, rationality)
+        if np.linalg.norm(res) < tol:
+            break
+        z = z - np.linalg.solve(jacobian(z, rationality)[:, :k], res)
+    else:
+        raise RuntimeError(f"logit QRE did not converge at rationality {rationality}")
+    return _softmax(z[:m]), _softmax(z[m:])
+
+
+def _dense_ranks(M: FloatArray) -> NDArray[np.intp]:
+    """Ordinal ranks (0 = worst, ties share a rank), shaped like M; equal ranks mean ordinally equal games."""
+    return np.unique(M, return_inverse=True)[1].reshape(M.shape)
+
+
+def _symmetric_type(R: float, S: float, T: float, P: float) -> str | None:
+    """Classic symmetric type of ``A = [[R, S], [T, P]]`` (B = Aᵀ) with option 0 read as "cooperate"."""
+    if T > R > P > S:
+        return "prisoner's dilemma"
+    if T > R > S > P:
+        return "chicken"
+    if R > T >= P > S:
+        return "stag hunt"
+    if T > P > R > S:
+        return "deadlock"
+    if R > T and S > P and R > S:
+        return "harmony"
+    if R > T and P > S:
+        return "coordination"
+    if T > R and S > P:
+        return "battle of the sexes"
+    return None
+
+
+_SYMMETRIC_ORDER = (
+    "prisoner's dilemma",
+    "chicken",
+    "stag hunt",
+    "deadlock",
+    "harmony",
+    "coordination",
+    "battle of the sexes",
+)
+
+
+def classify_2x2(A: ArrayLike, B: ArrayLike) -> str:
+    """Classic type of a 2x2 game from its ordinal structure alone; option order and labels do not matter.
+
+    Rules, first match wins:
+    1. No pure equilibrium (best responses cycle): "matching pennies".
+    2. Some relabelling of rows and/or columns makes the game ordinally symmetric (ranks of B = ranks of
+       Aᵀ); with ``A = [[R, S], [T, P]]`` and option 0 as "cooperate", in this order: T>R>P>S "prisoner's
+       dilemma"; T>R>S>P "chicken"; R>T>=P>S "stag hunt"; T>P>R>S "deadlock"; R>T, S>P, R>S "harmony";
+       R>T, P>S "coordination"; T>R, S>P (and S>=R) "battle of the sexes".
+    3. Otherwise (asymmetric), when both players have strictly dominant options: the equilibrium is
+       Pareto-dominated -> "prisoner's dilemma", gives both players their best payoff -> "no conflict",
+       else "deadlock". With exactly two pure equilibria, both strict: one that both players' best
+       payoffs share -> "no conflict"; players ranking them alike -> "coordination"; a non-equilibrium
+       cell both prefer to their worse equilibrium -> "chicken"; else "battle of the sexes".
+    4. Anything else: "other".
+    """
+    a, b = _bimatrix(A, B)
+    if a.shape != (2, 2):
+        raise ValueError(f"classify_2x2 needs a 2x2 game, got {a.shape}")
+    if not pure_equilibria(a, b):
+        return "matching pennies"
+    found: set[str] = set()
+    for rows, cols in itertools.product(((0, 1), (1, 0)), repeat=2):
+        ra, rb = a[np.ix_(rows, cols)], b[np.ix_(rows, cols)]
+        if np.array_equal(_dense_ranks(rb), _dense_ranks(ra.T)):
+            kind = _symmetric_type(ra[0, 0], ra[0, 1], ra[1, 0], ra[1, 1])
+            if kind is not None:
+                found.add(kind)
+    for kind in _SYMMETRIC_ORDER:
+        if kind in found:
+            return kind
+    return _asymmetric_type(a, b)
+
+
+def _asymmetric_type(a: FloatArray, b: FloatArray) -> str:
+    """Rule 3 of ``classify_2x2``: types read from dominance and the pure equilibria of a 2x2 game."""
+    row_dom = [k for k in range(2) if np.all(a[k] > a[1 - k])]
+    col_dom = [k for k in range(2) if np.all(b[:, k] > b[:, 1 - k])]
+    both_best = (a == a.max()) & (b == b.max())
+    if row_dom and col_dom:
+        cell = (row_dom[0], col_dom[0])
+        if both_best[cell]:
+            return "no conflict"
+        dominated = (a >= a[cell]) & (b >= b[cell]) & ((a > a[cell]) | (b > b[cell]))
+        return "prisoner's dilemma" if dominated.any() else "deadlock"
+    equilibria = pure_equilibria(a, b)
+    strict = all(a[i, j] > a[1 - i, j] and b[i, j] > b[i, 1 - j] for i, j in equilibria)
+    if len(equilibria) != 2 or not strict:
+        return "other"
+    (i1, j1), (i2, j2) = equilibria
+    if both_best[i1, j1] or both_best[i2, j2]:
+        return "no conflict"
+    if np.sign(a[i1, j1] - a[i2, j2]) == np.sign(b[i1, j1] - b[i2, j2]):
+        return "coordination"
+    worse_a, worse_b = min(a[i1, j1], a[i2, j2]), min(b[i1, j1], b[i2, j2])
+    others = [(i, j) for i in range(2) for j in range(2) if (i, j) not in equilibria]
+    if any(a[c] > worse_a and b[c] > worse_b for c in others):
+        return "chicken"
+    return "battle of the sexes"
+
+
+def _nfg_label(text: str) -> str:
+    """A Gambit text label: double-quoted, with backslashes and quotes escaped by a backslash."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _nfg_number(value: float) -> str:
+    """Shortest exact decimal without an exponent, since Gambit reads plain decimals and integers."""
+    return str(np.format_float_positional(value, trim="-"))
+
+
+def to_nfg(
+    A: ArrayLike,
+    B: ArrayLike,
+    row_options: Sequence[str],
+    col_options: Sequence[str],
+    title: str,
+    players: tuple[str, str] = ("row", "col"),
+) -> str:
+    """The game as a Gambit .nfg file, payoff version, so Gambit's solvers can cross-check ours.
+
+    Layout as Gambit writes it: prologue ``NFG 1 R "title" { "P1" "P2" }``, the strategy labels
+    ``{ { "a" "b" } { "c" "d" } }``, an empty comment, then one ``A B`` pair per profile with the row
+    player's strategy changing fastest.
+    """
+    a, b = _bimatrix(A, B)
+    m, n = a.shape
+    if len(row_options) != m or len(col_options) != n:
+        raise ValueError(
+            f"need {m} row and {n} column labels, got {len(row_options)} and {len(col_options)}"
+        )
+    lines = [
+        f"NFG 1 R {_nfg_label(title)} {{ {' '.join(_nfg_label(p) for p in players)} }}",
+        "",
+        "{ { " + " ".join(_nfg_label(o) for o in row_options) + " }",
+        "{ " + " ".join(_nfg_label(o) for o in col_options) + " }",
+        "}",
+        '""',
+        "",
+    ]
+    # Fortran order ravels the row index fastest, as the format requires.
+    pairs = zip(a.ravel(order="F"), b.ravel(order="F"), strict=True)
+    lines.append(" ".join(f"{_nfg_number(x)} {_nfg_number(y)}" for x, y in pairs))
+    return "\n".join(lines) + "\n"

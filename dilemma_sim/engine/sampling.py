@@ -1,0 +1,215 @@
+"""Random streams, per-run parameter sampling and exact count inversion.
+
+Runs are grouped in blocks of `BLOCK` consecutive run indices; block `b` has its own generator
+(`block_generator`). A block first draws its parameter uniforms `(BLOCK, P)`, then every turn
+`random((BLOCK, U))` and `standard_normal((BLOCK, Z))`, whole blocks always; a run uses its own
+row. So a run's draws depend only on the seed and its run index, never on how runs are chunked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import special
+
+from dilemma_sim.scenario.models import Beta, Normal, Triangular, Uniform
+
+BLOCK = 1024
+"""Run indices per random-stream block."""
+HALF_STEP = 2.0**-54
+"""Added to parameter uniforms (multiples of 2**-53) so no quantile is infinite."""
+
+
+def block_generator(seed: int, block: int) -> np.random.Generator:
+    """The generator of block `block`: `Generator(PCG64(SeedSequence(seed, spawn_key=(block,))))`."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block,))))
+
+
+@dataclass(frozen=True)
+class TurnDraws:
+    """One turn's draws for a range of runs."""
+
+    uniforms: np.ndarray
+    """(N, U) in [0, 1): decisions, then events, then count variables."""
+    normals: np.ndarray
+    """(N, Z) standard normals: one per noisy effect term."""
+
+    def take(self, rows: np.ndarray) -> TurnDraws:
+        """The draws of the given rows."""
+        return TurnDraws(np.asfortranarray(self.uniforms[rows]), np.asfortranarray(self.normals[rows]))
+
+
+class RunStreams:
+    """The random streams of runs `first_run .. first_run + runs - 1` (whole blocks drawn, rows kept)."""
+
+    def __init__(self, seed: int, first_run: int, runs: int, n_params: int, n_uniform: int, n_normal: int):
+        if runs < 1 or first_run < 0:
+            raise ValueError("need runs >= 1 and first_run >= 0")
+        self.seed, self.first_run, self.runs = int(seed), int(first_run), int(runs)
+        self.n_uniform, self.n_normal = n_uniform, n_normal
+        first_block, last_block = first_run // BLOCK, (first_run + runs - 1) // BLOCK
+        self._gens = [block_generator(self.seed, b) for b in range(first_block, last_block + 1)]
+        # (row offset in the block, rows, offset in the output) of each block
+        self._spans: list[tuple[int, int, int]] = []
+        out = 0
+        for b in range(first_block, last_block + 1):
+            lo = max(first_run, b * BLOCK)
+            hi = min(first_run + runs, (b + 1) * BLOCK)
+            self._spans.append((lo - b * BLOCK, hi - lo, out))
+            out += hi - lo
+        self.parameter_uniforms = self._draw(n_params, normal=False)
+        """(N, P) uniforms for the per-run parameters (drawn first, once)."""
+
+    def _draw(self, width: int, normal: bool) -> np.ndarray:
+        out = np.empty((width, self.runs))  # transposed: the result is (N, width) in Fortran order
+        buf = np.empty((BLOCK, width))
+        for gen, (row, n, at) in zip(self._gens, self._spans, strict=True):
+            if normal:
+                gen.standard_normal(out=buf)
+            else:
+                gen.random(out=buf)
+            out[:, at : at + n] = buf[row : row + n].T
+        return out.T
+
+    def draw_turn(self) -> TurnDraws:
+        """The next turn's uniforms and normals."""
+        u = self._draw(self.n_uniform, normal=False)
+        z = self._draw(self.n_normal, normal=True)
+        return TurnDraws(u, z)
+
+
+def sample_parameters(specs: Sequence[object], uniforms: np.ndarray) -> np.ndarray:
+    """Per-run parameter values (N, P) by inverse CDF of each column's uniform (N, P)."""
+    n = uniforms.shape[0]
+    out = np.empty((n, len(specs)), order="F")
+    for k, spec in enumerate(specs):
+        u = uniforms[:, k] + HALF_STEP
+        out[:, k] = quantile(spec, u)
+    return out
+
+
+def quantile(spec: object, u: np.ndarray) -> np.ndarray:
+    """Inverse CDF of a scenario distribution at `u` in (0, 1)."""
+    if isinstance(spec, Uniform):
+        return spec.low + u * (spec.high - spec.low)
+    if isinstance(spec, Normal):
+        v = spec.mean + spec.sd * special.ndtri(u)
+        if spec.low is not None or spec.high is not None:
+            v = np.clip(v, spec.low, spec.high)
+        return np.asarray(v, dtype=np.float64)
+    if isinstance(spec, Beta):
+        return spec.low + (spec.high - spec.low) * special.betaincinv(spec.a, spec.b, u)
+    if isinstance(spec, Triangular):
+        lo, mode, hi = spec.low, spec.mode, spec.high
+        width = hi - lo
+        if width <= 0:
+            return np.full_like(u, lo)
+        c = (mode - lo) / width
+        left = lo + np.sqrt(u * width * (mode - lo))
+        right = hi - np.sqrt((1.0 - u) * width * (hi - mode))
+        return np.where(u < c, left, right)
+    raise TypeError(f"not a distribution: {spec!r}")
+
+
+# --------------------------------------------------------------------------- count inversion
+
+
+def _cdf(k: np.ndarray, mu: np.ndarray, r: np.ndarray | None) -> np.ndarray:
+    if r is None:
+        return special.pdtr(k, mu)
+    return special.betainc(r, k + 1.0, r / (r + mu))
+
+
+def count_ppf(
+    u: np.ndarray, mu: np.ndarray, dispersion: np.ndarray | float | None = None, cap: float = np.inf
+) -> np.ndarray:
+    """Smallest k >= 0 with CDF(k) >= u, at most `ceil(cap)`, vectorized and exact.
+
+    Poisson with mean `mu`, or negative binomial with mean `mu` and size `dispersion`
+    (`scipy.stats.nbinom(n=dispersion, p=dispersion / (dispersion + mu))`). The search starts
+    from a Cornish-Fisher guess and corrects it with the exact CDF until stable.
+    """
+    u, mu = np.broadcast_arrays(np.asarray(u, np.float64), np.asarray(mu, np.float64))
+    r = None if dispersion is None else np.broadcast_to(np.asarray(dispersion, np.float64), u.shape)
+    shape = u.shape
+    u, mu = u.ravel(), mu.ravel()
+    r = None if r is None else r.ravel()
+    cap = float(np.ceil(cap)) if np.isfinite(cap) else np.inf
+    k = np.zeros(u.shape)
+    live = np.flatnonzero((mu > 0) & (u > 0))
+    if live.size:
+        uu, mm = u[live], mu[live]
+        rr = None if r is None else r[live]
+        k[live] = _invert(uu, mm, rr, cap)
+    return k.reshape(shape)
+
+
+def _guess(u: np.ndarray, mu: np.ndarray, r: np.ndarray | None) -> np.ndarray:
+    z = special.ndtri(np.clip(u, 1e-300, 1 - 1e-16))
+    if r is None:
+        sd = np.sqrt(mu)
+        skew = 1.0 / sd
+    else:
+        p = r / (r + mu)
+        sd = np.sqrt(mu / p)
+        skew = (2.0 - p) / np.sqrt(np.maximum((1.0 - p) * r, 1e-300))
+    g = mu + sd * (z + skew * (z * z - 1.0) / 6.0)
+    return np.floor(np.clip(g, 0.0, 1e15))
+
+
+def _invert(u: np.ndarray, mu: np.ndarray, r: np.ndarray | None, cap: float) -> np.ndarray:
+    k = np.minimum(_guess(u, mu, r), cap)
+
+    def cdf(idx: np.ndarray, kk: np.ndarray) -> np.ndarray:
+        return _cdf(kk, mu[idx], None if r is None else r[idx])
+
+    # Upward: until CDF(k) >= u (or k hits the cap). Steps double, then bisect back.
+    idx = np.flatnonzero((cdf(np.arange(k.size), k) < u) & (k < cap))
+    step = np.ones(idx.size)
+    lo = k[idx].copy()  # CDF(lo) < u
+    while idx.size:
+        trial = np.minimum(k[idx] + step, cap)
+        ok = (cdf(idx, trial) >= u[idx]) | (trial >= cap)
+        k[idx] = trial
+        done = idx[ok]
+        lo_done = np.where(ok, lo, trial)
+        _bisect(k, done, lo[ok], u, cdf)
+        lo, idx, step = lo_done[~ok], idx[~ok], step[~ok] * 2.0
+    # Downward: while CDF(k - 1) >= u, with doubling steps and bisection.
+    idx = np.flatnonzero(k > 0)
+    idx = idx[cdf(idx, k[idx] - 1.0) >= u[idx]]
+    step = np.ones(idx.size) * 2.0
+    hi = k[idx] - 1.0  # CDF(hi) >= u
+    while idx.size:
+        trial = np.maximum(hi - step, -1.0)
+        below = trial < 0
+        ok = below.copy()
+        inner = ~below
+        ok[inner] = cdf(idx[inner], trial[inner]) < u[idx[inner]]
+        # answer in (trial, hi]
+        done = idx[ok]
+        k[done] = hi[ok]
+        _bisect(k, done, trial[ok], u, cdf)
+        hi = np.where(ok, hi, trial)[~ok]
+        idx, step = idx[~ok], step[~ok] * 2.0
+    return k
+
+
+def _bisect(
+    k: np.ndarray, idx: np.ndarray, lo: np.ndarray, u: np.ndarray, cdf: Callable[[np.ndarray, np.ndarray], np.ndarray]
+) -> None:
+    """Narrow k[idx] to the smallest value in (lo, k] with CDF >= u; CDF(lo) < u (lo = -1 allowed)."""
+    hi = k[idx].copy()
+    lo = lo.copy()
+    while idx.size:
+        gap = hi - lo > 1
+        if not gap.any():
+            break
+        sel = np.flatnonzero(gap)
+        mid = np.floor((lo[sel] + hi[sel]) / 2.0)
+        good = cdf(idx[sel], mid) >= u[idx[sel]]
+        hi[sel[good]] = mid[good]
+        lo[sel[~good]] = mid[~good]
+    k[idx] = hi

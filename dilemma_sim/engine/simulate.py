@@ -1,0 +1,312 @@
+"""Running turns: the `Simulation` wrapper for interactive play, and chunked batch runs.
+
+A chunk of runs is fully described by `(first_run, runs)`; its result depends only on the
+scenario, the seed, the policies and those run indices, so chunks can be computed in any order,
+by any worker, and concatenated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from dilemma_sim.engine.compile import CompiledScenario
+from dilemma_sim.engine.policies import build_policies
+from dilemma_sim.engine.sampling import BLOCK, RunStreams, TurnDraws, sample_parameters
+from dilemma_sim.engine.state import BatchState, init_batch
+from dilemma_sim.engine.step import Policy, TurnResult, decide, step
+
+Policies = Sequence[Policy] | Mapping[str, Any] | None
+"""Compiled policies (one per decision), or strategy overrides by actor (see `build_policies`)."""
+
+
+def resolve_policies(cs: CompiledScenario, policies: Policies, human: str | None = None) -> tuple[Policy, ...]:
+    """Compiled policies from either form; `human` makes that actor's decisions external choices."""
+    if policies is None or isinstance(policies, Mapping):
+        overrides = dict(policies or {})
+        if human is not None:
+            overrides[human] = "human"
+        return build_policies(cs, overrides)
+    if human is not None:
+        raise ValueError("give `human` with strategy overrides, not with compiled policies")
+    return tuple(policies)
+
+
+def start(cs: CompiledScenario, seed: int, first_run: int, runs: int) -> tuple[RunStreams, BatchState]:
+    """The random streams and the turn-0 batch of runs `first_run .. first_run + runs - 1`."""
+    streams = RunStreams(seed, first_run, runs, cs.n_params, cs.n_uniform, cs.n_normal)
+    run_index = np.arange(first_run, first_run + runs, dtype=np.int64)
+    return streams, init_batch(cs, streams.parameter_uniforms, run_index)
+
+
+class Simulation:
+    """A stateful batch of runs advanced one turn at a time (N=1 is interactive play)."""
+
+    def __init__(
+        self,
+        cs: CompiledScenario,
+        runs: int = 1,
+        seed: int = 0,
+        first_run: int = 0,
+        policies: Policies = None,
+        human: str | None = None,
+        *,
+        breakdown: bool | None = None,
+    ) -> None:
+        self.cs = cs
+        self.seed, self.first_run, self.runs = int(seed), int(first_run), int(runs)
+        self.human = human
+        self.policies = resolve_policies(cs, policies, human)
+        self.breakdown = runs == 1 if breakdown is None else breakdown
+        self._streams, self._start = start(cs, self.seed, self.first_run, self.runs)
+        self.state: BatchState = self._start
+        """The batch now (between turns)."""
+        self.history: list[TurnResult] = []
+        """One result per turn played."""
+        self.choices_made: list[np.ndarray] = []
+        """(N, D) choices of each turn played."""
+
+    @property
+    def done(self) -> bool:
+        """Whether every run has ended."""
+        return self.state.turn >= self.cs.turns or not bool(self.state.alive.any())
+
+    def external(self, choices: Mapping[str, str] | None) -> dict[int, int]:
+        """Decision index -> option index from `{"actor.decision": option_id}`."""
+        out: dict[int, int] = {}
+        for key, option in (choices or {}).items():
+            if key not in self.cs.decision_index:
+                raise KeyError(f"unknown decision {key!r} (decisions: {', '.join(self.cs.decision_index)})")
+            d = self.cs.decision_index[key]
+            ids = self.cs.decisions[d].option_ids
+            if option not in ids:
+                raise ValueError(f"{key}: unknown option {option!r} (options: {', '.join(ids)})")
+            out[d] = ids.index(option)
+        return out
+
+    def advance(self, external_choices: Mapping[str, str] | None = None) -> TurnResult:
+        """Play one turn; `external_choices` ({"actor.decision": option}) override the policies this turn."""
+        if self.done:
+            raise RuntimeError("the simulation is over")
+        draws = self._streams.draw_turn()
+        choices = decide(self.cs, self.state, self.policies, draws, self.external(external_choices))
+        return self._play(choices, draws)
+
+    def _play(self, choices: np.ndarray, draws: TurnDraws) -> TurnResult:
+        result = step(self.cs, self.state, choices, draws, breakdown=self.breakdown)
+        self.state = result.batch
+        self.history.append(result)
+        self.choices_made.append(choices)
+        return result
+
+    def undo(self) -> None:
+        """Take back the last turn by replaying the earlier choices from the start (deterministic)."""
+        if not self.choices_made:
+            return
+        made = self.choices_made[:-1]
+        self._restart()
+        for choices in made:
+            self._play(choices, self._streams.draw_turn())
+
+    def _restart(self) -> None:
+        cs = self.cs
+        self._streams = RunStreams(self.seed, self.first_run, self.runs, cs.n_params, cs.n_uniform, cs.n_normal)
+        self.state, self.history, self.choices_made = self._start, [], []
+
+    def snapshot(self) -> BatchState:
+        """The batch now (immutable arrays are shared; treat it as read-only)."""
+        return self.state
+
+    def fork(
+        self,
+        runs: int,
+        *,
+        run: int = 0,
+        seed: int | None = None,
+        policies: Policies = None,
+        resample_params: bool = False,
+    ) -> Simulation:
+        """`runs` continuations of run `run` from now, on fresh streams (for the advisor).
+
+        The fork's streams use `seed` (default: derived from this seed, run index and turn); its
+        parameters are the run's own unless `resample_params`, which draws them anew per fork run.
+        """
+        src = self.state.take(np.full(runs, run))
+        if seed is None:
+            entropy = [self.seed, int(self.state.run_index[run]), self.state.turn, 0xF0C]
+            seed = int(np.random.SeedSequence(entropy).generate_state(1, np.uint64)[0] >> np.uint64(1))
+        fork = Simulation.__new__(Simulation)
+        fork.cs, fork.seed, fork.first_run, fork.runs = self.cs, seed, 0, runs
+        fork.human = self.human
+        fork.policies = self.policies if policies is None else resolve_policies(self.cs, policies)
+        fork.breakdown = False
+        fork._streams = RunStreams(seed, 0, runs, self.cs.n_params, self.cs.n_uniform, self.cs.n_normal)
+        if resample_params:
+            params = sample_parameters([s for _, s in self.cs.param_specs], fork._streams.parameter_uniforms)
+            src = src.with_params(params)
+        fork._start = fork.state = src
+        fork.history, fork.choices_made = [], []
+        return fork
+
+
+# --------------------------------------------------------------------------- batches
+
+
+@dataclass(frozen=True, eq=False)
+class BatchResult:
+    """Per-run outcomes of runs `first_run .. first_run + runs - 1`."""
+
+    first_run: int
+    runs: int
+    totals: np.ndarray
+    """(N, A) undiscounted payoff totals."""
+    discounted: np.ndarray
+    """(N, A) discounted payoff totals."""
+    final_state: np.ndarray
+    """(N, S)."""
+    final_levels: np.ndarray
+    """(N, L)."""
+    counts_per_turn: np.ndarray
+    """(N, T, C) counts drawn each turn (0 after a run ended)."""
+    endings: np.ndarray
+    """(N,) index into `ending_ids`."""
+    ended_turn: np.ndarray
+    """(N,) turn in which each run ended."""
+    params: np.ndarray
+    """(N, P) sampled parameters."""
+    trajectories: dict[str, np.ndarray] | None = None
+    """With `collect_turns`: `state` (N,T,S), `levels` (N,T,L), `choices` (N,T,D), `events` (N,T,E), `payoffs` (N,T,A)."""
+
+
+_TRAJ = ("state", "levels", "choices", "events", "payoffs")
+
+
+def run_chunk(
+    cs: CompiledScenario, first_run: int, runs: int, seed: int, policies: Policies = None, *, collect_turns: bool = False
+) -> BatchResult:
+    """Play runs `first_run .. first_run + runs - 1` to the end."""
+    pols = resolve_policies(cs, policies)
+    streams, batch = start(cs, seed, first_run, runs)
+    T = cs.turns
+    counts = np.zeros((runs, T, len(cs.counts)))
+    traj: dict[str, np.ndarray] = {}
+    if collect_turns:
+        traj = {
+            "state": np.repeat(batch.state[:, None, :], T, axis=1),
+            "levels": np.repeat(batch.levels[:, None, :], T, axis=1),
+            "choices": np.full((runs, T, len(cs.decisions)), -1, dtype=np.int64),
+            "events": np.zeros((runs, T, len(cs.events)), dtype=bool),
+            "payoffs": np.zeros((runs, T, len(cs.actors))),
+        }
+    for t in range(T):
+        live = np.flatnonzero(batch.alive)
+        if live.size == 0:
+            if collect_turns:
+                traj["state"][:, t:] = batch.state[:, None, :]
+                traj["levels"][:, t:] = batch.levels[:, None, :]
+            break
+        draws = streams.draw_turn()
+        if live.size < 0.75 * runs:  # step only the runs still going
+            sub = batch.take(live)
+            sub_draws = draws.take(live)
+            res = step(cs, sub, decide(cs, sub, pols, sub_draws), sub_draws)
+            batch = _merge(batch, live, res.batch)
+            rows: np.ndarray | slice = live
+        else:
+            res = step(cs, batch, decide(cs, batch, pols, draws), draws)
+            batch, rows = res.batch, slice(None)
+        counts[rows, t] = res.counts
+        if collect_turns:
+            for name, value in zip(_TRAJ, (res.state, res.levels, res.choices, res.events, res.payoffs), strict=True):
+                traj[name][rows, t] = value
+            if isinstance(rows, np.ndarray):
+                traj["state"][:, t] = batch.state
+                traj["levels"][:, t] = batch.levels
+    return BatchResult(
+        first_run=first_run,
+        runs=runs,
+        totals=batch.payoff_total,
+        discounted=batch.payoff_discounted,
+        final_state=batch.state,
+        final_levels=batch.levels,
+        counts_per_turn=counts,
+        endings=batch.ending,
+        ended_turn=batch.ended_turn,
+        params=batch.params,
+        trajectories=traj if collect_turns else None,
+    )
+
+
+def _merge(full: BatchState, rows: np.ndarray, part: BatchState) -> BatchState:
+    """`full` with the runs at `rows` replaced by `part` (one turn later)."""
+    fields = {}
+    for name in ("state", "levels", "prev_choices", "fired_once", "alive", "ending", "ended_turn",
+                 "payoff_total", "payoff_discounted"):
+        arr = getattr(full, name).copy(order="K")
+        arr[rows] = getattr(part, name)
+        fields[name] = arr
+    return BatchState(turn=part.turn, params=full.params, run_index=full.run_index, **fields)
+
+
+def chunk_bounds(first_run: int, runs: int, chunk_runs: int) -> list[tuple[int, int]]:
+    """(first_run, runs) of each chunk; chunk edges fall on multiples of `chunk_runs` rounded up to BLOCK."""
+    size = max(BLOCK, -(-int(chunk_runs) // BLOCK) * BLOCK)
+    out, at, end = [], first_run, first_run + runs
+    while at < end:
+        nxt = min(end, (at // size + 1) * size)
+        out.append((at, nxt - at))
+        at = nxt
+    return out
+
+
+def iter_chunks(
+    cs: CompiledScenario,
+    runs: int,
+    seed: int,
+    policies: Policies = None,
+    *,
+    first_run: int = 0,
+    chunk_runs: int = 65536,
+    collect_turns: bool = False,
+) -> Iterator[BatchResult]:
+    """Yield the result of each chunk in run order (memory stays bounded by one chunk)."""
+    pols = resolve_policies(cs, policies)
+    for lo, n in chunk_bounds(first_run, runs, chunk_runs):
+        yield run_chunk(cs, lo, n, seed, pols, collect_turns=collect_turns)
+
+
+def concat_results(parts: Sequence[BatchResult]) -> BatchResult:
+    """One result from chunk results of consecutive runs."""
+    first = parts[0]
+    names = ("totals", "discounted", "final_state", "final_levels", "counts_per_turn", "endings", "ended_turn", "params")
+    merged = {name: np.concatenate([getattr(p, name) for p in parts]) for name in names}
+    traj = None
+    if first.trajectories is not None:
+        traj = {k: np.concatenate([p.trajectories[k] for p in parts]) for k in first.trajectories}  # type: ignore[index]
+    return BatchResult(first.first_run, sum(p.runs for p in parts), trajectories=traj, **merged)
+
+
+def run_batch(
+    cs: CompiledScenario,
+    runs: int,
+    seed: int,
+    policies: Policies = None,
+    *,
+    first_run: int = 0,
+    chunk_runs: int = 65536,
+    collect_turns: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> BatchResult:
+    """Play `runs` runs chunk by chunk; `progress(done, total)` is called after each chunk."""
+    parts, done = [], 0
+    for part in iter_chunks(
+        cs, runs, seed, policies, first_run=first_run, chunk_runs=chunk_runs, collect_turns=collect_turns
+    ):
+        parts.append(part)
+        done += part.runs
+        if progress is not None:
+            progress(done, runs)
+    return concat_results(parts)

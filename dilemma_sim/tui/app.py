@@ -1,0 +1,277 @@
+"""The Textual app: which screen shows when, opening scenarios and games, save and load.
+
+Screens show a `GameSession`; all loading, compiling and replaying runs in thread workers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from dilemma_sim.tui.opening import OpenedScenario, OpenError, open_save, open_scenario, start_game
+from dilemma_sim.tui.savefile import SaveError, ScenarioChanged, default_save_path, read_save, write_save
+from dilemma_sim.tui.screens.briefing import BriefingScreen
+from dilemma_sim.tui.screens.debrief import DebriefScreen
+from dilemma_sim.tui.screens.help import HelpScreen
+from dilemma_sim.tui.screens.modals import ConfirmModal, ErrorModal, PathModal
+from dilemma_sim.tui.screens.picker import PickerScreen
+from dilemma_sim.tui.screens.turn import TurnScreen
+from dilemma_sim.tui.session import GameSession
+from dilemma_sim.tui.watch import FileStamp, file_stamp
+
+WATCH_INTERVAL = 1.0
+"""Seconds between checks of the open scenario file's modification time."""
+
+
+class DilemmaApp(App[None]):
+    """`dilemma-sim play`: pick a scenario, read the briefing, play turns, read the debrief."""
+
+    CSS_PATH = ["app.tcss"]
+    TITLE = "dilemma-sim"
+    BINDINGS = [
+        Binding("s", "scenarios", "Scenarios"),
+        Binding("question_mark", "help", "Help"),
+        Binding("ctrl+s", "save", "Save"),
+        Binding("ctrl+o", "load", "Load"),
+        Binding("q", "request_quit", "Quit"),
+    ]
+
+    def __init__(self, scenario: str | Path | None = None, seed: int = 0, human: str | None = None,
+                 *, watch: bool = True, animations: bool = True) -> None:
+        super().__init__()
+        self.scenario_ref = scenario
+        self.seed = seed
+        self.human = human
+        self.watch_file = watch
+        self.opened: OpenedScenario | None = None
+        self.session: GameSession | None = None
+        self._stamp: FileStamp | None = None
+        if not animations:
+            self.animation_level = "none"
+
+    def on_mount(self) -> None:
+        if self.scenario_ref is None:
+            self.action_scenarios()
+        else:
+            self.open_scenario(self.scenario_ref)
+        if self.watch_file:
+            self.set_interval(WATCH_INTERVAL, self.check_scenario_file)
+
+    # ------------------------------------------------------------------ screens
+
+    def _show(self, screen: Screen[Any]) -> None:
+        """Make `screen` the current mode (replacing the previous one)."""
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        if len(self.screen_stack) > 1:
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    def _show_session(self, session: GameSession) -> None:
+        self.session = session
+        self._show(DebriefScreen(session) if session.done else TurnScreen(session))
+
+    def on_briefing_screen_start(self) -> None:
+        if self.opened is not None:
+            self._show_session(start_game(self.opened, self.seed, self.human))
+
+    def on_turn_screen_game_over(self) -> None:
+        if self.session is not None:
+            self._show(DebriefScreen(self.session))
+
+    def on_debrief_screen_play_again(self) -> None:
+        if self.opened is not None:
+            self._show(BriefingScreen(self.opened.scenario, self.human))
+
+    def on_debrief_screen_take_back(self) -> None:
+        if self.session is not None and self.session.undo():
+            self._show(TurnScreen(self.session))
+
+    # ------------------------------------------------------------------ opening (in workers)
+
+    def _in_worker(self, job: Callable[[], Any], done: Callable[[Any], None],
+                   failed: Callable[[Exception], None] | None = None) -> None:
+        """Run `job` in a thread; call `done(result)` or `failed(error)` back on the UI thread."""
+
+        def run() -> None:
+            try:
+                result = job()
+            except Exception as exc:  # every failure is shown in the app
+                self.call_from_thread(failed or self._show_error, exc)
+            else:
+                self.call_from_thread(done, result)
+
+        self.run_worker(run, thread=True, exclusive=True, group="open", name="open")
+
+    def _show_error(self, exc: Exception) -> None:
+        title = getattr(exc, "title", "Error")
+        details = getattr(exc, "details", None)
+        self.push_screen(ErrorModal(title, str(exc), details))
+
+    def open_scenario(self, ref: str | Path) -> None:
+        """Load a scenario in a worker, then show its briefing."""
+        self._in_worker(lambda: open_scenario(ref), self._opened, self._open_failed)
+
+    def _open_failed(self, exc: Exception) -> None:
+        self._show_error(exc)
+        if self.opened is None and not isinstance(self.screen, PickerScreen):
+            self.action_scenarios()
+
+    def _opened(self, opened: OpenedScenario) -> None:
+        self.opened = opened
+        self.session = None
+        self._stamp = file_stamp(opened.path)
+        self._show(BriefingScreen(opened.scenario, self.human))
+
+    # ------------------------------------------------------------------ live authoring
+
+    def check_scenario_file(self) -> None:
+        """Revalidate the open scenario file when its modification time or size changed."""
+        if self.opened is None:
+            return
+        stamp = file_stamp(self.opened.path)
+        if stamp is None or stamp == self._stamp:
+            return
+        self._stamp = stamp
+        self._in_worker(lambda: open_scenario(self.opened.path), self._scenario_edited, self._scenario_broken)
+
+    def _scenario_broken(self, exc: Exception) -> None:
+        details = getattr(exc, "details", [])
+        self.notify("\n".join([str(exc), *details[:3]]), title="Scenario file has errors", severity="error",
+                    timeout=8, markup=False)
+        if isinstance(self.screen, TurnScreen):
+            self.screen.show_scenario_errors(details or [str(exc)])
+
+    def _scenario_edited(self, new: OpenedScenario) -> None:
+        if isinstance(self.screen, TurnScreen):
+            self.screen.show_scenario_errors([])
+        old, session = self.opened, self.session
+        if old is not None and new.scenario_hash == old.scenario_hash:
+            return
+        self.opened = new
+        if session is None:
+            self._show(BriefingScreen(new.scenario, self.human))
+            return
+        question = (f"{new.path.name} was edited and is valid. Replay seed {session.seed} and your "
+                    f"{session.turn} turn(s) on the new version?")
+
+        def answer(replay: bool | None) -> None:
+            if replay:
+                self._in_worker(lambda: start_game(new, session.seed, session.human, session.player_choices()),
+                                self._show_session)
+
+        self.push_screen(ConfirmModal("Scenario changed", question, yes="Replay", no="Keep playing"), answer)
+
+    # ------------------------------------------------------------------ save and load
+
+    def action_save(self) -> None:
+        session = self.session
+        if session is None:
+            self.notify("There is no game to save yet.", severity="warning")
+            return
+
+        def save(path: Path | None) -> None:
+            if path is None:
+                return
+            try:
+                write_save(path, session.to_save())
+            except SaveError as exc:
+                self._show_error(exc)
+                return
+            session.saved_turns = session.turn
+            self.notify(f"Saved {session.turn} turn(s) to {path}.", title="Saved")
+
+        default = default_save_path(session.scenario_id)
+        self.push_screen(PathModal("Save game to", str(default), action="Save"), save)
+
+    def action_load(self) -> None:
+        scenario_id = self.opened.scenario.id if self.opened else "game"
+        self.push_screen(PathModal("Load game from", str(default_save_path(scenario_id)), action="Load"),
+                         self._load)
+
+    def _load(self, path: Path | None) -> None:
+        if path is None:
+            return
+        try:
+            game = read_save(path)
+        except SaveError as exc:
+            self._show_error(exc)
+            return
+
+        def loaded(session: GameSession) -> None:
+            self.opened = OpenedScenario(session.scenario, session.compiled, session.path)
+            self._stamp = file_stamp(session.path)
+            self._show_session(session)
+            self.notify(f"Loaded {session.turn} turn(s) from {path}.", title="Loaded")
+
+        def refused(exc: Exception) -> None:
+            if not isinstance(exc, ScenarioChanged):
+                self._show_error(exc)
+                return
+
+            def anyway(replay: bool | None) -> None:
+                if replay:
+                    self._in_worker(lambda: open_save(game, force=True), loaded)
+
+            message = f"{exc}\n\nReplay the saved choices on the current version anyway? The game will differ."
+            self.push_screen(ConfirmModal(exc.title, message, yes="Replay anyway", no="Cancel", error=True), anyway)
+
+        self._in_worker(lambda: open_save(game), loaded, refused)
+
+    # ------------------------------------------------------------------ other actions
+
+    def action_scenarios(self) -> None:
+        if isinstance(self.screen, PickerScreen):
+            return
+
+        def picked(ref: str | None) -> None:
+            if not ref:
+                if self.opened is None and len(self.screen_stack) <= 1:
+                    self.action_scenarios()
+                return
+            if self.session is not None and self.session.dirty:
+                def confirmed(yes: bool | None) -> None:
+                    if yes:
+                        self.open_scenario(ref)
+
+                self.push_screen(ConfirmModal("Leave this game?",
+                                              f"Your {self.session.turn} turn(s) are not saved.",
+                                              yes="Leave it", no="Stay"), confirmed)
+            else:
+                self.open_scenario(ref)
+
+        self.push_screen(PickerScreen(self.opened.scenario.id if self.opened else None), picked)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_request_quit(self) -> None:
+        session = self.session
+        if session is None or not session.dirty:
+            self.exit()
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(ConfirmModal("Quit?", f"You have {session.turn} turn(s) not saved (ctrl+s saves).",
+                                      yes="Quit", no="Keep playing"), answer)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if isinstance(screen, TurnScreen):
+            yield SystemCommand("End turn", "Resolve this turn with the chosen policy (n)", screen.action_end_turn)
+            yield SystemCommand("Undo", "Take back the last turn (u)", screen.action_undo)
+            yield SystemCommand("Advisor", "Show or hide the advisor (a)", screen.action_toggle_advisor)
+        yield SystemCommand("Scenarios", "Pick another scenario (s)", self.action_scenarios)
+        yield SystemCommand("Save game", "Save this game to a file (ctrl+s)", self.action_save)
+        yield SystemCommand("Load game", "Load a saved game (ctrl+o)", self.action_load)
+        yield SystemCommand("Help", "Every key of the app (?)", self.action_help)

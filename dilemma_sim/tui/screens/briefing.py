@@ -1,0 +1,106 @@
+"""The briefing: the situation, the actors and how the player's score works."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Static
+
+from dilemma_sim.scenario.models import Scenario, is_distribution
+
+
+def _quantity(value: object) -> str:
+    if isinstance(value, (int, float)):
+        return f"{value:+g}"
+    if is_distribution(value):
+        return f"~{getattr(value, 'dist', '?')}"
+    inner = getattr(value, "value", None)
+    return f"{inner:+g}" if isinstance(inner, (int, float)) else str(value)
+
+
+def paragraphs(text: str) -> list[str]:
+    """Prose split at blank lines, each paragraph's hard line breaks joined (the terminal wraps)."""
+    return [" ".join(block.split()) for block in text.strip().split("\n\n") if block.strip()]
+
+
+def actor_card(scenario: Scenario, actor_id: str, player: str) -> RenderableType:
+    actor = scenario.actors[actor_id]
+    parts: list[RenderableType] = [
+        Text.assemble((actor.name, "bold"), (" — you" if actor_id == player else "", "bold cyan"))
+    ]
+    if actor.description:
+        parts.append(Text(actor.description))
+    for heading, items in (("Motives", actor.motives), ("Demands", actor.demands), ("Fears", actor.fears)):
+        if items:
+            parts.append(Text(heading, style="italic"))
+            parts.extend(Text("  • " + item) for item in items)
+    return Group(*parts)
+
+
+def scoring(scenario: Scenario, player: str) -> RenderableType:
+    """The player's utility weights, read as objectives."""
+    actor = scenario.actors[player]
+    table = Table(box=None, padding=(0, 1), show_edge=False, expand=False)
+    table.add_column("Each turn you score")
+    table.add_column("weight", justify="right")
+    for name, weight in actor.utility.items():
+        spec = scenario.state.get(name)
+        label = spec.label if spec else name
+        unit = f" (per {spec.unit})" if spec and spec.unit else ""
+        table.add_row(f"{label}{unit}", _quantity(weight))
+    costs = [d.label for d in actor.decisions.values()]
+    note = Text(
+        f"Your payoff each turn is the sum of weight × value above, minus the costs of your choices "
+        f"({', '.join(costs)}). Totals add up over {scenario.turns} turns from "
+        f"{scenario.calendar.label(0)} to {scenario.calendar.label(scenario.turns - 1)}"
+        + (f", discounted by {scenario.discount:g} a turn." if scenario.discount < 1 else ".")
+    )
+    return Group(table, Text(""), note)
+
+
+class BriefingScreen(Screen[None]):
+    """Read before the first turn; `enter` starts the game."""
+
+    BINDINGS = [Binding("enter", "start", "Start", priority=True)]
+
+    class Start(Message):
+        """The player is ready."""
+
+    def __init__(self, scenario: Scenario, player: str | None = None) -> None:
+        super().__init__()
+        self.scenario = scenario
+        self.player = player or scenario.player
+
+    def compose(self) -> ComposeResult:
+        s = self.scenario
+        yield Header()
+        with VerticalScroll(id="briefing"):
+            yield Static(Text(s.title, style="bold"), classes="title")
+            yield Static(Text(s.summary, style="italic"))
+            if s.briefing:
+                yield Static(Text("The situation", style="bold"), classes="section")
+                for paragraph in paragraphs(s.briefing):
+                    yield Static(Text(paragraph), classes="paragraph")
+            yield Static(Text("Who is at the table", style="bold"), classes="section")
+            for actor_id in s.actors:
+                yield Static(actor_card(s, actor_id, self.player), classes="card")
+            yield Static(Text("Your objectives and your score", style="bold"), classes="section")
+            yield Static(scoring(s, self.player), classes="card")
+            yield Button("Start  [b]enter[/b]", id="start", variant="primary", compact=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = self.scenario.title
+        self.sub_title = "Briefing"
+
+    def action_start(self) -> None:
+        self.post_message(self.Start())
+
+    def on_button_pressed(self) -> None:
+        self.action_start()

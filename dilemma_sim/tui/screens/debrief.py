@@ -1,0 +1,118 @@
+"""The debrief: outcome, trajectories, the player against the built-in strategies, what mattered."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Label, Static
+from textual.worker import get_current_worker
+
+from dilemma_sim.tui.screens.turn import trend_labels, trend_series
+from dilemma_sim.tui.session import Benchmark, GameSession
+from dilemma_sim.tui.widgets.scores import Breakdown
+from dilemma_sim.tui.widgets.trends import Trends
+
+OUTCOME_STYLE = {"win": "bold green", "loss": "bold red", "draw": "bold yellow", "neutral": "bold"}
+
+
+class DebriefScreen(Screen[None]):
+    """Shown when the run ends; `r` plays the scenario again, `u` takes back the last turn."""
+
+    BINDINGS = [
+        Binding("r", "again", "Play again"),
+        Binding("u", "undo", "Undo last turn"),
+    ]
+
+    class PlayAgain(Message):
+        """Start a new game of the same scenario."""
+
+    class TakeBack(Message):
+        """Undo the last turn and go back to the turn screen."""
+
+    def __init__(self, session: GameSession) -> None:
+        super().__init__()
+        self.session = session
+        self.benchmarks: list[Benchmark] | None = None
+
+    def compose(self) -> ComposeResult:
+        session = self.session
+        yield Header()
+        with VerticalScroll(id="debrief"):
+            yield Static(self._outcome(), id="outcome")
+            yield Label("How it went", classes="section")
+            yield Trends(trend_labels(session), session.scenario.turns + 1, id="trends")
+            yield Label("You against the built-in strategies", classes="section")
+            yield Static(Text("computing…", style="italic"), id="benchmarks")
+            yield Label("What mattered most", classes="section")
+            yield Breakdown(session.term_label, limit=8, id="mattered")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        session = self.session
+        self.title = f"Debrief — {session.scenario.title}"
+        self.sub_title = f"{session.calendar_label(0)} to {session.calendar_label(max(session.turn - 1, 0))}"
+        self.query_one(Trends).show(trend_series(session))
+        self.query_one("#mattered", Breakdown).show(session.total_breakdown(), title="Sum over the game")
+        self._benchmark(session)
+
+    def _outcome(self) -> Group:
+        session = self.session
+        ending = session.ending_spec()
+        total = session.history[-1].totals[session.human] if session.history else 0.0
+        if ending is not None:
+            head = Text.assemble(
+                (ending.outcome.upper(), OUTCOME_STYLE.get(ending.outcome, "bold")), "  ", (ending.label, "bold")
+            )
+            body = Text(ending.text)
+        else:
+            head = Text.assemble(("HORIZON", "bold"), "  ", ("The last turn was played.", "bold"))
+            body = Text(f"The game ran its full {session.scenario.turns} turns without an early ending.")
+        score = Text.assemble("Your total score: ", (f"{total:,.1f}", "bold"), f" after {session.turn} turns.")
+        return Group(head, body, Text(""), score)
+
+    @work(thread=True, exclusive=True, group="benchmark")
+    def _benchmark(self, session: GameSession) -> None:
+        try:
+            benchmarks = session.benchmarks()
+        except Exception as exc:  # shown in the screen, never printed
+            if not get_current_worker().is_cancelled:
+                self.app.call_from_thread(self._benchmark_failed, exc)
+            return
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_benchmarks, benchmarks)
+
+    def _benchmark_failed(self, exc: Exception) -> None:
+        self.query_one("#benchmarks", Static).update(Text(f"Could not run the strategies: {exc}", style="red"))
+
+    def _show_benchmarks(self, benchmarks: list[Benchmark]) -> None:
+        self.benchmarks = benchmarks
+        total = self.session.history[-1].totals[self.session.human] if self.session.history else 0.0
+        table = Table(expand=True, box=None, padding=(0, 1), show_edge=False)
+        table.add_column("strategy", ratio=1, no_wrap=True, overflow="ellipsis")
+        for name in ("mean", "p10", "p50", "p90"):
+            table.add_column(name, justify="right", no_wrap=True)
+        table.add_column("you beat", justify="right", no_wrap=True)
+        for bench in benchmarks:
+            table.add_row(
+                bench.label,
+                f"{bench.mean:,.1f}",
+                f"{bench.p10:,.1f}",
+                f"{bench.p50:,.1f}",
+                f"{bench.p90:,.1f}",
+                Text(f"{bench.share_below:.0%}", style="green" if bench.share_below >= 0.5 else "red"),
+            )
+        table.add_row(Text(f"you: {total:,.1f}", style="bold"), "", "", "", "", "")
+        self.query_one("#benchmarks", Static).update(table)
+
+    def action_again(self) -> None:
+        self.post_message(self.PlayAgain())
+
+    def action_undo(self) -> None:
+        self.post_message(self.TakeBack())

@@ -1,0 +1,92 @@
+"""The scenario picker: built-in and local scenarios, or a file by path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from dilemma_sim.scenario.registry import ScenarioInfo, list_scenarios
+
+
+class PickerScreen(Screen[str | None]):
+    """Lists scenarios (found in a worker); dismisses with a scenario id or path, or None."""
+
+    BINDINGS = [Binding("escape", "cancel", "Back")]
+    TITLE = "Scenarios"
+
+    def __init__(self, current: str | None = None) -> None:
+        super().__init__()
+        self.current = current
+        self.scenarios: list[ScenarioInfo] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Label("Choose a scenario  [dim](enter to open, escape to go back)[/]", classes="section")
+        yield OptionList(Option(Text("finding scenarios…", style="italic"), disabled=True), id="scenarios")
+        with Horizontal(id="open-path"):
+            yield Input(placeholder="or open a file: path/to/scenario.yaml", id="path")
+            yield Button("Open", id="open", compact=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "pick a dilemma"
+        self._find()
+
+    @work(thread=True, exclusive=True)
+    def _find(self) -> None:
+        try:
+            found = list_scenarios()
+        except Exception as exc:  # shown in the list, never printed
+            self.app.call_from_thread(self._failed, exc)
+            return
+        self.app.call_from_thread(self._show, found)
+
+    def _failed(self, exc: Exception) -> None:
+        options = self.query_one(OptionList)
+        options.clear_options()
+        options.add_option(Option(Text(f"Could not list scenarios: {exc}", style="red"), disabled=True))
+
+    def _show(self, found: list[ScenarioInfo]) -> None:
+        self.scenarios = list(found)
+        options = self.query_one(OptionList)
+        options.clear_options()
+        for info in self.scenarios:
+            prompt = Text()
+            prompt.append(info.title, style="bold")
+            prompt.append(f"  {info.id} · {'built-in' if info.builtin else info.path}\n", style="dim")
+            prompt.append(f"{info.turns} turns · {', '.join(info.actors)}\n", style="italic")
+            prompt.append(info.summary)
+            options.add_option(Option(prompt))
+        if not self.scenarios:
+            options.add_option(Option(Text("No scenarios found.", style="dim"), disabled=True))
+        current = [i for i, info in enumerate(self.scenarios) if info.id == self.current]
+        options.highlighted = current[0] if current else 0
+        options.focus()
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        info = self.scenarios[event.option_index]
+        self.dismiss(info.id if info.builtin else str(info.path))
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#open")
+    def _open_path(self) -> None:
+        text = self.query_one(Input).value.strip()
+        if not text:
+            self.notify("Type the path of a scenario file.", severity="warning")
+            return
+        if not Path(text).expanduser().is_file():
+            self.notify(f"No such file: {text}", severity="error", title="Open scenario")
+            return
+        self.dismiss(str(Path(text).expanduser()))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,141 @@
+"""The main screen: dashboard, news, decisions, scores, trends and the advisor."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Label, Static
+
+from dilemma_sim.tui.session import GameSession
+from dilemma_sim.tui.widgets.advisor import AdvisorPanel
+from dilemma_sim.tui.widgets.dashboard import Dashboard
+from dilemma_sim.tui.widgets.decisions import DecisionPanel
+from dilemma_sim.tui.widgets.news import NewsLog
+from dilemma_sim.tui.widgets.scores import Breakdown, ScoreBoard
+from dilemma_sim.tui.widgets.trends import Trends
+
+
+def trend_labels(session: GameSession) -> dict[str, str]:
+    """The series charted as sparklines: the variables the player's score weighs most, and the score."""
+    labels = {name: session.scenario.state[name].label for name in session.key_variables()}
+    labels["score"] = "Your score"
+    return labels
+
+
+def trend_series(session: GameSession) -> dict[str, list[float]]:
+    """Every level variable and the player's total, from the start through each turn played."""
+    series = {
+        name: [session.initial_state[name]] + [view.state[name] for view in session.history]
+        for name in session.initial_state
+    }
+    series["score"] = [0.0] + [view.totals[session.human] for view in session.history]
+    return series
+
+
+class TurnScreen(Screen[None]):
+    """One game in progress; everything shown is rebuilt from the session after each change."""
+
+    BINDINGS = [
+        Binding("n", "end_turn", "End turn"),
+        Binding("u", "undo", "Undo"),
+        Binding("a", "toggle_advisor", "Advisor"),
+    ]
+
+    class GameOver(Message):
+        """The run ended (an ending fired or the last turn was played)."""
+
+    def __init__(self, session: GameSession) -> None:
+        super().__init__()
+        self.session = session
+
+    def compose(self) -> ComposeResult:
+        session = self.session
+        yield Header()
+        with Vertical(id="left"):
+            yield DecisionPanel(session.decisions(), id="decisions")
+            yield Button("End turn  [b]n[/b]", id="end-turn", variant="primary", compact=True)
+        with VerticalScroll(id="right"):
+            yield Label("Situation", classes="section")
+            yield Dashboard(session.scenario, id="dashboard")
+            yield Label("News", classes="section")
+            yield NewsLog(id="news")
+            yield ScoreBoard(session.scenario, session.human, id="scores")
+            yield Breakdown(session.term_label, id="breakdown")
+            yield Label("Trends", classes="section")
+            yield Trends(trend_labels(session), session.scenario.turns + 1, id="trends")
+        yield AdvisorPanel(id="advisor")
+        yield Static("", id="scenario-errors", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = self.session.scenario.title
+        self.refresh_view()
+
+    # ------------------------------------------------------------------ showing
+
+    def refresh_view(self) -> None:
+        """Show the session as it is now (after a turn, an undo, a replay)."""
+        session = self.session
+        history = session.history
+        turns = session.scenario.turns
+        shown_turn = min(session.turn, turns - 1)
+        self.sub_title = f"{session.calendar_label(shown_turn)} · turn {min(session.turn + 1, turns)}/{turns}"
+        previous = history[-2].state if len(history) > 1 else session.initial_state
+        last = history[-1] if history else None
+        self.query_one(Dashboard).show(session.current_state(), previous, last.counts if last else {})
+        self.query_one(NewsLog).show(history, opening=_opening(session))
+        self.query_one(ScoreBoard).show(last.payoffs if last else {}, last.totals if last else {})
+        self.query_one(Breakdown).show(last.breakdown if last else {})
+        self.query_one(Trends).show(trend_series(session))
+        self.query_one(DecisionPanel).set_policy(session.current_policy(), session.current_levels())
+        self.query_one("#end-turn", Button).disabled = session.done
+        advisor = self.query_one(AdvisorPanel)
+        if advisor.display:
+            self.app.call_later(self.run_advisor)
+
+    def show_scenario_errors(self, lines: list[str]) -> None:
+        """Show (or, with no lines, hide) the problems found in the scenario file on disk."""
+        panel = self.query_one("#scenario-errors", Static)
+        panel.update("Scenario file has errors (game continues on the last good version):\n" + "\n".join(lines)
+                     if lines else "")
+        panel.display = bool(lines)
+
+    # ------------------------------------------------------------------ actions
+
+    def action_end_turn(self) -> None:
+        if self.session.done:
+            self.post_message(self.GameOver())
+            return
+        self.session.play(self.query_one(DecisionPanel).choices)
+        self.refresh_view()
+        if self.session.done:
+            self.post_message(self.GameOver())
+
+    @on(Button.Pressed, "#end-turn")
+    def _end_turn_pressed(self) -> None:
+        self.action_end_turn()
+
+    def action_undo(self) -> None:
+        if self.session.undo():
+            self.refresh_view()
+            self.notify(f"Took back the last turn; back to {self.session.calendar_label()}.", timeout=3)
+        else:
+            self.notify("Nothing to undo.", severity="warning", timeout=3)
+
+    def action_toggle_advisor(self) -> None:
+        advisor = self.query_one(AdvisorPanel)
+        advisor.display = not advisor.display
+        if advisor.display:
+            self.run_advisor()
+
+    def run_advisor(self) -> None:
+        """Ask the engine's advisor about the controls' current state (in a thread worker)."""
+        self.query_one(AdvisorPanel).compute(self.session, self.query_one(DecisionPanel).choices)
+
+
+def _opening(session: GameSession) -> str:
+    return f"{session.scenario.title} — you play {session.scenario.actors[session.human].name}."

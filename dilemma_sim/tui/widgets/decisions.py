@@ -1,0 +1,155 @@
+"""The player's decision controls: a radio set per choice, a lever row per graded lever."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.widgets import Label, RadioButton, RadioSet
+
+from dilemma_sim.tui.session import DecisionView
+
+MOVES = ("lower", "hold", "raise")
+
+
+class LeverControl(Widget, can_focus=True):
+    """A lever: its named levels with the current one highlighted, and a lower/hold/raise move.
+
+    Keys `left`/`-` and `right`/`+` step the move; the mouse clicks the arrows or a level.
+    """
+
+    BINDINGS = [
+        Binding("left,minus", "step_down", "Lower", show=False),
+        Binding("right,plus,equals_sign", "step_up", "Raise", show=False),
+        Binding("0,h", "set_move('hold')", "Hold", show=False),
+    ]
+
+    move: reactive[str] = reactive("hold")
+    level: reactive[int] = reactive(0)
+
+    class Moved(Message):
+        """The player changed a lever's move."""
+
+        def __init__(self, lever: LeverControl, key: str, move: str) -> None:
+            super().__init__()
+            self.lever = lever
+            self.key = key
+            self.move = move
+
+        @property
+        def control(self) -> LeverControl:
+            return self.lever
+
+    def __init__(self, decision: DecisionView, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.decision = decision
+
+    @property
+    def key(self) -> str:
+        return self.decision.key
+
+    @property
+    def target(self) -> int:
+        """The level the lever will be at after this turn's move."""
+        step = {"lower": -1, "hold": 0, "raise": 1}[self.move]
+        return min(max(self.level + step, 0), len(self.decision.level_ids) - 1)
+
+    def action_step_down(self) -> None:
+        self.move = MOVES[max(MOVES.index(self.move) - 1, 0)]
+
+    def action_step_up(self) -> None:
+        self.move = MOVES[min(MOVES.index(self.move) + 1, 2)]
+
+    def action_set_move(self, move: str) -> None:
+        self.move = move
+
+    def action_target(self, index: int) -> None:
+        """Click on a level: move toward it by one step."""
+        self.move = "raise" if index > self.level else "lower" if index < self.level else "hold"
+
+    def watch_move(self, move: str) -> None:
+        self.post_message(self.Moved(self, self.key, move))
+
+    def render(self) -> Content:
+        move_style = {"lower": "$text-error", "hold": "$text-muted", "raise": "$text-success"}[self.move]
+        controls = Content.from_markup(
+            "[@click=step_down]◀[/] [$style]$move[/] [@click=step_up]▶[/]", style=move_style, move=f"{self.move:^5}"
+        )
+        room = max(self.size.width - controls.cell_length - 1, 8)
+        label = self.decision.label
+        if len(label) > room:
+            label = label[: room - 1] + "…"
+        head = Content.from_markup("[b]$label[/b]", label=label.ljust(room)) + Content(" ") + controls
+        target = self.target
+        parts = []
+        for index, level in enumerate(self.decision.level_labels):
+            style = "reverse b" if index == self.level else "u b $text-accent" if index == target else "$text-muted"
+            parts.append(Content.from_markup(f"[@click=target({index})][{style}]$level[/][/]", level=level))
+        return Content("\n").join([head, Content("  ") + Content(" · ").join(parts)])
+
+
+class DecisionPanel(VerticalScroll):
+    """All the player's decisions; `choices` reads what the controls say now."""
+
+    class Changed(Message):
+        """The player changed a control (the advisor may want to know)."""
+
+    def __init__(self, decisions: list[DecisionView], **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.decisions = decisions
+
+    def compose(self) -> ComposeResult:
+        for decision in self.decisions:
+            if decision.kind == "choice":
+                with RadioSet(id=_dom_id(decision.key), classes="choice") as radio:
+                    radio.border_title = decision.label
+                    for option_id, label in zip(decision.option_ids, decision.option_labels, strict=True):
+                        yield RadioButton(label, name=option_id, value=option_id == decision.default)
+        levers = [d for d in self.decisions if d.kind == "lever"]
+        if levers:
+            yield Label("Levers  [dim]←/→ or click[/]", classes="section")
+            for decision in levers:
+                yield LeverControl(decision, id=_dom_id(decision.key))
+
+    @property
+    def choices(self) -> dict[str, str]:
+        """`actor.decision -> option id` for every control."""
+        result: dict[str, str] = {}
+        for decision in self.decisions:
+            if decision.kind == "choice":
+                pressed = self.query_one(f"#{_dom_id(decision.key)}", RadioSet).pressed_button
+                result[decision.key] = pressed.name if pressed is not None and pressed.name else decision.default
+            else:
+                result[decision.key] = self.query_one(f"#{_dom_id(decision.key)}", LeverControl).move
+        return result
+
+    def set_policy(self, policy: Mapping[str, str], levels: Mapping[str, int]) -> None:
+        """Put every control at `policy` (the current policy) and show the levers' levels."""
+        for decision in self.decisions:
+            node_id = _dom_id(decision.key)
+            if decision.kind == "choice":
+                radio = self.query_one(f"#{node_id}", RadioSet)
+                wanted = policy.get(decision.key, decision.default)
+                for button in radio.query(RadioButton):
+                    if button.name == wanted:
+                        button.value = True
+            else:
+                lever = self.query_one(f"#{node_id}", LeverControl)
+                lever.level = levels.get(decision.key, 0)
+                lever.move = policy.get(decision.key, "hold")
+
+    @on(RadioSet.Changed)
+    @on(LeverControl.Moved)
+    def _changed(self) -> None:
+        self.post_message(self.Changed())
+
+
+def _dom_id(key: str) -> str:
+    return "decision-" + key.replace(".", "--")
