@@ -67,11 +67,11 @@ CRISIS: dict[str, Any] = {
                     "label": "Aid",
                     "kind": "lever",
                     "default": "some",
-                    "step_cost": 0.5,
+                    "step_cost": 0.1,
                     "levels": {
                         "none": {"label": "None"},
                         "some": {"label": "Some", "cost": 0.5, "effects": {"economy": 1.5}},
-                        "lots": {"label": "Lots", "cost": 1.0, "effects": {"economy": "1 + 0.03 * security", "attacks": 5}},
+                        "lots": {"label": "Lots", "cost": 0.6, "effects": {"economy": "1 + 0.03 * security", "attacks": 5}},
                     },
                 },
             },

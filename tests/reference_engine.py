@@ -76,6 +76,8 @@ def walk(sc: m.Scenario) -> Iterator[tuple[Path, Any]]:
 
 def _sample(dist: Any, u: float) -> float:
     if isinstance(dist, m.Uniform):
+        if dist.high == dist.low:
+            return dist.low
         return float(stats.uniform(dist.low, dist.high - dist.low).ppf(u))
     if isinstance(dist, m.Normal):
         v = float(stats.norm(dist.mean, dist.sd).ppf(u)) if dist.sd > 0 else dist.mean

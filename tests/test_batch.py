@@ -73,7 +73,13 @@ def starter_ref(tmp_path_factory: pytest.TempPathFactory) -> ScenarioRef:
 
 
 def test_chunks_cover_the_runs_once_and_start_on_block_boundaries() -> None:
-    for runs, size, first in [(10_000, 4096, 0), (5000, 1000, 0), (3000, 2048, 1500), (1, 65536, 0), (0, 10, 0)]:
+    for runs, size, first in [
+        (10_000, 4096, 0),
+        (5000, 1000, 0),
+        (3000, 2048, 1500),
+        (1, 65536, 0),
+        (0, 10, 0),
+    ]:
         chunks = plan_chunks(runs, size, first)
         covered = [r for start, n in chunks for r in range(start, start + n)]
         assert covered == list(range(first, first + runs))
@@ -147,7 +153,8 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
 def test_summary_accumulated_by_chunk_equals_summary_of_the_whole() -> None:
     whole = fake_result(1000, turns=8)
     parts = [
-        FakeResult(**{k: v[lo:hi] for k, v in vars(whole).items()}) for lo, hi in [(0, 300), (300, 301), (301, 1000)]
+        FakeResult(**{k: v[lo:hi] for k, v in vars(whole).items()})
+        for lo, hi in [(0, 300), (300, 301), (301, 1000)]
     ]
     acc = Summary(LAYOUT, scenario="fake", scenario_hash="h", seed=7, turns=8, turns_per_year=4)
     for p in parts:
@@ -168,7 +175,17 @@ def test_summary_has_exactly_the_documented_keys(starter_ref: ScenarioRef) -> No
     cs = starter_ref.compile()
     result = run_parallel(starter_ref, 2000, 3)
     s = summarize(result, cs, seed=3)
-    assert list(s) == ["runs", "seed", "turns", "scenario", "hash", "payoff", "final_state", "counts", "endings"]
+    assert list(s) == [
+        "runs",
+        "seed",
+        "turns",
+        "scenario",
+        "hash",
+        "payoff",
+        "final_state",
+        "counts",
+        "endings",
+    ]
     assert s["runs"] == 2000 and s["seed"] == 3 and s["turns"] == 12 and s["scenario"] == "starter"
     assert set(s["payoff"]) == set(cs.actors)
     assert set(s["payoff"]["government"]) == {"mean", "sd", "p5", "p50", "p95"}

@@ -37,6 +37,30 @@ actors:
 """
 """Line 4: `turns` is not an integer; line 5: `player` names no actor; line 9: unknown key."""
 
+TINY = """\
+id: tiny
+title: Tiny
+summary: One actor, one lever.
+turns: 3
+player: one
+actors:
+  one:
+    name: One
+    utility:
+      x: 1
+    decisions:
+      dial:
+        label: Dial
+        kind: lever
+        levels:
+          low: {label: Low}
+          high: {label: High, effects: {x: 1}}
+state:
+  x:
+    label: X
+"""
+"""A valid scenario ending inside `state:`, so tests can append state variables."""
+
 
 def invoke(*args: str | Path) -> Result:
     return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
@@ -119,15 +143,31 @@ def test_validate_without_paths_is_a_usage_error() -> None:
 # --------------------------------------------------------------------------- lint
 
 
-def test_lint_json_and_strict(starter: Path, broken: Path) -> None:
-    result = invoke("lint", "--format", "json", starter)
+def test_lint_json_counts_warnings_and_strict_fails_on_them(tmp_path: Path) -> None:
+    path = tmp_path / "unused.yaml"
+    path.write_text(TINY + "  unused:\n    label: Unused\n")
+    result = invoke("lint", "--format", "json", path)
+    assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
-    warnings = [d for d in report["diagnostics"] if d["severity"] == "warning"]
-    assert result.exit_code == 0
-    assert report["files"][0]["warnings"] == len(warnings)
-    strict = invoke("lint", "--strict", starter)
-    assert strict.exit_code == (1 if warnings else 0)
-    assert invoke("lint", broken).exit_code == 1
+    codes = [d["code"] for d in report["diagnostics"]]
+    assert "W501" in codes  # a state variable nothing uses
+    assert all(d["severity"] == "warning" for d in report["diagnostics"])
+    assert report["files"] == [{"file": str(path), "ok": True, "errors": 0, "warnings": len(codes)}]
+    strict = invoke("lint", "--strict", "--format", "json", path)
+    assert strict.exit_code == 1
+    assert json.loads(strict.stdout)["files"][0]["ok"] is False
+
+
+def test_lint_starter_is_clean_even_strict(starter: Path) -> None:
+    result = invoke("lint", "--strict", starter)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.strip() == "1 file, 0 errors, 0 warnings"
+
+
+def test_lint_reports_errors_like_validate(broken: Path) -> None:
+    result = invoke("lint", broken)
+    assert result.exit_code == 1
+    assert result.stderr.count(": error[") == 3
 
 
 # --------------------------------------------------------------------------- schema

@@ -62,7 +62,7 @@ def test_duplicate_key_is_reported_at_the_second_key_naming_the_first_line() -> 
         id: x
         title: a
         summary: s
-          
+
         title: b
     """)
     )
@@ -235,7 +235,7 @@ def test_lever_with_one_level_is_e408() -> None:
     assert "E408" in [d.code for d in result.diagnostics]
 
 
-# --------------------------------------------------------------------------- expressions (E3xx) inside strings
+# ---------------------------------------------------------------------- expressions (E3xx) inside strings
 
 
 def test_unknown_name_in_a_plain_expression_is_at_the_name() -> None:

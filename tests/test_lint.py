@@ -74,7 +74,8 @@ def test_w504_actor_whose_utility_ignores_the_state() -> None:
 def test_w505_decision_with_a_single_option() -> None:
     found = warnings(
         (
-            "          attack:\n            label: Attack\n            effects:\n              security: -2\n",
+            "          attack:\n            label: Attack\n"
+            "            effects:\n              security: -2\n",
             "",
         ),
         ("            choose: attack", "            choose: wait"),

@@ -230,7 +230,9 @@ class RunWriter:
             return self.path
         if self.format == "parquet":
             if self._parquet is None:  # no rows: an empty table with the right columns
-                empty = {c: np.zeros(0, dtype=object if c == "ending" else float) for c in self.layout.columns()}
+                empty = {
+                    c: np.zeros(0, dtype=object if c == "ending" else float) for c in self.layout.columns()
+                }
                 self._write_parquet(empty)
             self._parquet.close()
             self._parquet = None
@@ -310,7 +312,9 @@ def _jsonl_bytes(cols: Mapping[str, np.ndarray]) -> bytes:
         else:
             lists.append(v.tolist())
     dumps = json.dumps
-    lines = [dumps(dict(zip(names, row, strict=True)), ensure_ascii=False) for row in zip(*lists, strict=True)]
+    lines = [
+        dumps(dict(zip(names, row, strict=True)), ensure_ascii=False) for row in zip(*lists, strict=True)
+    ]
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -328,7 +332,7 @@ def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
     with open(path, encoding="utf-8") as f:
         if fmt == "jsonl":
             return dict(json.loads(f.readline())["metadata"])
-        meta = {}
+        meta: dict[str, Any] = {}
         for line in f:
             if not line.startswith("#"):
                 break

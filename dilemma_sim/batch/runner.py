@@ -77,7 +77,12 @@ def load_with_overrides(path: str | os.PathLike[str], overrides: Mapping[str, fl
 
     if not overrides:
         return loader.load_or_raise(Path(path))
-    base = loader.load_scenario(Path(path))
+    stat = os.stat(path)
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    base = _LOADED.get(key)
+    if base is None:
+        base = loader.load_scenario(Path(path))
+        _LOADED[key] = base
     if base.scenario is None or base.data is None:
         raise ScenarioError(base.diagnostics)
     data: Any = base.data
@@ -94,6 +99,8 @@ def load_with_overrides(path: str | os.PathLike[str], overrides: Mapping[str, fl
     return result.scenario
 
 
+_LOADED: dict[tuple[str, int, int], Any] = {}
+"""Loaded base files by (path, mtime, size): a sweep validates each point, but reads the file once."""
 _COMPILED: dict[ScenarioRef, Any] = {}
 _POLICIES: dict[tuple[ScenarioRef, PolicySpec], Any] = {}
 
@@ -213,7 +220,8 @@ class ChunkStream:
             from dilemma_sim.engine.simulate import run_chunk as engine_chunk
 
             built = build_policies(self.ref, dict(self.policies))
-            run = lambda first, n: engine_chunk(self.ref, first, n, self.seed, built)  # noqa: E731
+            cs = self.ref
+            run = lambda first, n: engine_chunk(cs, first, n, self.seed, built)  # noqa: E731
         for first, n in self.chunks:
             if self._stopped():
                 return
@@ -300,7 +308,7 @@ class ChunkStream:
         if not isinstance(self.ref, ScenarioRef):
             raise TypeError("a Dask scheduler needs a ScenarioRef (the workers load the scenario themselves)")
         own = not isinstance(self.scheduler, Client)
-        client = Client(self.scheduler) if own else self.scheduler
+        client: Client = Client(self.scheduler) if own else self.scheduler  # type: ignore[assignment]
         tag = uuid.uuid4().hex[:12]
         n_workers = max(1, len(client.scheduler_info().get("workers", {})))
         window = 2 * n_workers
@@ -309,7 +317,11 @@ class ChunkStream:
         next_submit = next_yield = 0
         try:
             while next_yield < len(self.chunks):
-                while next_submit < len(self.chunks) and next_submit - next_yield < window and not self._stopped():
+                while (
+                    next_submit < len(self.chunks)
+                    and next_submit - next_yield < window
+                    and not self._stopped()
+                ):
                     first, n = self.chunks[next_submit]
                     futures[next_submit] = client.submit(
                         self.chunk_fn,

@@ -10,7 +10,8 @@ latter two from `scipy.stats.qmc`.
 Sensitivity: for each swept parameter, the standardized regression coefficient (SRC) of the
 player's best achievable mean payoff at a point on the parameters, and the main-effect range
 (the spread of that payoff's mean over `steps` bins of the parameter). Parameters are ranked by
-|SRC|.
+|SRC| (then by range). With fewer points than parameters + 2 the regression is not identifiable
+and SRC is NaN (null in JSON): use more points.
 """
 
 from __future__ import annotations
@@ -95,7 +96,9 @@ def standardized_coefficients(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     sy = y.std()
     out = np.zeros(x.shape[1])
     ok = sx > 0
-    if sy == 0 or not ok.any() or x.shape[0] < 2:
+    if x.shape[0] < int(ok.sum()) + 2:
+        return np.full(x.shape[1], np.nan)  # fewer points than coefficients: not identifiable
+    if sy == 0 or not ok.any():
         return out
     z = (x[:, ok] - x[:, ok].mean(axis=0)) / sx[ok]
     design = np.column_stack([np.ones(len(y)), z])
@@ -153,9 +156,15 @@ class SweepResult:
 
     def ranking(self) -> list[dict[str, Any]]:
         """Parameters by |SRC|, largest first."""
-        order = sorted(range(len(self.params)), key=lambda j: -abs(float(self.src[j])))
+
+        def key(j: int) -> tuple[float, float]:
+            src = float(self.src[j])
+            return (-abs(src) if math.isfinite(src) else 0.0, -float(self.ranges[j]))
+
+        order = sorted(range(len(self.params)), key=key)
         return [
-            {"path": self.params[j].path, "src": float(self.src[j]), "range": float(self.ranges[j])} for j in order
+            {"path": self.params[j].path, "src": float(self.src[j]), "range": float(self.ranges[j])}
+            for j in order
         ]
 
     def to_json(self) -> dict[str, Any]:

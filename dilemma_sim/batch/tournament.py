@@ -96,7 +96,7 @@ def _first_turn_payoffs(cs: Any, runs: int = 256, seed: int = 0) -> tuple[Any, A
 
 def reciprocity_strategy(cs: Any) -> Strategy | None:
     """The generalised tit-for-tat of the module docstring, or None without a counterpart."""
-    from dilemma_sim.engine import step
+    from dilemma_sim.engine.step import stage_payoffs
 
     sc: Scenario = cs.scenario
     player = sc.player
@@ -109,7 +109,9 @@ def reciprocity_strategy(cs: Any) -> Strategy | None:
     for d in mine:
         best: tuple[float, Any, np.ndarray] | None = None
         for c in theirs:
-            pay = np.asarray(step.stage_payoffs(cs, batch, (d.actor, d.index), (c.actor, c.index), base)).mean(axis=0)  # (m, n, 2)
+            pay = np.asarray(stage_payoffs(cs, batch, (d.actor, d.index), (c.actor, c.index), base)).mean(
+                axis=0
+            )  # (m, n, 2)
             spread = float(np.ptp(pay[:, :, 0].mean(axis=0)))
             if best is None or spread > best[0]:
                 best = (spread, c, pay)
@@ -195,5 +197,7 @@ def run_tournament(
         d = x - leader
         d_half = 1.96 * float(d.std(ddof=1)) / math.sqrt(runs) if runs > 1 else 0.0
         builtin = sid not in sc.strategies
-        entries.append(Entry(sid, table[sid][0], mean, sd, mean - half, mean + half, float(d.mean()), d_half, builtin))
+        entries.append(
+            Entry(sid, table[sid][0], mean, sd, mean - half, mean + half, float(d.mean()), d_half, builtin)
+        )
     return TournamentResult(sc.id, sc.player, runs, seed, entries)

@@ -75,7 +75,7 @@ def _load(ref: str) -> _Checked:
     return _Checked(result, list(result.diagnostics))
 
 
-def _game_lints(scenario: Scenario) -> list[Diagnostic]:
+def _game_lints(result: LoadResult, scenario: Scenario) -> list[Diagnostic]:
     """Warnings from the engine's game lints, when the engine provides them."""
     try:
         gamelint = importlib.import_module("dilemma_sim.engine.gamelint")
@@ -85,7 +85,8 @@ def _game_lints(scenario: Scenario) -> list[Diagnostic]:
         raise
     from dilemma_sim.engine import compile_scenario
 
-    return list(gamelint.lint_game(compile_scenario(scenario)))
+    compiled = compile_scenario(scenario)
+    return list(gamelint.lint_game(compiled, file=str(result.path), marks=result.marks))
 
 
 def _check_all(refs: Sequence[str], *, with_lint: bool) -> list[_Checked]:
@@ -96,7 +97,7 @@ def _check_all(refs: Sequence[str], *, with_lint: bool) -> list[_Checked]:
             from dilemma_sim.scenario.lint import lint
 
             item.diagnostics += lint(item.result)
-            item.diagnostics += _game_lints(item.result.scenario)
+            item.diagnostics += _game_lints(item.result, item.result.scenario)
         item.diagnostics = list(sorted_unique(item.diagnostics))
         checked.append(item)
     return checked

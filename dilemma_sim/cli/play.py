@@ -18,8 +18,12 @@ DEFAULT_SCENARIO = "pakistan-ttp"
 
 @main.command()
 @click.argument("scenario", default=DEFAULT_SCENARIO, metavar="[SCENARIO]")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of the random streams.")
-@click.option("--as", "human", metavar="ACTOR", default=None, help="Actor to play (default: the scenario's player).")
+@click.option(
+    "--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of the random streams."
+)
+@click.option(
+    "--as", "human", metavar="ACTOR", default=None, help="Actor to play (default: the scenario's player)."
+)
 def play(scenario: str, seed: int, human: str | None) -> None:
     """Play SCENARIO (a built-in id or a path; default pakistan-ttp) in the terminal.
 
@@ -33,8 +37,12 @@ def play(scenario: str, seed: int, human: str | None) -> None:
 
 @main.command()
 @click.argument("scenario", default=DEFAULT_SCENARIO, metavar="[SCENARIO]")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of the random streams.")
-@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option(
+    "--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of the random streams."
+)
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to listen on."
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 def serve(scenario: str, seed: int, port: int, host: str) -> None:
     """Serve the game to web browsers: each visitor gets `dilemma-sim play SCENARIO` of their own."""

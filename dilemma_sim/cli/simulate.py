@@ -116,8 +116,12 @@ def _num(x: float, digits: int = 1) -> str:
     return "–" if x is None or not math.isfinite(x) else f"{x:,.{digits}f}"
 
 
-_SEED = click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of the random streams.")
-_JSON = click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout and nothing else.")
+_SEED = click.option(
+    "--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of the random streams."
+)
+_JSON = click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON document on stdout and nothing else."
+)
 _POLICY = click.option(
     "--policy",
     "policy",
@@ -135,9 +139,15 @@ _SCENARIO = click.argument("scenario", default=DEFAULT_SCENARIO, metavar="[SCENA
 @_SCENARIO
 @_POLICY
 @_SEED
-@click.option("--run-index", type=click.IntRange(min=0), default=0, show_default=True, help="Which run of the seed.")
-@click.option("--transcript", type=click.Path(dir_okay=False, path_type=Path), help="Write the run's transcript here.")
-@click.option("--check", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Replay a transcript.")
+@click.option(
+    "--run-index", type=click.IntRange(min=0), default=0, show_default=True, help="Which run of the seed."
+)
+@click.option(
+    "--transcript", type=click.Path(dir_okay=False, path_type=Path), help="Write the run's transcript here."
+)
+@click.option(
+    "--check", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Replay a transcript."
+)
 @_JSON
 def run(
     scenario: str,
@@ -200,7 +210,8 @@ def run(
         text = next((e.label for e in cs.endings if e.id == ending), "the horizon")
         console.out.print(f"[bold]Ending:[/bold] {text} ({ending})")
     console.out.print(
-        "[bold]Totals:[/bold] " + ", ".join(f"{a} {_num(v)}" for a, v in data["totals"].items()), soft_wrap=True
+        "[bold]Totals:[/bold] " + ", ".join(f"{a} {_num(v)}" for a, v in data["totals"].items()),
+        soft_wrap=True,
     )
 
 
@@ -224,7 +235,11 @@ def _show_turn(cs: Any, r: Any, sim: Any) -> None:
     news = []
     for info in cs.decisions:
         if info.kind == "choice":
-            option = sc.actors[info.actor].decisions[info.id].options[info.option_ids[int(r.choices[0, info.index])]]
+            option = (
+                sc.actors[info.actor]
+                .decisions[info.id]
+                .options[info.option_ids[int(r.choices[0, info.index])]]
+            )
             if option.text:
                 news.append(option.text.replace("{actor}", sc.actors[info.actor].name))
     for e, ev in enumerate(cs.events):
@@ -236,8 +251,9 @@ def _show_turn(cs: Any, r: Any, sim: Any) -> None:
         f"{sc.state[name].label} {_num(float(r.state[0, s]))}" for s, name in enumerate(cs.state_names)
     )
     out.print(f"  [dim]state:[/dim] {state}", soft_wrap=True)
+    totals = sim.state.payoff_total
     scores = ", ".join(
-        f"{sc.actors[a].name} {_num(float(r.payoffs[0, i]))} (total {_num(float(sim.state.payoff_total[0, i]))})"
+        f"{sc.actors[a].name} {_num(float(r.payoffs[0, i]))} (total {_num(float(totals[0, i]))})"
         for i, a in enumerate(cs.actors)
     )
     out.print(f"  [dim]scores:[/dim] {scores}", soft_wrap=True)
@@ -256,10 +272,18 @@ def _show_turn(cs: Any, r: Any, sim: Any) -> None:
 @click.option("--runs", type=click.IntRange(min=1), default=10_000, show_default=True, help="Number of runs.")
 @_SEED
 @_POLICY
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Local worker processes.")
-@click.option("--scheduler", metavar="ADDR", help="Dask scheduler address (tcp://host:8786) instead of local workers.")
-@click.option("--chunk-runs", type=click.IntRange(min=1), default=65536, show_default=True, help="Runs per chunk.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Per-run rows: .csv, .jsonl or .parquet.")
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Local worker processes."
+)
+@click.option(
+    "--scheduler", metavar="ADDR", help="Dask scheduler address (tcp://host:8786) instead of local workers."
+)
+@click.option(
+    "--chunk-runs", type=click.IntRange(min=1), default=65536, show_default=True, help="Runs per chunk."
+)
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Per-run rows: .csv, .jsonl or .parquet."
+)
 @_JSON
 def batch(
     scenario: str,
@@ -313,7 +337,14 @@ def batch(
     interrupted = False
     with _progress(runs, "runs") as advance:
         stream = ChunkStream(
-            sref, runs, seed, policies, workers=workers, chunk_runs=chunk_runs, scheduler=scheduler, progress=advance
+            sref,
+            runs,
+            seed,
+            policies,
+            workers=workers,
+            chunk_runs=chunk_runs,
+            scheduler=scheduler,
+            progress=advance,
         )
         try:
             for chunk in stream:
@@ -331,7 +362,9 @@ def batch(
         writer.close(complete=complete)
     if interrupted:
         where = f"; {out} holds them, marked complete: false" if out is not None else ""
-        console.err.print(f"interrupted: {summary.runs} of {runs} runs finished{where}", style="yellow", markup=False)
+        console.err.print(
+            f"interrupted: {summary.runs} of {runs} runs finished{where}", style="yellow", markup=False
+        )
     elif out is not None:
         console.err.print(f"{summary.runs} runs written to {out}", markup=False)
     result = summary.result()
@@ -346,7 +379,9 @@ def batch(
 def _show_summary(cs: Any, s: dict[str, Any]) -> None:
     sc = cs.scenario
     out = console.out
-    out.print(f"[bold]{sc.title}[/bold] — {s['runs']:,} runs, seed {s['seed']}, hash {s['hash']}", soft_wrap=True)
+    out.print(
+        f"[bold]{sc.title}[/bold] — {s['runs']:,} runs, seed {s['seed']}, hash {s['hash']}", soft_wrap=True
+    )
     t = _table("Total payoff", "actor", "mean", "sd", "p5", "median", "p95")
     for a, st in s["payoff"].items():
         t.add_row(sc.actors[a].name, *(_num(st[k]) for k in ("mean", "sd", "p5", "p50", "p95")))
@@ -374,15 +409,31 @@ def _show_summary(cs: Any, s: dict[str, Any]) -> None:
 
 @main.command()
 @_SCENARIO
-@click.option("--param", "params", multiple=True, required=True, metavar="PATH=LO:HI:STEPS",
-              help="A YAML path to fix at STEPS values between LO and HI (repeatable).")
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    required=True,
+    metavar="PATH=LO:HI:STEPS",
+    help="A YAML path to fix at STEPS values between LO and HI (repeatable).",
+)
 @click.option("--design", type=click.Choice(["grid", "lhs", "sobol"]), default="grid", show_default=True)
-@click.option("--points", type=click.IntRange(min=2), help="Points of lhs/sobol designs (default: product of STEPS).")
-@click.option("--runs", type=click.IntRange(min=2), default=1000, show_default=True, help="Runs per point and strategy.")
+@click.option(
+    "--points", type=click.IntRange(min=2), help="Points of lhs/sobol designs (default: product of STEPS)."
+)
+@click.option(
+    "--runs", type=click.IntRange(min=2), default=1000, show_default=True, help="Runs per point and strategy."
+)
 @_SEED
 @_JSON
 def sweep(
-    scenario: str, params: tuple[str, ...], design: str, points: int | None, runs: int, seed: int, as_json: bool
+    scenario: str,
+    params: tuple[str, ...],
+    design: str,
+    points: int | None,
+    runs: int,
+    seed: int,
+    as_json: bool,
 ) -> None:
     """Run every player strategy at every point of a parameter design: who is best where, what matters.
 
@@ -394,9 +445,10 @@ def sweep(
 
     \b
     Example:
-      dilemma-sim sweep pakistan-ttp --param parameters.lethality=3:8:3 --param parameters.sovereignty_cost=0.5:3:4
-      dilemma-sim sweep pakistan-ttp --param parameters.lethality=3:8:4 --param parameters.offensive_effect=0:4:4 \\
-          --design sobol --points 32 --runs 500 --json
+      dilemma-sim sweep pakistan-ttp --param parameters.restraint_effect=3:8:3 \\
+          --param parameters.concession_threshold=5.5:11:3
+      dilemma-sim sweep pakistan-ttp --param parameters.lethality=4:6:4 \\
+          --param parameters.offensive_effect=2:5:4 --design sobol --points 32 --runs 500 --json
     """
     from dilemma_sim.batch.sweep import SweepParam, design_points, run_sweep
     from dilemma_sim.scenario.diagnostics import ScenarioError
@@ -409,7 +461,9 @@ def sweep(
     n_points = len(design_points(specs, design, points=points, seed=seed))
     try:
         with _progress(n_points, "points") as advance:
-            result = run_sweep(sref, specs, design=design, points=points, runs=runs, seed=seed, progress=advance)
+            result = run_sweep(
+                sref, specs, design=design, points=points, runs=runs, seed=seed, progress=advance
+            )
     except ScenarioError as exc:
         for d in exc.diagnostics:
             console.err.print(d.format(), style="red", soft_wrap=True, markup=False)
@@ -447,7 +501,9 @@ def sweep(
 
 @main.command()
 @_SCENARIO
-@click.option("--runs", type=click.IntRange(min=2), default=2000, show_default=True, help="Runs per strategy.")
+@click.option(
+    "--runs", type=click.IntRange(min=2), default=2000, show_default=True, help="Runs per strategy."
+)
 @_SEED
 @_JSON
 def tournament(scenario: str, runs: int, seed: int, as_json: bool) -> None:
@@ -474,12 +530,18 @@ def tournament(scenario: str, runs: int, seed: int, as_json: bool) -> None:
     sc = cs.scenario
     t = _table(
         f"Tournament: {sc.actors[sc.player].name}, {runs} runs each, seed {seed}",
-        "rank", "strategy", "mean", "95% CI", "vs best",
+        "rank",
+        "strategy",
+        "mean",
+        "95% CI",
+        "vs best",
     )
     for i, e in enumerate(result.entries):
         vs = "–" if i == 0 else f"{e.diff:+,.1f} ± {e.diff_ci:,.1f}"
         t.columns[1].justify = "left"
-        t.add_row(str(i + 1), f"{e.label} ({e.strategy})", _num(e.mean), f"{_num(e.ci_low)} – {_num(e.ci_high)}", vs)
+        t.add_row(
+            str(i + 1), f"{e.label} ({e.strategy})", _num(e.mean), f"{_num(e.ci_low)} – {_num(e.ci_high)}", vs
+        )
     console.out.print(t)
 
 
@@ -488,8 +550,12 @@ def tournament(scenario: str, runs: int, seed: int, as_json: bool) -> None:
 
 @main.command()
 @_SCENARIO
-@click.option("--turn", type=click.IntRange(min=0), default=None, help="Analyze the stage game at this 0-based turn.")
-@click.option("--nfg", type=click.Path(file_okay=False, path_type=Path), help="Also write each game as a Gambit .nfg.")
+@click.option(
+    "--turn", type=click.IntRange(min=0), default=None, help="Analyze the stage game at this 0-based turn."
+)
+@click.option(
+    "--nfg", type=click.Path(file_okay=False, path_type=Path), help="Also write each game as a Gambit .nfg."
+)
 @_SEED
 @_JSON
 def analyze(scenario: str, turn: int | None, nfg: Path | None, seed: int, as_json: bool) -> None:
@@ -512,7 +578,9 @@ def analyze(scenario: str, turn: int | None, nfg: Path | None, seed: int, as_jso
 
     _, cs = _load(scenario)
     if turn is not None and turn >= cs.turns:
-        raise click.BadParameter(f"the scenario has {cs.turns} turns (0..{cs.turns - 1})", param_hint="--turn")
+        raise click.BadParameter(
+            f"the scenario has {cs.turns} turns (0..{cs.turns - 1})", param_hint="--turn"
+        )
     games = stage_games(cs, turn=turn, seed=seed)
     if nfg is not None:
         from dilemma_sim.engine.games import to_nfg
@@ -520,10 +588,17 @@ def analyze(scenario: str, turn: int | None, nfg: Path | None, seed: int, as_jso
         nfg.mkdir(parents=True, exist_ok=True)
         for g in games:
             name = f"t{g.turn}-{g.row_actor}.{g.row_decision}-vs-{g.col_actor}.{g.col_decision}.nfg"
-            title = f"{cs.scenario_id} turn {g.turn}: {g.row_actor}.{g.row_decision} vs {g.col_actor}.{g.col_decision}"
+            pair = f"{g.row_actor}.{g.row_decision} vs {g.col_actor}.{g.col_decision}"
+            title = f"{cs.scenario_id} turn {g.turn}: {pair}"
             (nfg / name).write_text(
-                to_nfg(g.row_payoffs, g.col_payoffs, title=title, row_options=g.row_options,
-                       col_options=g.col_options, players=(g.row_actor, g.col_actor)),
+                to_nfg(
+                    g.row_payoffs,
+                    g.col_payoffs,
+                    title=title,
+                    row_options=g.row_options,
+                    col_options=g.col_options,
+                    players=(g.row_actor, g.col_actor),
+                ),
                 encoding="utf-8",
             )
         console.err.print(f"{len(games)} game(s) written to {nfg}", markup=False)
@@ -539,10 +614,16 @@ def _show_game(cs: Any, g: Any) -> None:
 
     sc = cs.scenario
     row_name, col_name = sc.actors[g.row_actor].name, sc.actors[g.col_actor].name
-    title = (f"Turn {g.turn}: {row_name} ({g.row_decision}, rows) vs {col_name} ({g.col_decision}, columns)"
-             f" — {g.type}")
+    title = (
+        f"Turn {g.turn}: {row_name} ({g.row_decision}, rows) vs {col_name} ({g.col_decision}, columns)"
+        f" — {g.type}"
+    )
     t = _table(title, "", *g.col_options)
-    eq_cells = {(int(np.argmax(e.row)), int(np.argmax(e.col))) for e in g.equilibria if e.pure} if g.equilibria else set()
+    eq_cells = (
+        {(int(np.argmax(e.row)), int(np.argmax(e.col))) for e in g.equilibria if e.pure}
+        if g.equilibria
+        else set()
+    )
     for i, ro in enumerate(g.row_options):
         cells = []
         for j in range(len(g.col_options)):
@@ -566,8 +647,11 @@ def _show_game(cs: Any, g: Any) -> None:
         notes.append(f"{col_name}'s dominant option: {g.dominant_col}")
     for who, opt in g.dominated:
         notes.append(f"strictly dominated: {who} {opt}")
-    console.out.print("\n".join(f"  {n}" for n in notes) + "\n  (★ pure Nash equilibrium, · Pareto optimal)",
-                      markup=False, soft_wrap=True)
+    console.out.print(
+        "\n".join(f"  {n}" for n in notes) + "\n  (★ pure Nash equilibrium, · Pareto optimal)",
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 # --------------------------------------------------------------------------- explore
@@ -575,7 +659,9 @@ def _show_game(cs: Any, g: Any) -> None:
 
 @main.command()
 @_SCENARIO
-@click.option("--runs", type=click.IntRange(min=1), default=2000, show_default=True, help="Runs per policy mix.")
+@click.option(
+    "--runs", type=click.IntRange(min=1), default=2000, show_default=True, help="Runs per policy mix."
+)
 @_SEED
 @_JSON
 def explore(scenario: str, runs: int, seed: int, as_json: bool) -> None:
@@ -600,4 +686,3 @@ def explore(scenario: str, runs: int, seed: int, as_json: bool) -> None:
         return
     for line in report.lines():
         console.out.print(line, markup=False, soft_wrap=True)
-

@@ -55,7 +55,7 @@ class OptionValue:
 
 
 def default_policies(cs: CompiledScenario, actor: str) -> dict[str, Any]:
-    """The actor's policy after this turn: the `status-quo` strategy if it plays the actor, else keep-current."""
+    """The actor's play after this turn: the `status-quo` strategy if it has one, else keep-current."""
     sc = cs.scenario
     strategy = sc.strategies.get(STATUS_QUO)
     if strategy is not None and (strategy.actor or sc.player) == actor:
@@ -127,7 +127,7 @@ def advise(
     # an option equal to the decision's current setting gives the same first turn as every other such
     # option: those share one block of rollouts
     baseline = [i for i, (info, k) in enumerate(options) if keep.get(info.index) == k]
-    block_of = {}
+    block_of: dict[int, int] = {}
     blocks: list[tuple[Any, int]] = []
     for i, (info, k) in enumerate(options):
         if baseline and i in baseline[1:]:

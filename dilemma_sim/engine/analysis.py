@@ -78,7 +78,12 @@ class StageGame:
 
 
 def reach_turn(
-    cs: CompiledScenario, turn: int, *, runs: int = STATE_RUNS, seed: int = 0, policies: Mapping[str, Any] | None = None
+    cs: CompiledScenario,
+    turn: int,
+    *,
+    runs: int = STATE_RUNS,
+    seed: int = 0,
+    policies: Mapping[str, Any] | None = None,
 ) -> BatchState:
     """The runs still going after `turn` turns of the given (default: scenario) policies."""
     sim = Simulation(cs, runs=runs, seed=seed, policies=policies, breakdown=False)
@@ -103,7 +108,11 @@ def policy_profile(
 
 
 def analyse_bimatrix(
-    A: np.ndarray, B: np.ndarray, row_options: tuple[str, ...], col_options: tuple[str, ...], who: tuple[str, str]
+    A: np.ndarray,
+    B: np.ndarray,
+    row_options: tuple[str, ...],
+    col_options: tuple[str, ...],
+    who: tuple[str, str],
 ) -> dict[str, Any]:
     """Equilibria, dominance, Pareto cells, QRE and type of one bimatrix game."""
     dominated = [(who[0], row_options[k]) for k in sorted({k for k, _ in games.dominance(A)})]
@@ -152,7 +161,9 @@ def stage_games(
     out = []
     for r in rows:
         for c in cols:
-            pay = np.asarray(stage_payoffs(cs, state, (r.actor, r.index), (c.actor, c.index), base)).mean(axis=0)
+            pay = np.asarray(stage_payoffs(cs, state, (r.actor, r.index), (c.actor, c.index), base)).mean(
+                axis=0
+            )
             A, B = np.ascontiguousarray(pay[..., 0]), np.ascontiguousarray(pay[..., 1])
             facts = analyse_bimatrix(A, B, r.option_ids, c.option_ids, (r.actor, c.actor))
             out.append(

@@ -70,8 +70,8 @@ def lint_game(
             warn(
                 "W520",
                 ("actors", player, "decisions", did, "options", opt),
-                f"option '{opt}' of {player}.{did} is strictly dominated in the first turn: whatever the other "
-                f"actors do, another option pays {player} more",
+                f"option '{opt}' of {player}.{did} is strictly dominated in the first turn: whatever "
+                f"the other actors do, another option pays {player} more",
             )
 
     # W521: the same option is the best first-turn choice in every parameter sample

@@ -172,7 +172,7 @@ def _clean_distribution(v: FloatArray, tol: float) -> FloatArray:
 
 
 def dominance(M: ArrayLike, strict: bool = True) -> list[tuple[int, int]]:
-    """Pairs ``(dominated, dominating)`` of rows of ``M: (m, n)``, pure options only; pass ``B.T`` for columns.
+    """Pairs ``(dominated, dominating)`` among rows of ``M: (m, n)``, pure options only; ``B.T`` for columns.
 
     Strict: better against every column. Weak (``strict=False``): never worse and better somewhere.
     """
@@ -415,9 +415,7 @@ def to_nfg(
     a, b = _bimatrix(A, B)
     m, n = a.shape
     if len(row_options) != m or len(col_options) != n:
-        raise ValueError(
-            f"need {m} row and {n} column labels, got {len(row_options)} and {len(col_options)}"
-        )
+        raise ValueError(f"need {m} row and {n} column labels, got {len(row_options)} and {len(col_options)}")
     lines = [
         f"NFG 1 R {_nfg_label(title)} {{ {' '.join(_nfg_label(p) for p in players)} }}",
         "",

@@ -128,8 +128,10 @@ def count_ppf(
     """Smallest k >= 0 with CDF(k) >= u, at most `ceil(cap)`, vectorized and exact.
 
     Poisson with mean `mu`, or negative binomial with mean `mu` and size `dispersion`
-    (`scipy.stats.nbinom(n=dispersion, p=dispersion / (dispersion + mu))`). The search starts
-    from a Cornish-Fisher guess and corrects it with the exact CDF until stable.
+    (`scipy.stats.nbinom(n=dispersion, p=dispersion / (dispersion + mu))`); CDF is
+    `scipy.special.pdtr` / `betainc`. One exact CDF at a Cornish-Fisher guess, then a walk by the
+    pmf recurrence; a draw whose answer the walk cannot certify (u within a rigorous error bound
+    of a CDF step, or a long walk) is settled by an exact search on the CDF itself.
     """
     u, mu = np.broadcast_arrays(np.asarray(u, np.float64), np.asarray(mu, np.float64))
     r = None if dispersion is None else np.broadcast_to(np.asarray(dispersion, np.float64), u.shape)
@@ -142,8 +144,86 @@ def count_ppf(
     if live.size:
         uu, mm = u[live], mu[live]
         rr = None if r is None else r[live]
-        k[live] = _invert(uu, mm, rr, cap)
+        kk, sure = _walk(uu, mm, rr, cap)
+        if not sure.all():
+            todo = np.flatnonzero(~sure)
+            kk[todo] = _invert(uu[todo], mm[todo], None if rr is None else rr[todo], cap)
+        k[live] = kk
     return k.reshape(shape)
+
+
+_WALK_STEPS = 48
+_EPS = float(np.finfo(np.float64).eps)
+
+
+def _walk(u: np.ndarray, mu: np.ndarray, r: np.ndarray | None, cap: float) -> tuple[np.ndarray, np.ndarray]:
+    """Answers from one exact CDF at the guess and the pmf recurrence, and whether each is certain.
+
+    The walked CDF values differ from the exact ones by less than `tol` (the log-pmf's rounding
+    plus one rounding per step), so an answer is certain when u is farther than `tol` from both
+    CDF values it lies between.
+    """
+    k = np.minimum(_guess(u, mu, r), cap)
+    c = _cdf(k, mu, r)
+    if r is None:
+        terms = [k * np.log(mu), mu, special.gammaln(k + 1.0)]
+        logpmf = terms[0] - terms[1] - terms[2]
+        q = mu
+    else:
+        p = r / (r + mu)
+        q = mu / (r + mu)  # 1 - p
+        terms = [special.gammaln(k + r), special.gammaln(r), special.gammaln(k + 1.0), r * np.log(p), k * np.log(q)]
+        logpmf = terms[0] - terms[1] - terms[2] + terms[3] + terms[4]
+    tol = 1e-12 + 8.0 * _EPS * (np.sum(np.abs(terms), axis=0) + 4.0 * _WALK_STEPS)
+    pmf = np.exp(logpmf)
+    sure = np.ones(u.shape, dtype=bool)
+
+    def up_ratio(idx: np.ndarray, kk: np.ndarray) -> np.ndarray:  # pmf(k + 1) / pmf(k)
+        return q[idx] / (kk + 1.0) if r is None else (kk + r[idx]) * q[idx] / (kk + 1.0)
+
+    def down_ratio(idx: np.ndarray, kk: np.ndarray) -> np.ndarray:  # pmf(k - 1) / pmf(k)
+        return kk / q[idx] if r is None else kk / ((kk - 1.0 + r[idx]) * q[idx])
+
+    # CDF(k) < u: step up until the CDF reaches u (or the cap).
+    idx = np.flatnonzero(c < u)
+    kk, cc, pp = k[idx], c[idx], pmf[idx]
+    for _ in range(_WALK_STEPS):
+        if not idx.size:
+            break
+        gap = u[idx] - cc  # > 0: distance below u of the CDF at kk
+        capped = kk >= cap
+        k[idx[capped]] = kk[capped]
+        sure[idx[capped]] = gap[capped] > tol[idx[capped]]
+        go = ~capped
+        idx, kk, cc, pp, gap = idx[go], kk[go], cc[go], pp[go], gap[go]
+        pp = pp * up_ratio(idx, kk)
+        kk, cc = kk + 1.0, cc + pp
+        hit = cc >= u[idx]
+        k[idx[hit]] = kk[hit]
+        sure[idx[hit]] = np.minimum(gap[hit], cc[hit] - u[idx[hit]]) > tol[idx[hit]]
+        idx, kk, cc, pp = idx[~hit], kk[~hit], cc[~hit], pp[~hit]
+    sure[idx] = False
+
+    # CDF(k) >= u: step down while CDF(k - 1) still reaches u.
+    idx = np.flatnonzero((c >= u) & (k > 0))
+    kk, cc, pp = k[idx], c[idx], pmf[idx]
+    for _ in range(_WALK_STEPS):
+        if not idx.size:
+            break
+        below = cc - pp  # CDF(kk - 1)
+        stop = below < u[idx]
+        k[idx[stop]] = kk[stop]
+        sure[idx[stop]] = np.minimum(cc[stop] - u[idx[stop]], u[idx[stop]] - below[stop]) > tol[idx[stop]]
+        go = ~stop
+        idx, kk, cc, pp, below = idx[go], kk[go], cc[go], pp[go], below[go]
+        pp = pp * down_ratio(idx, kk)
+        kk, cc = kk - 1.0, below
+        zero = kk <= 0.0
+        k[idx[zero]] = 0.0
+        sure[idx[zero]] = cc[zero] - u[idx[zero]] > tol[idx[zero]]
+        idx, kk, cc, pp = idx[~zero], kk[~zero], cc[~zero], pp[~zero]
+    sure[idx] = False
+    return k, sure
 
 
 def _guess(u: np.ndarray, mu: np.ndarray, r: np.ndarray | None) -> np.ndarray:

@@ -64,23 +64,28 @@ class _Breakdown:
         arr[:, actor] -= values
 
 
+def _weighted_sum(weights: np.ndarray, x: np.ndarray, params: np.ndarray, terms, kind: int) -> np.ndarray:
+    # Column by column, not a matmul: BLAS may sum in another order for another N, and a run must
+    # come out bit-identical whatever batch it is in.
+    pay = np.zeros((x.shape[0], weights.shape[0]), order="F")
+    for a in range(weights.shape[0]):
+        col = pay[:, a]
+        for s in np.flatnonzero(weights[a]):
+            col += weights[a, s] * x[:, s]
+    for a, k_kind, s, k in terms:
+        if k_kind == kind:
+            pay[:, a] += params[:, k] * x[:, s]
+    return pay
+
+
 def state_utility(cs: CompiledScenario, x: np.ndarray, params: np.ndarray) -> np.ndarray:
     """(N, A) sum of state weights times `x` (N, S), sampled weights included."""
-    pay = np.asarray(x @ cs.w_state.T, order="F")
-    for a, kind, col, k in cs.weight_terms:
-        if kind == 0:
-            pay[:, a] += params[:, k] * x[:, col]
-    return pay
+    return _weighted_sum(cs.w_state, x, params, cs.weight_terms, 0)
 
 
 def lever_utility(cs: CompiledScenario, levels: np.ndarray, params: np.ndarray) -> np.ndarray:
     """(N, A) sum of lever weights times level indices (N, L)."""
-    lev = levels.astype(np.float64)
-    pay = np.asarray(lev @ cs.w_lever.T, order="F")
-    for a, kind, col, k in cs.weight_terms:
-        if kind == 1:
-            pay[:, a] += params[:, k] * lev[:, col]
-    return pay
+    return _weighted_sum(cs.w_lever, fortran(levels.astype(np.float64)), params, cs.weight_terms, 1)
 
 
 def move_levers(cs: CompiledScenario, levels: np.ndarray, choices: np.ndarray) -> np.ndarray:

@@ -377,7 +377,11 @@ def _model_for(mapping: Any, path: YamlPath, loc: tuple[int | str, ...]) -> type
     for model in candidates:
         score = len(keys & set(model.model_fields))
         for name in ("kind", "dist"):
-            if isinstance(mapping, dict) and name in mapping and mapping[name] in _literal_values(model, name):
+            if (
+                isinstance(mapping, dict)
+                and name in mapping
+                and mapping[name] in _literal_values(model, name)
+            ):
                 score += 10
         if score > best[0]:
             best = (score, model)

@@ -54,6 +54,11 @@ parameters:
     high: 4
     source: example_source
     note: Attacks per quarter when security is middling.
+  talks_dividend:
+    dist: uniform
+    low: 0
+    high: 6
+    note: "Assumption: security gained in a quarter of talks while the group holds back."
 
 state:
   security:
@@ -93,7 +98,7 @@ actors:
         options:
           talk:
             label: Talk
-            description: Open or continue talks.
+            description: Open or continue talks; they pay off only if the group holds back.
             effects:
               security: -1
             text: "{actor} keeps the door to talks open."
@@ -102,7 +107,7 @@ actors:
             description: Send in the army.
             effects:
               security: {add: 3, noise: 1}   # +3 on average, give or take 1
-            cost: 1
+            cost: 0.2
             text: "{actor} launches an operation."
       police_budget:
         label: Police budget
@@ -153,12 +158,18 @@ actors:
             choose: attack
         otherwise: lie_low
 
-interactions:
+interactions:                # effects of a combination of choices in the same turn
+  talks_progress:
+    label: Talks make progress
+    when: government.approach.talk == 1 and group.posture.lie_low == 1
+    effects:
+      security: talks_dividend
+    text: A quiet quarter lets the talks move forward.
   talks_under_fire:
     label: Talks under fire
     when: government.approach.talk == 1 and group.posture.attack == 1
     effects:
-      security: -2
+      security: -3
     text: Attacks during talks make the government look weak.
 
 dynamics:
@@ -178,7 +189,7 @@ events:
 endings:
   collapse:
     label: Collapse
-    when: security < 10
+    when: security < 20
     min_turn: 2
     outcome: loss
     text: Security has collapsed.

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from textual.app import App, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from dilemma_sim.tui.opening import OpenedScenario, OpenError, open_save, open_scenario, start_game
+from dilemma_sim.tui.opening import OpenedScenario, open_save, open_scenario, start_game
 from dilemma_sim.tui.savefile import SaveError, ScenarioChanged, default_save_path, read_save, write_save
 from dilemma_sim.tui.screens.briefing import BriefingScreen
 from dilemma_sim.tui.screens.debrief import DebriefScreen
@@ -31,9 +31,9 @@ WATCH_INTERVAL = 1.0
 class DilemmaApp(App[None]):
     """`dilemma-sim play`: pick a scenario, read the briefing, play turns, read the debrief."""
 
-    CSS_PATH = ["app.tcss"]
+    CSS_PATH = "app.tcss"
     TITLE = "dilemma-sim"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "scenarios", "Scenarios"),
         Binding("question_mark", "help", "Help"),
         Binding("ctrl+s", "save", "Save"),
@@ -41,8 +41,15 @@ class DilemmaApp(App[None]):
         Binding("q", "request_quit", "Quit"),
     ]
 
-    def __init__(self, scenario: str | Path | None = None, seed: int = 0, human: str | None = None,
-                 *, watch: bool = True, animations: bool = True) -> None:
+    def __init__(
+        self,
+        scenario: str | Path | None = None,
+        seed: int = 0,
+        human: str | None = None,
+        *,
+        watch: bool = True,
+        animations: bool = True,
+    ) -> None:
         super().__init__()
         self.scenario_ref = scenario
         self.seed = seed
@@ -95,8 +102,12 @@ class DilemmaApp(App[None]):
 
     # ------------------------------------------------------------------ opening (in workers)
 
-    def _in_worker(self, job: Callable[[], Any], done: Callable[[Any], None],
-                   failed: Callable[[Exception], None] | None = None) -> None:
+    def _in_worker(
+        self,
+        job: Callable[[], Any],
+        done: Callable[[Any], None],
+        failed: Callable[[Exception], None] | None = None,
+    ) -> None:
         """Run `job` in a thread; call `done(result)` or `failed(error)` back on the UI thread."""
 
         def run() -> None:
@@ -135,16 +146,22 @@ class DilemmaApp(App[None]):
         """Revalidate the open scenario file when its modification time or size changed."""
         if self.opened is None:
             return
-        stamp = file_stamp(self.opened.path)
+        path = self.opened.path
+        stamp = file_stamp(path)
         if stamp is None or stamp == self._stamp:
             return
         self._stamp = stamp
-        self._in_worker(lambda: open_scenario(self.opened.path), self._scenario_edited, self._scenario_broken)
+        self._in_worker(lambda: open_scenario(path), self._scenario_edited, self._scenario_broken)
 
     def _scenario_broken(self, exc: Exception) -> None:
         details = getattr(exc, "details", [])
-        self.notify("\n".join([str(exc), *details[:3]]), title="Scenario file has errors", severity="error",
-                    timeout=8, markup=False)
+        self.notify(
+            "\n".join([str(exc), *details[:3]]),
+            title="Scenario file has errors",
+            severity="error",
+            timeout=8,
+            markup=False,
+        )
         if isinstance(self.screen, TurnScreen):
             self.screen.show_scenario_errors(details or [str(exc)])
 
@@ -158,13 +175,17 @@ class DilemmaApp(App[None]):
         if session is None:
             self._show(BriefingScreen(new.scenario, self.human))
             return
-        question = (f"{new.path.name} was edited and is valid. Replay seed {session.seed} and your "
-                    f"{session.turn} turn(s) on the new version?")
+        question = (
+            f"{new.path.name} was edited and is valid. Replay seed {session.seed} and your "
+            f"{session.turn} turn(s) on the new version?"
+        )
 
         def answer(replay: bool | None) -> None:
             if replay:
-                self._in_worker(lambda: start_game(new, session.seed, session.human, session.player_choices()),
-                                self._show_session)
+                self._in_worker(
+                    lambda: start_game(new, session.seed, session.human, session.player_choices()),
+                    self._show_session,
+                )
 
         self.push_screen(ConfirmModal("Scenario changed", question, yes="Replay", no="Keep playing"), answer)
 
@@ -192,8 +213,9 @@ class DilemmaApp(App[None]):
 
     def action_load(self) -> None:
         scenario_id = self.opened.scenario.id if self.opened else "game"
-        self.push_screen(PathModal("Load game from", str(default_save_path(scenario_id)), action="Load"),
-                         self._load)
+        self.push_screen(
+            PathModal("Load game from", str(default_save_path(scenario_id)), action="Load"), self._load
+        )
 
     def _load(self, path: Path | None) -> None:
         if path is None:
@@ -219,8 +241,12 @@ class DilemmaApp(App[None]):
                 if replay:
                     self._in_worker(lambda: open_save(game, force=True), loaded)
 
-            message = f"{exc}\n\nReplay the saved choices on the current version anyway? The game will differ."
-            self.push_screen(ConfirmModal(exc.title, message, yes="Replay anyway", no="Cancel", error=True), anyway)
+            message = (
+                f"{exc}\n\nReplay the saved choices on the current version anyway? The game will differ."
+            )
+            self.push_screen(
+                ConfirmModal(exc.title, message, yes="Replay anyway", no="Cancel", error=True), anyway
+            )
 
         self._in_worker(lambda: open_save(game), loaded, refused)
 
@@ -236,13 +262,20 @@ class DilemmaApp(App[None]):
                     self.action_scenarios()
                 return
             if self.session is not None and self.session.dirty:
+
                 def confirmed(yes: bool | None) -> None:
                     if yes:
                         self.open_scenario(ref)
 
-                self.push_screen(ConfirmModal("Leave this game?",
-                                              f"Your {self.session.turn} turn(s) are not saved.",
-                                              yes="Leave it", no="Stay"), confirmed)
+                self.push_screen(
+                    ConfirmModal(
+                        "Leave this game?",
+                        f"Your {self.session.turn} turn(s) are not saved.",
+                        yes="Leave it",
+                        no="Stay",
+                    ),
+                    confirmed,
+                )
             else:
                 self.open_scenario(ref)
 
@@ -262,13 +295,22 @@ class DilemmaApp(App[None]):
             if yes:
                 self.exit()
 
-        self.push_screen(ConfirmModal("Quit?", f"You have {session.turn} turn(s) not saved (ctrl+s saves).",
-                                      yes="Quit", no="Keep playing"), answer)
+        self.push_screen(
+            ConfirmModal(
+                "Quit?",
+                f"You have {session.turn} turn(s) not saved (ctrl+s saves).",
+                yes="Quit",
+                no="Keep playing",
+            ),
+            answer,
+        )
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         if isinstance(screen, TurnScreen):
-            yield SystemCommand("End turn", "Resolve this turn with the chosen policy (n)", screen.action_end_turn)
+            yield SystemCommand(
+                "End turn", "Resolve this turn with the chosen policy (n)", screen.action_end_turn
+            )
             yield SystemCommand("Undo", "Take back the last turn (u)", screen.action_undo)
             yield SystemCommand("Advisor", "Show or hide the advisor (a)", screen.action_toggle_advisor)
         yield SystemCommand("Scenarios", "Pick another scenario (s)", self.action_scenarios)

@@ -16,8 +16,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-FORMAT = "dilemma-sim-save"
-VERSION = 1
+FORMAT: Literal["dilemma-sim-save"] = "dilemma-sim-save"
+VERSION: Literal[1] = 1
 MAX_BYTES = 4 * 1024 * 1024
 """Refuse to read anything larger: a save is a few kilobytes."""
 
@@ -98,7 +98,8 @@ def read_save(path: Path) -> SaveGame:
     if data.get("version") != VERSION:
         raise SaveError(
             "Unsupported save version",
-            f"{path} has save format version {data.get('version')!r}; this dilemma-sim reads version {VERSION}.",
+            f"{path} has save format version {data.get('version')!r}; "
+            f"this dilemma-sim reads version {VERSION}.",
         )
     try:
         return SaveGame.model_validate(data)

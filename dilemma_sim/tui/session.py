@@ -173,10 +173,7 @@ class GameSession:
         views = []
         for decision_id, decision in actor.decisions.items():
             ids = decision.option_ids()
-            if decision.kind == "choice":
-                labels = tuple(decision.options[o].label for o in ids)
-            else:
-                labels = ids
+            labels = tuple(decision.options[o].label for o in ids) if decision.kind == "choice" else ids
             views.append(
                 DecisionView(
                     key=f"{self.human}.{decision_id}",
@@ -336,13 +333,15 @@ class GameSession:
         return AdviceView(
             heading=f"Expected payoff this turn ({self.calendar_label(request.turn)}), others as last turn",
             decisions=decisions,
-            analysis=["Equilibria, dominant options and the dilemma type need the engine's stage-game "
-                      "analysis (dilemma_sim.engine.analysis), which this build does not have yet."],
+            analysis=[
+                "Equilibria, dominant options and the dilemma type need the engine's stage-game "
+                "analysis (dilemma_sim.engine.analysis), which this build does not have yet."
+            ],
             note="★ best for you this turn · ◂ your current choice",
         )
 
     def benchmarks(self, runs: int = BENCHMARK_RUNS) -> list[Benchmark]:
-        """Run the scenario's strategies for the player (slow: runs in a worker); place the player among them."""
+        """Run the scenario's strategies for the player (slow: in a worker); place the player among them."""
         import numpy as np
 
         from dilemma_sim.engine import run_batch
@@ -356,8 +355,14 @@ class GameSession:
             totals = run_batch(self.compiled, runs, self.seed, {self.human: strategy_id}).totals[:, human]
             p10, p50, p90 = np.percentile(totals, [10, 50, 90])
             out.append(
-                Benchmark(strategy.label, float(totals.mean()), float(p10), float(p50), float(p90),
-                          float((totals < player_total).mean()))
+                Benchmark(
+                    strategy.label,
+                    float(totals.mean()),
+                    float(p10),
+                    float(p50),
+                    float(p90),
+                    float((totals < player_total).mean()),
+                )
             )
         return out
 
@@ -367,7 +372,9 @@ class GameSession:
         names = list(self.compiled.state_names)
         values = batch.state[0]
         return {
-            name: float(values[i]) for i, name in enumerate(names) if self.scenario.state[name].kind == "level"
+            name: float(values[i])
+            for i, name in enumerate(names)
+            if self.scenario.state[name].kind == "level"
         }
 
     def _levels_dict(self, batch: Any) -> dict[str, int]:
@@ -379,7 +386,9 @@ class GameSession:
         """A `TurnView` of run 0 of the engine's `TurnResult` (arrays of shape (runs, ...))."""
         cs = self.compiled
         chosen = result.choices[0]
-        choices = {info.key: info.option_ids[int(chosen[d])] for d, info in enumerate(cs.decisions) if chosen[d] >= 0}
+        choices = {
+            info.key: info.option_ids[int(chosen[d])] for d, info in enumerate(cs.decisions) if chosen[d] >= 0
+        }
         events = [info.id for e, info in enumerate(cs.events) if bool(result.events[0][e])]
         counts = {cs.state_names[info.column]: float(result.counts[0][c]) for c, info in enumerate(cs.counts)}
         payoffs = {actor: float(result.payoffs[0][a]) for a, actor in enumerate(cs.actors)}

@@ -237,6 +237,9 @@ async def test_decision_controls_fit_at_80x24() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await start(app, pilot)
         visible = screen.region
-        for widget in (screen.query_one(RadioSet), screen.query_one("#end-turn"),
-                       screen.query(LeverControl).first()):
+        for widget in (
+            screen.query_one(RadioSet),
+            screen.query_one("#end-turn"),
+            screen.query(LeverControl).first(),
+        ):
             assert visible.contains_region(widget.region), widget

@@ -85,5 +85,7 @@ def test_default_path() -> None:
 
 
 def test_savefile_does_not_import_textual() -> None:
-    code = "import sys, dilemma_sim.tui.savefile, dilemma_sim.tui.session; assert 'textual' not in sys.modules"
+    code = (
+        "import sys, dilemma_sim.tui.savefile, dilemma_sim.tui.session; assert 'textual' not in sys.modules"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
@@ -67,7 +69,7 @@ def scoring(scenario: Scenario, player: str) -> RenderableType:
 class BriefingScreen(Screen[None]):
     """Read before the first turn; `enter` starts the game."""
 
-    BINDINGS = [Binding("enter", "start", "Start", priority=True)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "start", "Start", priority=True)]
 
     class Start(Message):
         """The player is ready."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
@@ -25,7 +27,7 @@ OUTCOME_STYLE = {"win": "bold green", "loss": "bold red", "draw": "bold yellow",
 class DebriefScreen(Screen[None]):
     """Shown when the run ends; `r` plays the scenario again, `u` takes back the last turn."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "again", "Play again"),
         Binding("u", "undo", "Undo last turn"),
     ]
@@ -68,13 +70,17 @@ class DebriefScreen(Screen[None]):
         total = session.history[-1].totals[session.human] if session.history else 0.0
         if ending is not None:
             head = Text.assemble(
-                (ending.outcome.upper(), OUTCOME_STYLE.get(ending.outcome, "bold")), "  ", (ending.label, "bold")
+                (ending.outcome.upper(), OUTCOME_STYLE.get(ending.outcome, "bold")),
+                "  ",
+                (ending.label, "bold"),
             )
             body = Text(ending.text)
         else:
             head = Text.assemble(("HORIZON", "bold"), "  ", ("The last turn was played.", "bold"))
             body = Text(f"The game ran its full {session.scenario.turns} turns without an early ending.")
-        score = Text.assemble("Your total score: ", (f"{total:,.1f}", "bold"), f" after {session.turn} turns.")
+        score = Text.assemble(
+            "Your total score: ", (f"{total:,.1f}", "bold"), f" after {session.turn} turns."
+        )
         return Group(head, body, Text(""), score)
 
     @work(thread=True, exclusive=True, group="benchmark")
@@ -89,7 +95,9 @@ class DebriefScreen(Screen[None]):
             self.app.call_from_thread(self._show_benchmarks, benchmarks)
 
     def _benchmark_failed(self, exc: Exception) -> None:
-        self.query_one("#benchmarks", Static).update(Text(f"Could not run the strategies: {exc}", style="red"))
+        self.query_one("#benchmarks", Static).update(
+            Text(f"Could not run the strategies: {exc}", style="red")
+        )
 
     def _show_benchmarks(self, benchmarks: list[Benchmark]) -> None:
         self.benchmarks = benchmarks

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -39,7 +41,7 @@ def bindings_table(groups: list[tuple[str, list[BindingType]]]) -> Table:
 class HelpScreen(ModalScreen[None]):
     """Lists every key of the app; `escape`, `?` or `q` close it."""
 
-    BINDINGS = [Binding("escape,question_mark,q", "dismiss(None)", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,question_mark,q", "dismiss(None)", "Close")]
 
     def compose(self) -> ComposeResult:
         from dilemma_sim.tui.app import DilemmaApp
@@ -55,7 +57,10 @@ class HelpScreen(ModalScreen[None]):
             ("Posture list", [Binding("up,down", "", "Move"), Binding("enter,space", "", "Choose")]),
             ("A lever (focused)", list(LeverControl.BINDINGS)),
             ("Debrief", list(DebriefScreen.BINDINGS)),
-            ("Everywhere", [Binding("tab", "", "Next control"), Binding("ctrl+p", "", "Command palette, themes")]),
+            (
+                "Everywhere",
+                [Binding("tab", "", "Next control"), Binding("ctrl+p", "", "Command palette, themes")],
+            ),
         ]
         with Vertical(id="dialog"):
             yield Label("Help — keys", id="dialog-title")

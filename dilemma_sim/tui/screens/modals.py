@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
@@ -15,13 +16,15 @@ from textual.widgets import Button, Input, Label, Static
 class ConfirmModal(ModalScreen[bool]):
     """A question with two answers; dismisses with True for the first (`yes`)."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss(False)", "Cancel"),
         Binding("y", "dismiss(True)", "Yes", show=False),
         Binding("n", "dismiss(False)", "No", show=False),
     ]
 
-    def __init__(self, title: str, message: str, yes: str = "Yes", no: str = "Cancel", *, error: bool = False):
+    def __init__(
+        self, title: str, message: str, yes: str = "Yes", no: str = "Cancel", *, error: bool = False
+    ):
         super().__init__(classes="-error" if error else "")
         self._title = title
         self._message = message
@@ -49,7 +52,7 @@ class ConfirmModal(ModalScreen[bool]):
 class ErrorModal(ModalScreen[None]):
     """An error with its details (for example `file:line:col` diagnostics), closed by any answer."""
 
-    BINDINGS = [Binding("escape,enter", "dismiss(None)", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,enter", "dismiss(None)", "Close")]
 
     def __init__(self, title: str, message: str, details: list[str] | None = None):
         super().__init__(classes="-error")
@@ -75,7 +78,7 @@ class ErrorModal(ModalScreen[None]):
 class PathModal(ModalScreen[Path | None]):
     """Ask for a file path, offering a default; dismisses with the path or None."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
 
     def __init__(self, title: str, default: str, action: str = "OK"):
         super().__init__()

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, OptionList
@@ -19,7 +20,7 @@ from dilemma_sim.scenario.registry import ScenarioInfo, list_scenarios
 class PickerScreen(Screen[str | None]):
     """Lists scenarios (found in a worker); dismisses with a scenario id or path, or None."""
 
-    BINDINGS = [Binding("escape", "cancel", "Back")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Back")]
     TITLE = "Scenarios"
 
     def __init__(self, current: str | None = None) -> None:
@@ -58,22 +59,27 @@ class PickerScreen(Screen[str | None]):
         self.scenarios = list(found)
         options = self.query_one(OptionList)
         options.clear_options()
-        for info in self.scenarios:
+        for index, info in enumerate(self.scenarios):
+            if index:
+                options.add_option(None)
             prompt = Text()
             prompt.append(info.title, style="bold")
             prompt.append(f"  {info.id} · {'built-in' if info.builtin else info.path}\n", style="dim")
             prompt.append(f"{info.turns} turns · {', '.join(info.actors)}\n", style="italic")
             prompt.append(info.summary)
-            options.add_option(Option(prompt))
+            options.add_option(Option(prompt, id=str(index)))
         if not self.scenarios:
             options.add_option(Option(Text("No scenarios found.", style="dim"), disabled=True))
-        current = [i for i, info in enumerate(self.scenarios) if info.id == self.current]
-        options.highlighted = current[0] if current else 0
+        current = [str(i) for i, info in enumerate(self.scenarios) if info.id == self.current]
+        if self.scenarios:
+            options.highlighted = options.get_option_index(current[0] if current else "0")
         options.focus()
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:
-        info = self.scenarios[event.option_index]
+        if event.option.id is None:
+            return
+        info = self.scenarios[int(event.option.id)]
         self.dismiss(info.id if info.builtin else str(info.path))
 
     @on(Input.Submitted)

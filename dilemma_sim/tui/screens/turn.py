@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
@@ -39,7 +41,7 @@ def trend_series(session: GameSession) -> dict[str, list[float]]:
 class TurnScreen(Screen[None]):
     """One game in progress; everything shown is rebuilt from the session after each change."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "end_turn", "End turn"),
         Binding("u", "undo", "Undo"),
         Binding("a", "toggle_advisor", "Advisor"),
@@ -100,8 +102,11 @@ class TurnScreen(Screen[None]):
     def show_scenario_errors(self, lines: list[str]) -> None:
         """Show (or, with no lines, hide) the problems found in the scenario file on disk."""
         panel = self.query_one("#scenario-errors", Static)
-        panel.update("Scenario file has errors (game continues on the last good version):\n" + "\n".join(lines)
-                     if lines else "")
+        panel.update(
+            "Scenario file has errors (game continues on the last good version):\n" + "\n".join(lines)
+            if lines
+            else ""
+        )
         panel.display = bool(lines)
 
     # ------------------------------------------------------------------ actions
@@ -129,7 +134,13 @@ class TurnScreen(Screen[None]):
     def action_toggle_advisor(self) -> None:
         advisor = self.query_one(AdvisorPanel)
         advisor.display = not advisor.display
+        self.set_class(advisor.display, "-advising")
         if advisor.display:
+            self.run_advisor()
+
+    @on(DecisionPanel.Changed)
+    def _controls_changed(self) -> None:
+        if self.query_one(AdvisorPanel).display:
             self.run_advisor()
 
     def run_advisor(self) -> None:

@@ -13,7 +13,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from dilemma_sim.tui.session import AdviceView, GameSession
+from dilemma_sim.tui.session import AdviceRequest, AdviceView, GameSession
 
 
 class AdvisorPanel(VerticalScroll):
@@ -38,7 +38,7 @@ class AdvisorPanel(VerticalScroll):
         self._advise(session, session.advice_request(choices))
 
     @work(thread=True, exclusive=True, group="advisor")
-    def _advise(self, session: GameSession, request: object) -> None:
+    def _advise(self, session: GameSession, request: AdviceRequest) -> None:
         try:
             advice = session.advise(request)
         except Exception as exc:  # the engine's error is shown, not swallowed

@@ -56,7 +56,9 @@ class Dashboard(Static):
             spec = self.scenario.state[name]
             if i:
                 parts.append(" · ")
-            parts.append(f"{value:,.0f} ", style="bold red" if value and not spec.higher_is_better else "bold")
+            parts.append(
+                f"{value:,.0f} ", style="bold red" if value and not spec.higher_is_better else "bold"
+            )
             parts.append(spec.unit or spec.label)
         return parts
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
@@ -25,7 +26,7 @@ class LeverControl(Widget, can_focus=True):
     Keys `left`/`-` and `right`/`+` step the move; the mouse clicks the arrows or a level.
     """
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("left,minus", "step_down", "Lower", show=False),
         Binding("right,plus,equals_sign", "step_up", "Raise", show=False),
         Binding("0,h", "set_move('hold')", "Hold", show=False),
@@ -80,7 +81,9 @@ class LeverControl(Widget, can_focus=True):
     def render(self) -> Content:
         move_style = {"lower": "$text-error", "hold": "$text-muted", "raise": "$text-success"}[self.move]
         controls = Content.from_markup(
-            "[@click=step_down]◀[/] [$style]$move[/] [@click=step_up]▶[/]", style=move_style, move=f"{self.move:^5}"
+            "[@click=step_down]◀[/] [$style]$move[/] [@click=step_up]▶[/]",
+            style=move_style,
+            move=f"{self.move:^5}",
         )
         room = max(self.size.width - controls.cell_length - 1, 8)
         label = self.decision.label
@@ -90,7 +93,13 @@ class LeverControl(Widget, can_focus=True):
         target = self.target
         parts = []
         for index, level in enumerate(self.decision.level_labels):
-            style = "reverse b" if index == self.level else "u b $text-accent" if index == target else "$text-muted"
+            style = (
+                "reverse b"
+                if index == self.level
+                else "u b $text-accent"
+                if index == target
+                else "$text-muted"
+            )
             parts.append(Content.from_markup(f"[@click=target({index})][{style}]$level[/][/]", level=level))
         return Content("\n").join([head, Content("  ") + Content(" · ").join(parts)])
 
@@ -125,7 +134,9 @@ class DecisionPanel(VerticalScroll):
         for decision in self.decisions:
             if decision.kind == "choice":
                 pressed = self.query_one(f"#{_dom_id(decision.key)}", RadioSet).pressed_button
-                result[decision.key] = pressed.name if pressed is not None and pressed.name else decision.default
+                result[decision.key] = (
+                    pressed.name if pressed is not None and pressed.name else decision.default
+                )
             else:
                 result[decision.key] = self.query_one(f"#{_dom_id(decision.key)}", LeverControl).move
         return result

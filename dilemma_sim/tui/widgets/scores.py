@@ -39,7 +39,9 @@ class ScoreBoard(Static):
             table.add_row(
                 Text(name, style="bold" if actor_id == self.human else ""),
                 signed(self.payoffs[actor_id]) if actor_id in self.payoffs else Text("–", style="dim"),
-                Text(f"{self.totals.get(actor_id, 0.0):,.1f}", style="bold" if actor_id == self.human else ""),
+                Text(
+                    f"{self.totals.get(actor_id, 0.0):,.1f}", style="bold" if actor_id == self.human else ""
+                ),
             )
         self.update(table)
 
@@ -71,5 +73,7 @@ class Breakdown(Static):
         if not shown:
             table.add_row(Text("nothing yet", style="dim"), "")
         if baseline is not None:
-            table.add_row(Text("+ where the turn started", style="dim"), Text(f"{baseline:+,.1f}", style="dim"))
+            table.add_row(
+                Text("+ where the turn started", style="dim"), Text(f"{baseline:+,.1f}", style="dim")
+            )
         self.update(table)
