@@ -29,7 +29,12 @@ CRISIS: dict[str, Any] = {
             "baseline": 55,
         },
         "militia": {"label": "Militia strength", "initial": 30, "range": [0, 100]},
-        "attacks": {"label": "Attacks", "kind": "count", "range": [0, 60], "rate": "base_rate * militia / 30"},
+        "attacks": {
+            "label": "Attacks",
+            "kind": "count",
+            "range": [0, 60],
+            "rate": "base_rate * militia / 30",
+        },
         "deaths": {
             "label": "Deaths",
             "kind": "count",
@@ -43,8 +48,12 @@ CRISIS: dict[str, Any] = {
     "actors": {
         "state": {
             "name": "The State",
-            "utility": {"security": 1.0, "economy": {"dist": "uniform", "low": 0.5, "high": 1.0}, "deaths": -0.2,
-                        "state.aid": -0.2},
+            "utility": {
+                "security": 1.0,
+                "economy": {"dist": "uniform", "low": 0.5, "high": 1.0},
+                "deaths": -0.2,
+                "state.aid": -0.2,
+            },
             "decisions": {
                 "posture": {
                     "label": "Posture",
@@ -59,7 +68,10 @@ CRISIS: dict[str, Any] = {
                         "talk": {
                             "label": "Talk",
                             "cost": {"dist": "uniform", "low": 0.5, "high": 1.5},
-                            "effects": {"militia": -1, "economy": {"add": 1, "noise": {"dist": "uniform", "low": 0, "high": 2}}},
+                            "effects": {
+                                "militia": -1,
+                                "economy": {"add": 1, "noise": {"dist": "uniform", "low": 0, "high": 2}},
+                            },
                         },
                     },
                 },
@@ -71,7 +83,11 @@ CRISIS: dict[str, Any] = {
                     "levels": {
                         "none": {"label": "None"},
                         "some": {"label": "Some", "cost": 0.5, "effects": {"economy": 1.5}},
-                        "lots": {"label": "Lots", "cost": 0.6, "effects": {"economy": "1 + 0.03 * security", "attacks": 5}},
+                        "lots": {
+                            "label": "Lots",
+                            "cost": 0.6,
+                            "effects": {"economy": "1 + 0.03 * security", "attacks": 5},
+                        },
                     },
                 },
             },
@@ -93,11 +109,19 @@ CRISIS: dict[str, Any] = {
             "decisions": {
                 "stance": {
                     "label": "Stance",
-                    "options": {"neutral": {"label": "Neutral"}, "hostile": {"label": "Hostile", "cost": 0.5,
-                                "effects": {"militia": {"add": "shock", "noise": 0.5}}}},
+                    "options": {
+                        "neutral": {"label": "Neutral"},
+                        "hostile": {
+                            "label": "Hostile",
+                            "cost": 0.5,
+                            "effects": {"militia": {"add": "shock", "noise": 0.5}},
+                        },
+                    },
                 },
             },
-            "policy": {"stance": {"kind": "logit", "rationality": {"dist": "uniform", "low": 0.5, "high": 3}}},
+            "policy": {
+                "stance": {"kind": "logit", "rationality": {"dist": "uniform", "low": 0.5, "high": 3}}
+            },
         },
         "militia": {
             "name": "The Militia",
@@ -105,7 +129,10 @@ CRISIS: dict[str, Any] = {
             "decisions": {
                 "tempo": {
                     "label": "Tempo",
-                    "options": {"low": {"label": "Low"}, "high": {"label": "High", "effects": {"security": -2}}},
+                    "options": {
+                        "low": {"label": "Low"},
+                        "high": {"label": "High", "effects": {"security": -2}},
+                    },
                 },
             },
             "policy": {"tempo": {"kind": "mixed", "probabilities": {"low": 0.4, "high": 0.6}}},
@@ -119,7 +146,11 @@ CRISIS: dict[str, Any] = {
         },
     },
     "dynamics": {
-        "militia_grows": {"label": "Militia grows", "target": "militia", "add": "0.05 * (60 - militia) * fragility"},
+        "militia_grows": {
+            "label": "Militia grows",
+            "target": "militia",
+            "add": "0.05 * (60 - militia) * fragility",
+        },
         "violence_hurts": {"label": "Violence hurts", "target": "economy", "add": "-0.1 * attacks"},
     },
     "events": {
@@ -129,21 +160,47 @@ CRISIS: dict[str, Any] = {
             "effects": {"security": {"add": -5, "noise": 2}, "economy": -2},
         },
         "ceasefire": {"label": "Ceasefire", "probability": 0.15, "once": True, "effects": {"militia": -10}},
-        "windfall": {"label": "Windfall", "probability": {"dist": "uniform", "low": 0.0, "high": 0.3},
-                     "effects": {"economy": {"dist": "uniform", "low": 1, "high": 3}}},
+        "windfall": {
+            "label": "Windfall",
+            "probability": {"dist": "uniform", "low": 0.0, "high": 0.3},
+            "effects": {"economy": {"dist": "uniform", "low": 1, "high": 3}},
+        },
     },
     "strategies": {
-        "always-confront": {"label": "Always confront", "policy": {"posture": {"kind": "fixed", "option": "strike"},
-                            "aid": {"kind": "fixed", "option": "lower"}}},
-        "always-appease": {"label": "Always appease", "policy": {"posture": {"kind": "fixed", "option": "talk"},
-                           "aid": {"kind": "fixed", "option": "raise"}}},
-        "sly": {"label": "Sly rival", "actor": "rival",
-                "policy": {"stance": {"kind": "logit", "rationality": {"dist": "uniform", "low": 2, "high": 4}}}},
+        "always-confront": {
+            "label": "Always confront",
+            "policy": {
+                "posture": {"kind": "fixed", "option": "strike"},
+                "aid": {"kind": "fixed", "option": "lower"},
+            },
+        },
+        "always-appease": {
+            "label": "Always appease",
+            "policy": {
+                "posture": {"kind": "fixed", "option": "talk"},
+                "aid": {"kind": "fixed", "option": "raise"},
+            },
+        },
+        "sly": {
+            "label": "Sly rival",
+            "actor": "rival",
+            "policy": {"stance": {"kind": "logit", "rationality": {"dist": "uniform", "low": 2, "high": 4}}},
+        },
     },
     "endings": {
-        "collapse": {"label": "Collapse", "when": "security < 20", "text": "The state collapses.", "outcome": "loss"},
-        "victory": {"label": "Victory", "when": "militia < 5", "text": "The militia is gone.", "outcome": "win",
-                    "min_turn": 3},
+        "collapse": {
+            "label": "Collapse",
+            "when": "security < 20",
+            "text": "The state collapses.",
+            "outcome": "loss",
+        },
+        "victory": {
+            "label": "Victory",
+            "when": "militia < 5",
+            "text": "The militia is gone.",
+            "outcome": "win",
+            "min_turn": 3,
+        },
     },
 }
 """Every engine feature: distributions everywhere, noise, counts, levers, events, endings, all policies."""
@@ -160,11 +217,23 @@ TINY: dict[str, Any] = {
             "name": "A",
             "utility": {"x": 1.0, "a.dial": 2.0},
             "decisions": {
-                "dial": {"label": "Dial", "kind": "lever", "step_cost": 1.0,
-                         "levels": {"low": {"label": "Low"}, "mid": {"label": "Mid", "effects": {"x": 3}, "cost": 0.5},
-                                    "high": {"label": "High", "effects": {"x": 8}}}},
-                "act": {"label": "Act", "options": {"no": {"label": "No"}, "yes": {"label": "Yes", "cost": 1.0,
-                        "effects": {"x": -2}}}},
+                "dial": {
+                    "label": "Dial",
+                    "kind": "lever",
+                    "step_cost": 1.0,
+                    "levels": {
+                        "low": {"label": "Low"},
+                        "mid": {"label": "Mid", "effects": {"x": 3}, "cost": 0.5},
+                        "high": {"label": "High", "effects": {"x": 8}},
+                    },
+                },
+                "act": {
+                    "label": "Act",
+                    "options": {
+                        "no": {"label": "No"},
+                        "yes": {"label": "Yes", "cost": 1.0, "effects": {"x": -2}},
+                    },
+                },
             },
         },
     },

@@ -140,13 +140,22 @@ class ReferenceRun:
 
     def __post_init__(self) -> None:
         sc = self.sc
-        self.decisions = [(a, did, dec) for a, actor in sc.actors.items() for did, dec in actor.decisions.items()]
+        self.decisions = [
+            (a, did, dec) for a, actor in sc.actors.items() for did, dec in actor.decisions.items()
+        ]
         self.keys = [f"{a}.{did}" for a, did, _ in self.decisions]
-        self.levers = [k for k, (_, _, dec) in zip(self.keys, self.decisions, strict=True) if dec.kind == "lever"]
+        self.levers = [
+            k for k, (_, _, dec) in zip(self.keys, self.decisions, strict=True) if dec.kind == "lever"
+        ]
         quantities = list(walk(sc))
         dists = [(p, q) for p, q in quantities if m.is_distribution(q)]
-        noisy = [p for p, q in quantities if p[-1] == "noise" and not (isinstance(q, (int, float)) and q == 0)
-                 and not (isinstance(q, m.Fixed) and q.value == 0)]
+        noisy = [
+            p
+            for p, q in quantities
+            if p[-1] == "noise"
+            and not (isinstance(q, (int, float)) and q == 0)
+            and not (isinstance(q, m.Fixed) and q.value == 0)
+        ]
         self.normal_slot = {p[:-1]: i for i, p in enumerate(noisy)}
         self.gen = block_generator(self.seed, self.run_index // BLOCK)
         self.row = self.run_index % BLOCK
@@ -199,8 +208,15 @@ class ReferenceRun:
         e["turn"] = float(self.turn)
         return e
 
-    def _add_effects(self, deltas: dict[str, float], path: Path, effects: Mapping, env: Mapping,
-                     z: list[float] | None, weight: float = 1.0) -> None:
+    def _add_effects(
+        self,
+        deltas: dict[str, float],
+        path: Path,
+        effects: Mapping,
+        env: Mapping,
+        z: list[float] | None,
+        weight: float = 1.0,
+    ) -> None:
         for target in effects:
             if self.sc.state[target].kind == "count":
                 continue
@@ -371,14 +387,16 @@ class ReferenceRun:
         if not self.alive:
             self.turn += 1
             return None
-        choices = {k: (given[k] if given and k in given else self.choose(k, u[i])) for i, k in enumerate(self.keys)}
+        choices = {
+            k: (given[k] if given and k in given else self.choose(k, u[i])) for i, k in enumerate(self.keys)
+        }
         x3, lev, fired, counts, pay = self.outcome(choices, u, z)
         for e, eid in enumerate(self.sc.events):
             if fired[e]:
                 self.fired.add(eid)
         ending = -1
         env3 = self.env(x3, lev, choices)
-        for i, (eid, end) in enumerate(self.sc.endings.items()):
+        for i, end in enumerate(self.sc.endings.values()):
             if self.turn >= end.min_turn and ex.compile_expr(ex.parse(end.when))(env3):
                 ending = i
                 break
@@ -390,7 +408,9 @@ class ReferenceRun:
         self.x, self.lev, self.prev = x3, lev, choices
         if ending >= 0:
             self.alive, self.ending, self.ended_turn = False, ending, self.turn
-        turn = Turn(choices, fired, counts, pay, [x3[k] for k in self.sc.state], [lev[k] for k in self.levers], ending)
+        turn = Turn(
+            choices, fired, counts, pay, [x3[k] for k in self.sc.state], [lev[k] for k in self.levers], ending
+        )
         self.turns.append(turn)
         self.turn += 1
         return turn
@@ -407,7 +427,9 @@ class ReferenceRun:
         return self
 
 
-def reference_runs(sc: m.Scenario, seed: int, runs: range, overrides: Mapping[str, str] | None = None) -> list:
+def reference_runs(
+    sc: m.Scenario, seed: int, runs: range, overrides: Mapping[str, str] | None = None
+) -> list:
     """Play each run index of `runs` with the reference."""
     return [ReferenceRun(sc, seed, r, dict(overrides or {})).play() for r in runs]
 

@@ -233,7 +233,13 @@ def _scenario_quantity(draw: Any, low: float, high: float) -> Any:
     if kind == "normal":
         return {"dist": "normal", "mean": (lo + hi) / 2, "sd": (hi - lo) / 4, "low": low, "high": high}
     if kind == "beta":
-        return {"dist": "beta", "a": draw(st.floats(0.5, 5)), "b": draw(st.floats(0.5, 5)), "low": lo, "high": hi}
+        return {
+            "dist": "beta",
+            "a": draw(st.floats(0.5, 5)),
+            "b": draw(st.floats(0.5, 5)),
+            "low": lo,
+            "high": hi,
+        }
     return {"dist": "triangular", "low": lo, "mode": (lo + hi) / 2, "high": hi}
 
 
@@ -261,7 +267,11 @@ def _scenario_effects(draw: Any, state: list[str], names: list[str]) -> dict[str
         elif kind == "expr":
             out[target] = _scenario_expression(draw, names, 4)
         else:
-            add = _scenario_expression(draw, names, 4) if draw(st.booleans()) else _scenario_quantity(draw, -5, 5)
+            add = (
+                _scenario_expression(draw, names, 4)
+                if draw(st.booleans())
+                else _scenario_quantity(draw, -5, 5)
+            )
             out[target] = {"add": add, "noise": _scenario_quantity(draw, 0, 2)}
     return out
 
@@ -276,7 +286,11 @@ def scenarios(draw: Any) -> dict[str, Any]:
     params = {f"p{i}": _scenario_quantity(draw, 0, 100) for i in range(draw(st.integers(0, 2)))}
     state: dict[str, Any] = {}
     for v in levels:
-        spec: dict[str, Any] = {"label": v, "initial": draw(st.integers(10, 90)), "range": list(_SCENARIO_RANGE)}
+        spec: dict[str, Any] = {
+            "label": v,
+            "initial": draw(st.integers(10, 90)),
+            "range": list(_SCENARIO_RANGE),
+        }
         if draw(st.booleans()):
             spec["initial"] = _scenario_quantity(draw, 10, 90)
         if draw(st.booleans()):
@@ -291,7 +305,9 @@ def scenarios(draw: Any) -> dict[str, Any]:
             "label": c,
             "kind": "count",
             "range": [0, draw(st.sampled_from([5, 30, 1000]))],
-            "rate": draw(st.sampled_from([f"{levels[0]} / 10", f"sigmoid(({levels[-1]} - 50) / 9) * 8", "2.5"])),
+            "rate": draw(
+                st.sampled_from([f"{levels[0]} / 10", f"sigmoid(({levels[-1]} - 50) / 9) * 8", "2.5"])
+            ),
             "distribution": "negative_binomial" if nb else "poisson",
             **({"dispersion": _scenario_quantity(draw, 0.5, 6)} if nb else {}),
         }
@@ -302,22 +318,40 @@ def scenarios(draw: Any) -> dict[str, Any]:
         for d in [f"d{j}" for j in range(draw(st.integers(0, 2)))]:
             if draw(st.booleans()):
                 ids = [f"o{k}" for k in range(draw(st.integers(1, 3)))]
-                decs[d] = {"label": d, "options": {o: {"label": o, "cost": _scenario_quantity(draw, 0, 2),
-                                                       "effects": _scenario_effects(draw, [*levels, *counts], read)}
-                                                   for o in ids}}
+                decs[d] = {
+                    "label": d,
+                    "options": {
+                        o: {
+                            "label": o,
+                            "cost": _scenario_quantity(draw, 0, 2),
+                            "effects": _scenario_effects(draw, [*levels, *counts], read),
+                        }
+                        for o in ids
+                    },
+                }
                 decisions.append((a, d, ids, "choice"))
             else:
                 ids = [f"l{k}" for k in range(draw(st.integers(2, 4)))]
-                decs[d] = {"label": d, "kind": "lever", "step_cost": _scenario_quantity(draw, 0, 1),
-                           "default": draw(st.sampled_from(ids)),
-                           "levels": {lv: {"label": lv, "cost": _scenario_quantity(draw, 0, 2),
-                                           "effects": _scenario_effects(draw, levels, read)} for lv in ids}}
+                decs[d] = {
+                    "label": d,
+                    "kind": "lever",
+                    "step_cost": _scenario_quantity(draw, 0, 1),
+                    "default": draw(st.sampled_from(ids)),
+                    "levels": {
+                        lv: {
+                            "label": lv,
+                            "cost": _scenario_quantity(draw, 0, 2),
+                            "effects": _scenario_effects(draw, levels, read),
+                        }
+                        for lv in ids
+                    },
+                }
                 decisions.append((a, d, ["lower", "hold", "raise"], "lever"))
                 read.append(f"{a}.{d}")
         actors[a] = {"name": a, "decisions": decs}
     prev = [f"prev.{a}.{d}.{o}" for a, d, ids, _ in decisions for o in ids]
     levers = [f"{a}.{d}" for a, d, _, kind in decisions if kind == "lever"]
-    for a, actor in actors.items():
+    for actor in actors.values():
         keys = draw(st.lists(st.sampled_from([*levels, *counts, *levers]), max_size=3, unique=True))
         actor["utility"] = {k: _scenario_quantity(draw, -2, 2) for k in keys}
     for a, d, ids, _ in decisions:
@@ -333,41 +367,69 @@ def scenarios(draw: Any) -> dict[str, Any]:
             pol["probabilities"] = {o: x / sum(w) for o, x in zip(ids, w, strict=True)}
         elif kind == "rules":
             conds = [f"{levels[0]} > 50", "turn >= 2", *prev[:3], *(f"{lv} >= 1" for lv in levers)]
-            pol["rules"] = [{"when": draw(st.sampled_from(conds)), "choose": draw(st.sampled_from(ids))}
-                            for _ in range(draw(st.integers(1, 2)))]
+            pol["rules"] = [
+                {"when": draw(st.sampled_from(conds)), "choose": draw(st.sampled_from(ids))}
+                for _ in range(draw(st.integers(1, 2)))
+            ]
             pol["otherwise"] = draw(st.sampled_from(ids))
         elif kind == "logit":
             pol["rationality"] = _scenario_quantity(draw, 0, 3)
         actors[a].setdefault("policy", {})[d] = pol
     now = [f"{a}.{d}.{o}" for a, d, ids, _ in decisions for o in ids]
     interactions = {
-        f"i{k}": {"label": "i", "when": f"{draw(st.sampled_from(now))} and {levels[0]} > 20" if now else "true",
-                  "effects": _scenario_effects(draw, levels, read)}
+        f"i{k}": {
+            "label": "i",
+            "when": f"{draw(st.sampled_from(now))} and {levels[0]} > 20" if now else "true",
+            "effects": _scenario_effects(draw, levels, read),
+        }
         for k in range(draw(st.integers(0, 2)))
     }
     dynamics = {
-        f"y{k}": {"label": "y", "target": draw(st.sampled_from(levels)), "add": _scenario_expression(draw, read, 3)}
+        f"y{k}": {
+            "label": "y",
+            "target": draw(st.sampled_from(levels)),
+            "add": _scenario_expression(draw, read, 3),
+        }
         for k in range(draw(st.integers(0, 2)))
     }
     events = {
-        f"e{k}": {"label": "e", "once": draw(st.booleans()), "effects": _scenario_effects(draw, levels, read),
-                  "probability": draw(st.one_of(st.floats(0, 1), st.just(f"sigmoid(({levels[0]} - 50) / 8)")))}
+        f"e{k}": {
+            "label": "e",
+            "once": draw(st.booleans()),
+            "effects": _scenario_effects(draw, levels, read),
+            "probability": draw(st.one_of(st.floats(0, 1), st.just(f"sigmoid(({levels[0]} - 50) / 8)"))),
+        }
         for k in range(draw(st.integers(0, 3)))
     }
     if events and draw(st.booleans()):
         events["e0"]["probability"] = _scenario_quantity(draw, 0, 1)
     endings = {
-        f"end{k}": {"label": "end", "text": "over", "when": f"{draw(st.sampled_from(levels))} > {draw(st.integers(55, 95))}",
-                    "min_turn": draw(st.integers(0, 2))}
+        f"end{k}": {
+            "label": "end",
+            "text": "over",
+            "when": f"{draw(st.sampled_from(levels))} > {draw(st.integers(55, 95))}",
+            "min_turn": draw(st.integers(0, 2)),
+        }
         for k in range(draw(st.integers(0, 2)))
     }
     strategies = {}
     if decisions and draw(st.booleans()):
         a, d, ids, _ = decisions[0]
-        strategies["alt"] = {"label": "alt", "actor": a,
-                             "policy": {d: draw(st.sampled_from([{"kind": "fixed", "option": ids[-1]},
-                                                                 {"kind": "logit", "rationality": _scenario_quantity(draw, 0, 2)},
-                                                                 {"kind": "best_response"}]))}}
+        strategies["alt"] = {
+            "label": "alt",
+            "actor": a,
+            "policy": {
+                d: draw(
+                    st.sampled_from(
+                        [
+                            {"kind": "fixed", "option": ids[-1]},
+                            {"kind": "logit", "rationality": _scenario_quantity(draw, 0, 2)},
+                            {"kind": "best_response"},
+                        ]
+                    )
+                )
+            },
+        }
     return {
         "id": "generated",
         "title": "Generated",

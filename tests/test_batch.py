@@ -28,7 +28,7 @@ LAYOUT = Layout(
     actors=("gov", "group"),
     state=("security", "attacks"),
     counts=("attacks",),
-    parameters=("parameters.rate",),
+    parameters=("parameters.rate",),  # column param.rate
     endings=("collapse",),
 )
 
@@ -128,6 +128,17 @@ def test_a_failed_write_leaves_an_existing_file_untouched(tmp_path: Path) -> Non
         raise RuntimeError("boom")
     assert path.read_text() == "previous\n"
     assert os.listdir(tmp_path) == ["runs.jsonl"]
+
+
+def test_non_finite_numbers_become_null_in_json_lines(tmp_path: Path) -> None:
+    result = fake_result(3)
+    result.totals[1, 0] = np.nan
+    path = tmp_path / "runs.jsonl"
+    with RunWriter(path, LAYOUT, META) as writer:
+        writer.write(result, first_run=0, seed=7)
+    rows = read_rows(path)
+    assert rows[1]["total.gov"] is None and rows[0]["total.gov"] == result.totals[0, 0]
+    assert rows[0]["param.rate"] == result.params[0, 0]
 
 
 def test_unknown_output_extension_is_refused(tmp_path: Path) -> None:

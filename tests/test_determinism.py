@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from engine_scenarios import crisis
 
 from dilemma_sim.engine import (
     BLOCK,
@@ -17,9 +18,17 @@ from dilemma_sim.engine import (
 )
 from dilemma_sim.engine.sampling import RunStreams, block_generator
 from dilemma_sim.engine.simulate import chunk_bounds, concat_results
-from tests.engine_scenarios import crisis
 
-FIELDS = ("totals", "discounted", "final_state", "final_levels", "counts_per_turn", "endings", "ended_turn", "params")
+FIELDS = (
+    "totals",
+    "discounted",
+    "final_state",
+    "final_levels",
+    "counts_per_turn",
+    "endings",
+    "ended_turn",
+    "params",
+)
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from engine_scenarios import CRISIS, crisis, tiny
 from scipy import stats
 
 from dilemma_sim.engine import (
@@ -34,7 +35,6 @@ from dilemma_sim.engine import (
 from dilemma_sim.engine.sampling import TurnDraws, quantile
 from dilemma_sim.engine.simulate import start
 from dilemma_sim.scenario import models as m
-from tests.engine_scenarios import CRISIS, crisis, tiny
 
 # --------------------------------------------------------------------------- compile
 
@@ -43,8 +43,12 @@ def test_decisions_are_flattened_in_actor_then_decision_order() -> None:
     cs = compile_scenario(crisis())
     assert [d.key for d in cs.decisions] == ["state.posture", "state.aid", "rival.stance", "militia.tempo"]
     aid = cs.decisions[1]
-    assert (aid.kind, aid.lever, aid.option_ids, aid.level_ids) == ("lever", 0, ("lower", "hold", "raise"),
-                                                                    ("none", "some", "lots"))
+    assert (aid.kind, aid.lever, aid.option_ids, aid.level_ids) == (
+        "lever",
+        0,
+        ("lower", "hold", "raise"),
+        ("none", "some", "lots"),
+    )
     assert cs.decisions[0].default == 0 and aid.default == 1
     assert list(cs.initial_levels) == [1] and list(cs.n_levels) == [3]
 
@@ -61,7 +65,12 @@ def test_slot_layout_is_decisions_then_events_then_counts() -> None:
 def test_parameters_are_numbered_in_walk_order() -> None:
     cs = compile_scenario(crisis())
     paths = [p for p, _ in cs.param_specs]
-    assert paths[:4] == ["parameters.hawkishness", "parameters.shock", "parameters.fragility", "parameters.base_rate"]
+    assert paths[:4] == [
+        "parameters.hawkishness",
+        "parameters.shock",
+        "parameters.fragility",
+        "parameters.base_rate",
+    ]
     assert paths.index("state.economy.initial") < paths.index("actors.state.utility.economy")
     assert paths[-1] == "strategies.sly.policy.stance.rationality"
 
@@ -101,7 +110,11 @@ def test_count_inversion_is_exactly_scipys_poisson_and_negative_binomial_quantil
 
 
 def test_count_inversion_handles_zero_rates_and_caps() -> None:
-    assert list(count_ppf(np.array([0.5, 0.0, 0.999]), np.array([0.0, 3.0, 1e6]), cap=10.0)) == [0.0, 0.0, 10.0]
+    assert list(count_ppf(np.array([0.5, 0.0, 0.999]), np.array([0.0, 3.0, 1e6]), cap=10.0)) == [
+        0.0,
+        0.0,
+        10.0,
+    ]
     assert count_ppf(np.array([0.999999]), np.array([2.0]), 0.1, cap=7.5)[0] == 8.0  # ceil(cap), then clipped
 
 
@@ -173,7 +186,16 @@ def test_the_last_turn_ends_remaining_runs_with_the_horizon() -> None:
     assert [int(r.ending[0]) for r in res] == [-1, -1, -1, 1]
     assert cs.ending_ids[1] == HORIZON
     with pytest.raises(ValueError, match="turns"):
-        step(cs, res[-1].batch, np.zeros((1, 2), dtype=np.int64), TurnDraws(np.zeros((1, 3)), np.zeros((1, 0))))
+        step(
+            cs, res[-1].batch, np.zeros((1, 2), dtype=np.int64), TurnDraws(np.zeros((1, 3)), np.zeros((1, 0)))
+        )
+
+
+def test_choices_must_be_option_indices() -> None:
+    cs = compile_scenario(tiny())
+    streams, batch = start(cs, 0, 0, 1)
+    with pytest.raises(ValueError, match="option indices"):
+        step(cs, batch, np.array([[3, 0]]), streams.draw_turn())
 
 
 def test_once_events_fire_at_most_once() -> None:
@@ -208,8 +230,16 @@ def test_breakdown_names_its_sources() -> None:
     res = sim.advance({"state.posture": "strike", "state.aid": "raise"})
     assert res.breakdown is not None
     keys = set(res.breakdown)
-    assert {"start of turn", "choice: state.posture = strike", "lever: state.aid = lots", "cost: state.posture",
-            "cost: state.aid", "dynamics: persistence", "dynamics: militia_grows", "lever levels"} <= keys
+    assert {
+        "start of turn",
+        "choice: state.posture = strike",
+        "lever: state.aid = lots",
+        "cost: state.posture",
+        "cost: state.aid",
+        "dynamics: persistence",
+        "dynamics: militia_grows",
+        "lever levels",
+    } <= keys
 
 
 # --------------------------------------------------------------------------- expected payoffs and policies
@@ -232,8 +262,12 @@ def test_stage_payoffs_agree_with_expected_payoffs() -> None:
     for j in range(2):
         fixed = base.copy()
         fixed[:, 2] = j
-        np.testing.assert_allclose(table[:, :, j, 0], expected_payoffs(cs, batch, "state", 0, fixed), rtol=1e-12)
-        np.testing.assert_allclose(table[:, :, j, 1], expected_payoffs(cs, batch, "rival", 0, fixed), rtol=1e-12)
+        np.testing.assert_allclose(
+            table[:, :, j, 0], expected_payoffs(cs, batch, "state", 0, fixed), rtol=1e-12
+        )
+        np.testing.assert_allclose(
+            table[:, :, j, 1], expected_payoffs(cs, batch, "rival", 0, fixed), rtol=1e-12
+        )
 
 
 def test_best_response_picks_the_highest_expected_payoff() -> None:
@@ -294,8 +328,18 @@ def test_policy_mappings_override_single_decisions() -> None:
     pols = build_policies(cs, {"state": {"posture": {"kind": "fixed", "option": "talk"}}})
     assert pols[0].option == 2 and isinstance(pols[1], BestResponse)  # type: ignore[attr-defined]
     with pytest.raises(ValueError, match="not this turn"):
-        build_policies(cs, {"state": {"posture": {"kind": "rules", "otherwise": "wait",
-                                                  "rules": [{"when": "rival.stance.hostile", "choose": "talk"}]}}})
+        build_policies(
+            cs,
+            {
+                "state": {
+                    "posture": {
+                        "kind": "rules",
+                        "otherwise": "wait",
+                        "rules": [{"when": "rival.stance.hostile", "choose": "talk"}],
+                    }
+                }
+            },
+        )
 
 
 def test_scripted_policy_plays_its_script() -> None:

@@ -7,19 +7,21 @@ from typing import Any
 
 import numpy as np
 import pytest
+from engine_scenarios import crisis, tiny
 from hypothesis import HealthCheck, given, settings
+from reference_engine import ReferenceRun
+from strategies import scenarios
 
 from dilemma_sim.engine import compile_scenario, run_chunk
 from dilemma_sim.scenario.loader import load_scenario
 from dilemma_sim.scenario.models import Scenario
-from tests.engine_scenarios import crisis, tiny
-from tests.reference_engine import ReferenceRun
-from tests.strategies import scenarios
 
 SCENARIO_FILES = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
 
 
-def assert_same_runs(sc: Scenario, seed: int, first_run: int, runs: int, overrides: dict[str, Any] | None = None):
+def assert_same_runs(
+    sc: Scenario, seed: int, first_run: int, runs: int, overrides: dict[str, Any] | None = None
+):
     """Engine == reference run by run: identical choices, events, counts, endings; numbers within 1e-9."""
     cs = compile_scenario(sc)
     res = run_chunk(cs, first_run, runs, seed, overrides, collect_turns=True)
@@ -58,8 +60,13 @@ def test_at_least_one_scenario_is_shipped() -> None:
 
 @pytest.mark.parametrize(
     "overrides",
-    [None, {"state": "always-confront"}, {"state": "always-appease", "rival": "sly"}, {"state": "random"},
-     {"militia": "default", "rival": "random"}],
+    [
+        None,
+        {"state": "always-confront"},
+        {"state": "always-appease", "rival": "sly"},
+        {"state": "random"},
+        {"militia": "default", "rival": "random"},
+    ],
 )
 def test_crisis_plays_as_the_reference_under_every_strategy(overrides: dict[str, str] | None) -> None:
     assert_same_runs(crisis(), seed=7, first_run=1020, runs=12, overrides=overrides)

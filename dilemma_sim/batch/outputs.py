@@ -48,7 +48,7 @@ class Layout:
         return [
             "run",
             "seed",
-            *(f"param.{p}" for p in self.parameters),
+            *(param_column(p) for p in self.parameters),
             *(f"total.{a}" for a in self.actors),
             *(f"discounted.{a}" for a in self.actors),
             *(f"final.{s}" for s in self.state),
@@ -66,6 +66,11 @@ class Layout:
         idx = codes.astype(np.int64)
         idx = np.where((idx < 0) | (idx >= len(self.endings)), len(self.endings), idx)
         return names[idx]
+
+
+def param_column(path: str) -> str:
+    """Column of a sampled parameter: `param.<name>` for named parameters, `param.<path>` otherwise."""
+    return "param." + path.removeprefix("parameters.")
 
 
 def layout_of(cs: Any) -> Layout:
@@ -106,7 +111,7 @@ def run_columns(result: Any, layout: Layout, *, first_run: int, seed: int) -> di
     }
     params = np.asarray(result.params, dtype=np.float64).reshape(n, -1)
     for j, name in enumerate(layout.parameters):
-        cols[f"param.{name}"] = params[:, j]
+        cols[param_column(name)] = params[:, j]
     discounted = np.asarray(result.discounted, dtype=np.float64)
     for j, name in enumerate(layout.actors):
         cols[f"total.{name}"] = totals[:, j]
@@ -287,7 +292,21 @@ class RunWriter:
 
 
 def _csv_bytes(cols: Mapping[str, np.ndarray]) -> bytes:
-    """Rows as CSV text; floats in their shortest round-trip form."""
+    """Rows as CSV text; floats in their shortest round-trip form (pyarrow's writer when installed)."""
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pa_csv
+    except ModuleNotFoundError:
+        return _csv_bytes_python(cols)
+    arrays = [pa.array(v.astype(str) if v.dtype == object else v) for v in cols.values()]
+    buf = io.BytesIO()
+    options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
+    pa_csv.write_csv(pa.Table.from_arrays(arrays, names=list(cols)), buf, write_options=options)
+    return buf.getvalue()
+
+
+def _csv_bytes_python(cols: Mapping[str, np.ndarray]) -> bytes:
+    """`_csv_bytes` without pyarrow (slower: one Python call per value)."""
     text_cols: list[Sequence[str]] = []
     for v in cols.values():
         if v.dtype.kind == "f":
@@ -300,7 +319,30 @@ def _csv_bytes(cols: Mapping[str, np.ndarray]) -> bytes:
 
 
 def _jsonl_bytes(cols: Mapping[str, np.ndarray]) -> bytes:
-    """One JSON object per row; NaN and infinities become null (JSON has none)."""
+    """One JSON object per row; NaN and infinities become null (JSON has none).
+
+    Fast path: the CSV writer's cells are valid JSON values when every float is finite and every
+    string is an identifier (ending ids are), so each row is one `%` format of a template.
+    """
+    finite = all(v.dtype.kind != "f" or bool(np.isfinite(v).all()) for v in cols.values())
+    plain = all(
+        v.dtype.kind != "O"
+        or all(str(x).replace("_", "").replace("-", "").isalnum() for x in set(v.tolist()))
+        for v in cols.values()
+    )
+    try:
+        import pyarrow  # noqa: F401
+    except ModuleNotFoundError:
+        finite = False
+    if not (finite and plain):
+        return _jsonl_bytes_python(cols)
+    template = "{" + ", ".join(f"{json.dumps(name)}: %s" for name in cols) + "}"
+    text = _csv_bytes(cols).decode()
+    return ("\n".join(template % tuple(line.split(",")) for line in text.splitlines()) + "\n").encode()
+
+
+def _jsonl_bytes_python(cols: Mapping[str, np.ndarray]) -> bytes:
+    """`_jsonl_bytes` one value at a time."""
     names = list(cols)
     lists = []
     for v in cols.values():

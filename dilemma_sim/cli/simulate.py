@@ -182,9 +182,11 @@ def run(
         for p in problems:
             console.err.print(p, markup=False, soft_wrap=True)
         if problems:
-            console.err.print(f"{check}: {len(problems)} difference(s) on replay", style="red", markup=False)
+            console.err.print(
+                f"{check}: {len(problems)} difference(s) on replay", style="red", markup=False, soft_wrap=True
+            )
             raise SystemExit(1)
-        console.err.print(f"{check}: replays exactly", style="green", markup=False)
+        console.err.print(f"{check}: replays exactly", style="green", markup=False, soft_wrap=True)
         return
     policies = _policies(policy)
     _check_policies(cs, policies)
@@ -201,7 +203,7 @@ def run(
         from dilemma_sim.engine import write_transcript
 
         write_transcript(transcript, cs, seed, run_index, results)
-        console.err.print(f"transcript written to {transcript}", markup=False)
+        console.err.print(f"transcript written to {transcript}", markup=False, soft_wrap=True)
     if as_json:
         _print_json(data)
         return
@@ -363,10 +365,13 @@ def batch(
     if interrupted:
         where = f"; {out} holds them, marked complete: false" if out is not None else ""
         console.err.print(
-            f"interrupted: {summary.runs} of {runs} runs finished{where}", style="yellow", markup=False
+            f"interrupted: {summary.runs} of {runs} runs finished{where}",
+            style="yellow",
+            markup=False,
+            soft_wrap=True,
         )
     elif out is not None:
-        console.err.print(f"{summary.runs} runs written to {out}", markup=False)
+        console.err.print(f"{summary.runs} runs written to {out}", markup=False, soft_wrap=True)
     result = summary.result()
     if as_json:
         _print_json(result)
@@ -601,7 +606,7 @@ def analyze(scenario: str, turn: int | None, nfg: Path | None, seed: int, as_jso
                 ),
                 encoding="utf-8",
             )
-        console.err.print(f"{len(games)} game(s) written to {nfg}", markup=False)
+        console.err.print(f"{len(games)} game(s) written to {nfg}", markup=False, soft_wrap=True)
     if as_json:
         _print_json({"games": [g.to_json() for g in games]})
         return

@@ -3,7 +3,13 @@
 One engine serves batch runs and interactive play (N=1); a person's choice is one more policy.
 """
 
-from dilemma_sim.engine.compile import HORIZON, CompiledScenario, DecisionInfo, compile_scenario, scenario_hash
+from dilemma_sim.engine.compile import (
+    HORIZON,
+    CompiledScenario,
+    DecisionInfo,
+    compile_scenario,
+    scenario_hash,
+)
 from dilemma_sim.engine.policies import (
     BestResponse,
     DefaultPolicy,

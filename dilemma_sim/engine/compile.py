@@ -7,10 +7,15 @@ layout of the random draws.
 
 Per-run parameters: every distribution anywhere in the scenario is one column of `params` (N, P),
 sampled once per run from one uniform, numbered in this walk order:
-parameters; state variables (initial, persistence, baseline, rate, dispersion); actors (utility,
-then decisions: options (effects, cost) or levels (effects, cost) and step_cost, then the policy's
-logit rationality); interactions; dynamics; events (probability, effects); strategies (logit
-rationality). Within an effect `{add, noise}` the add comes before the noise.
+1. `parameters`;
+2. each state variable: initial, persistence, baseline (if set), then for counts rate and
+   (negative binomial) dispersion;
+3. each actor: utility weights; each decision: the effects of every option (or level), then
+   their costs, then a lever's step_cost; then the actor's logit rationalities;
+4. interactions (effects); 5. dynamics (add); 6. events (probability, then effects);
+7. strategies (logit rationalities).
+Within an effect `{add, noise}` the add comes before the noise. Effects on count variables are
+numbered but ignored (counts are not changed by deltas).
 
 Turn draws (see docs/architecture.md): uniform slots are one per decision (0..D-1), one per event
 (D..D+E-1), one per count variable (D+E..D+E+C-1); normal slots are one per effect whose noise is
@@ -21,262 +26,61 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from dilemma_sim.scenario import expressions as ex
-from dilemma_sim.scenario.models import (
-    Beta,
-    EffectSpec,
-    Fixed,
-    LogitPolicy,
-    Normal,
-    Scenario,
-    Triangular,
-    Uniform,
-    is_distribution,
+from dilemma_sim.engine.tables import (
+    CHOICE,
+    HORIZON,
+    LEVER,
+    PARAM,
+    PREV,
+    STATE,
+    TURN,
+    CompiledScenario,
+    CountInfo,
+    DecisionInfo,
+    Dist,
+    Effects,
+    EffectTerm,
+    EndingInfo,
+    EventInfo,
+    ExprFn,
+    InteractionInfo,
+    Value,
+    compile_source,
 )
+from dilemma_sim.scenario import expressions as ex
+from dilemma_sim.scenario.models import EffectSpec, Fixed, LogitPolicy, Scenario, is_distribution
 
-Dist = Uniform | Normal | Beta | Triangular
-ExprFn = Callable[[Mapping[str, "np.ndarray | float"]], "np.ndarray | float"]
-
-STATE, PARAM, LEVER, CHOICE, PREV, TURN = range(6)
-"""Kinds of names an expression may use (first item of `CompiledScenario.names` values)."""
-HORIZON = "horizon"
-"""Id of the ending reached when the last turn passes without another ending."""
-
-
-@dataclass(frozen=True, eq=False)
-class Value:
-    """A compiled number: a constant, a per-run parameter column, or an expression over the env."""
-
-    const: float = 0.0
-    param: int = -1
-    expr: ExprFn | None = None
-
-    @property
-    def is_const(self) -> bool:
-        """Whether the value is the same in every run and turn."""
-        return self.param < 0 and self.expr is None
-
-    def __call__(self, env: Mapping[str, Any], params: np.ndarray) -> np.ndarray | float:
-        """The value: a float, or an array (runs,) for parameters and expressions."""
-        if self.expr is not None:
-            return self.expr(env)
-        if self.param >= 0:
-            return params[:, self.param]
-        return self.const
-
-
-@dataclass(frozen=True, eq=False)
-class EffectTerm:
-    """A non-constant change to one state column, applied where its owner applies."""
-
-    target: int
-    """State column."""
-    value: Value
-    """The change (its constant part is in the owner's table only when `value` is constant)."""
-    noise: Value | None
-    """Noise standard deviation, if the effect has noise."""
-    slot: int
-    """Normal slot of the noise draw (-1 without noise)."""
-    option: int = -1
-    """Option or level index the term belongs to (-1 for interactions and events)."""
-
-
-@dataclass(frozen=True, eq=False)
-class Effects:
-    """Constant changes as a table (rows: options or levels; one row otherwise) plus terms."""
-
-    table: np.ndarray
-    """(rows, S) constant parts."""
-    terms: tuple[EffectTerm, ...]
-    columns: tuple[int, ...]
-    """State columns with a nonzero constant somewhere in the table."""
-
-
-@dataclass(frozen=True, eq=False)
-class DecisionInfo:
-    """One decision, flattened over actors (actor order, then decision order)."""
-
-    index: int
-    actor: str
-    actor_index: int
-    id: str
-    key: str
-    """`actor.decision`."""
-    label: str
-    kind: str
-    option_ids: tuple[str, ...]
-    option_labels: tuple[str, ...]
-    default: int
-    """Index of the default option (levers: hold)."""
-    lever: int = -1
-    """Lever index for lever decisions, else -1."""
-    level_ids: tuple[str, ...] = ()
-    level_labels: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, eq=False)
-class EventInfo:
-    """A random event: probability, once flag and effects."""
-
-    id: str
-    label: str
-    probability: Value
-    once: bool
-    effects: Effects
-
-
-@dataclass(frozen=True, eq=False)
-class InteractionInfo:
-    """Effects applied in the turns `when` holds."""
-
-    id: str
-    label: str
-    when: ExprFn
-    effects: Effects
-
-
-@dataclass(frozen=True, eq=False)
-class CountInfo:
-    """A count variable: state column, rate and (negative binomial) dispersion."""
-
-    column: int
-    rate: Value
-    dispersion: Value | None
-    low: float
-    high: float
-
-
-@dataclass(frozen=True, eq=False)
-class EndingInfo:
-    """An early ending, checked in file order on the end-of-turn state."""
-
-    id: str
-    label: str
-    outcome: str
-    when: ExprFn
-    min_turn: int
-
-
-@dataclass(frozen=True, eq=False)
-class CompiledScenario:
-    """Index tables and compiled closures for one scenario; shapes use S state, D decisions, L levers."""
-
-    scenario: Scenario
-    scenario_id: str
-    scenario_hash: str
-    turns: int
-    discount: float
-    state_names: tuple[str, ...]
-    level_mask: np.ndarray
-    """(S,) bool: level variables (the rest are counts)."""
-    count_idx: np.ndarray
-    """(C,) state columns of the count variables."""
-    lows: np.ndarray
-    highs: np.ndarray
-    initial: tuple[Value, ...]
-    """Per state column (parameters only, no expressions)."""
-    actors: tuple[str, ...]
-    decisions: tuple[DecisionInfo, ...]
-    decision_index: Mapping[str, int]
-    """`actor.decision` -> decision index."""
-    lever_decisions: np.ndarray
-    """(L,) decision index of each lever."""
-    n_levels: np.ndarray
-    """(L,) number of levels of each lever."""
-    initial_levels: np.ndarray
-    """(L,) starting level index."""
-    defaults: np.ndarray
-    """(D,) default option index."""
-    option_effects: tuple[Effects | None, ...]
-    """Per decision: effects of each option (None for levers and decisions without effects)."""
-    level_effects: tuple[Effects | None, ...]
-    """Per lever: effects of each level at the lever's new level."""
-    interactions: tuple[InteractionInfo, ...]
-    persistence_m1: np.ndarray
-    """(S,) constant `persistence - 1` (0 for counts and where `persistence_terms` applies)."""
-    baseline: np.ndarray
-    """(S,) constant baselines."""
-    persistence_terms: tuple[tuple[int, Value, Value], ...]
-    """(column, persistence, baseline) where either is sampled per run."""
-    influences: tuple[tuple[str, int, Value], ...]
-    """(id, target column, change) of the dynamics."""
-    events: tuple[EventInfo, ...]
-    counts: tuple[CountInfo, ...]
-    endings: tuple[EndingInfo, ...]
-    ending_ids: tuple[str, ...]
-    """Scenario endings then `horizon` (index len(endings))."""
-    w_state: np.ndarray
-    """(A, S) constant utility weights on the state."""
-    w_lever: np.ndarray
-    """(A, L) constant utility weights on lever level indices."""
-    weight_terms: tuple[tuple[int, int, int, int], ...]
-    """(actor, 0 state / 1 lever, column, param column) of sampled weights."""
-    option_cost: tuple[np.ndarray, ...]
-    """Per decision: (n_options,) constant cost (zeros for levers)."""
-    level_cost: tuple[np.ndarray, ...]
-    """Per lever: (n_levels,) constant cost."""
-    cost_terms: tuple[tuple[int, int, int], ...]
-    """(decision, option or level, param column) of sampled option/level costs."""
-    step_cost: tuple[Value, ...]
-    """Per lever."""
-    param_specs: tuple[tuple[str, Dist], ...]
-    """(path, distribution) of every parameter column, in sampling order."""
-    param_values: Mapping[str, Value]
-    """Named scenario parameters."""
-    rationality: Mapping[tuple[str, str, str], Value]
-    """(`actor` or `strategy:<id>`, actor, decision) -> compiled logit rationality."""
-    names: Mapping[str, tuple[int, int, int]]
-    """Expression name -> (kind, index, option)."""
-    n_uniform: int
-    n_normal: int
-    conditions: Mapping[str, ExprFn] = field(default_factory=dict)
-    """Compiled expressions by source (policy rules compile through `expression`)."""
-
-    @property
-    def n_params(self) -> int:
-        """Number of per-run parameter columns (P)."""
-        return len(self.param_specs)
-
-    @property
-    def n_levers(self) -> int:
-        """Number of lever decisions (L)."""
-        return len(self.lever_decisions)
-
-    def event_slot(self, e: int) -> int:
-        """Uniform slot of event `e`."""
-        return len(self.decisions) + e
-
-    def count_slot(self, c: int) -> int:
-        """Uniform slot of count variable `c`."""
-        return len(self.decisions) + len(self.events) + c
-
-    def expression(self, source: str) -> ExprFn:
-        """Compile an expression over this scenario's names (cached); unknown names raise ValueError."""
-        fn = self.conditions.get(source)
-        if fn is None:
-            fn = _compile_source(source, self.names)
-            self.conditions[source] = fn  # type: ignore[index]
-        return fn
+__all__ = [
+    "CHOICE",
+    "HORIZON",
+    "LEVER",
+    "PARAM",
+    "PREV",
+    "STATE",
+    "TURN",
+    "CompiledScenario",
+    "CountInfo",
+    "DecisionInfo",
+    "EffectTerm",
+    "Effects",
+    "EndingInfo",
+    "EventInfo",
+    "InteractionInfo",
+    "Value",
+    "compile_scenario",
+    "scenario_hash",
+]
 
 
 def scenario_hash(scenario: Scenario) -> str:
     """First 16 hex digits of the sha256 of the scenario's canonical JSON."""
     text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def _compile_source(source: str, names: Mapping[str, Any]) -> ExprFn:
-    node = ex.parse(source)
-    unknown = [n for n, _ in ex.name_refs(node) if n not in names]
-    if unknown:
-        raise ValueError(f"unknown name {unknown[0]!r} in expression {source!r}")
-    return ex.compile_expr(node)
 
 
 class _Builder:
@@ -304,14 +108,14 @@ class _Builder:
                 return Value(const=constant)
             fn = self.cache.get(q)
             if fn is None:
-                fn = self.cache[q] = _compile_source(q, self.names)
+                fn = self.cache[q] = compile_source(q, self.names)
             return Value(expr=fn)
         return self.quantity(q, path)
 
     def condition(self, source: str) -> ExprFn:
         fn = self.cache.get(source)
         if fn is None:
-            fn = self.cache[source] = _compile_source(source, self.names)
+            fn = self.cache[source] = compile_source(source, self.names)
         return fn
 
     def effects(
@@ -434,18 +238,23 @@ def compile_scenario(scenario: Scenario, *, scenario_hash: str | None = None) ->
             p = f"actors.{a}.decisions.{did}"
             d = len(decisions)
             opts = dec.option_ids()
-            info = dict(index=d, actor=a, actor_index=a_i, id=did, key=f"{a}.{did}", label=dec.label,
-                        kind=dec.kind, option_ids=opts, default=opts.index(dec.default_option()))
+            head = (d, a, a_i, did, f"{a}.{did}", dec.label, dec.kind, opts)
+            default = opts.index(dec.default_option())
             if dec.kind == "choice":
-                eff = b.effects([o.effects for o in dec.options.values()], f"{p}.options", state, level_mask, True)
+                eff = b.effects(
+                    [o.effects for o in dec.options.values()], f"{p}.options", state, level_mask, True
+                )
                 costs = [b.quantity(o.cost, f"{p}.options.{oid}.cost") for oid, o in dec.options.items()]
                 option_effects.append(eff if eff.columns or eff.terms else None)
                 option_cost.append(np.array([c.const for c in costs]))
                 cost_terms += [(d, o, c.param) for o, c in enumerate(costs) if not c.is_const]
-                decisions.append(DecisionInfo(**info, option_labels=tuple(o.label for o in dec.options.values())))
+                labels = tuple(o.label for o in dec.options.values())
+                decisions.append(DecisionInfo(*head, labels, default))
             else:
                 lev = len(level_effects)
-                eff = b.effects([lv.effects for lv in dec.levels.values()], f"{p}.levels", state, level_mask, True)
+                eff = b.effects(
+                    [lv.effects for lv in dec.levels.values()], f"{p}.levels", state, level_mask, True
+                )
                 costs = [b.quantity(lv.cost, f"{p}.levels.{lid}.cost") for lid, lv in dec.levels.items()]
                 level_effects.append(eff if eff.columns or eff.terms else None)
                 level_cost.append(np.array([c.const for c in costs]))
@@ -453,15 +262,17 @@ def compile_scenario(scenario: Scenario, *, scenario_hash: str | None = None) ->
                 step_cost.append(b.quantity(dec.step_cost, f"{p}.step_cost"))
                 option_effects.append(None)
                 option_cost.append(np.zeros(3))
-                decisions.append(DecisionInfo(
-                    **info, option_labels=("lower", "hold", "raise"), lever=lev,
-                    level_ids=tuple(dec.levels), level_labels=tuple(lv.label for lv in dec.levels.values()),
-                ))
+                level_labels = tuple(lv.label for lv in dec.levels.values())
+                decisions.append(DecisionInfo(*head, opts, default, lev, tuple(dec.levels), level_labels))
         policy_params("actor", a, actor.policy, f"actors.{a}.policy")
 
     interactions = tuple(
-        InteractionInfo(iid, it.label, b.condition(it.when),
-                        b.effects([it.effects], f"interactions.{iid}", state, level_mask, False))
+        InteractionInfo(
+            iid,
+            it.label,
+            b.condition(it.when),
+            b.effects([it.effects], f"interactions.{iid}", state, level_mask, False),
+        )
         for iid, it in sc.interactions.items()
     )
     influences: list[tuple[str, int, Value]] = []
@@ -501,7 +312,9 @@ def compile_scenario(scenario: Scenario, *, scenario_hash: str | None = None) ->
         decision_index={dd.key: dd.index for dd in decisions},
         lever_decisions=np.array([dd.index for dd in levers], dtype=np.int64),
         n_levels=np.array([len(m.levels) for m in lever_models], dtype=np.int64),
-        initial_levels=np.array([list(m.levels).index(m.initial_level()) for m in lever_models], dtype=np.int64),
+        initial_levels=np.array(
+            [list(m.levels).index(m.initial_level()) for m in lever_models], dtype=np.int64
+        ),
         defaults=np.array([dd.default for dd in decisions], dtype=np.int64),
         option_effects=tuple(option_effects),
         level_effects=tuple(level_effects),

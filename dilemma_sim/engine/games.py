@@ -17,8 +17,8 @@ FloatArray = NDArray[np.float64]
 
 _TIE_RTOL = 1e-12
 """Payoffs closer than this (relative to the largest magnitude) count as ties in best responses."""
-_BATCH = 20_000
-"""Constraint bases solved per numpy batch in vertex enumeration; bounds memory for larger games."""
+_BATCH = 50_000
+"""Bases solved per numpy batch in vertex enumeration; bounds memory for larger games."""
 
 __all__ = [
     "Equilibrium",
@@ -34,9 +34,12 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Equilibrium:
-    """One Nash equilibrium: mixed strategies ``row: (m,)`` and ``col: (n,)`` and their expected payoffs."""
+    """One Nash equilibrium: mixed strategies ``row: (m,)`` and ``col: (n,)`` and their expected payoffs.
+
+    Compared by identity (``eq=False``): ``==`` on arrays has no single truth value. Arrays are read-only.
+    """
 
     row: np.ndarray
     """Row player's probabilities over the m row options."""
@@ -95,32 +98,38 @@ def pure_equilibria(A: ArrayLike, B: ArrayLike) -> list[tuple[int, int]]:
     return [(int(i), int(j)) for i, j in zip(*np.nonzero(both), strict=True)]
 
 
-def _polytope_vertices(G: FloatArray, h: FloatArray, tol: float) -> tuple[FloatArray, NDArray[np.bool_]]:
-    """Vertices ``(V, d)`` of ``{z : G z <= h}`` (``G: (k, d)``) and their tight constraints ``(V, k)``.
+def _polytope_vertices(M: FloatArray, tol: float) -> tuple[FloatArray, NDArray[np.bool_]]:
+    """Nonzero vertices ``(V, d)`` of ``{z >= 0, M z <= 1}`` (``M: (r, d)``, positive) and their labels.
 
-    Every d-subset of constraints is solved; a degenerate vertex found from several bases is kept once,
-    labelled by all constraints tight at the point rather than by the basis that found it.
+    Labels ``(V, d + r)`` mark ``z_i = 0`` then ``(M z)_j = 1``, read from the point itself, so a degenerate
+    vertex reached from several bases is kept once with every constraint tight at it. A basis with
+    support S (the nonzero coordinates) and tight rows J, |S| = |J| = k, is the k x k system
+    ``M[J, S] z_S = 1``; solving those by size keeps the linear algebra small.
     """
-    k, d = G.shape
+    r, d = M.shape
     points: list[FloatArray] = []
-    combos = itertools.combinations(range(k), d)
-    while chunk := list(itertools.islice(combos, _BATCH)):
-        idx = np.array(chunk, dtype=np.intp)
-        systems, rhs = G[idx], h[idx]
-        sv = np.linalg.svd(systems, compute_uv=False)
-        regular = sv[:, -1] > 1e-10 * sv[:, 0]
-        if not regular.any():
-            continue
-        z = np.linalg.solve(systems[regular], rhs[regular][..., None])[..., 0]
-        feasible = np.all(z @ G.T <= h + tol, axis=1)
-        points.extend(z[feasible])
-    kept: list[FloatArray] = []
-    for p in points:
-        if not any(np.allclose(p, q, rtol=0.0, atol=tol * 10) for q in kept):
-            kept.append(p)
-    vertices = np.array(kept, dtype=np.float64).reshape(len(kept), d)
-    tight = np.abs(vertices @ G.T - h) <= tol * 10
-    return vertices, tight
+    for k in range(1, min(r, d) + 1):
+        supports = np.array(list(itertools.combinations(range(d), k)), dtype=np.intp)
+        tights = np.array(list(itertools.combinations(range(r), k)), dtype=np.intp)
+        per_batch = max(1, _BATCH // len(supports))
+        for start in range(0, len(tights), per_batch):
+            rows = tights[start : start + per_batch]
+            systems = M[rows[:, None, :, None], supports[None, :, None, :]].reshape(-1, k, k)
+            support_of = np.tile(supports, (len(rows), 1))
+            # |det| over the product of row norms (Hadamard's bound) flags singular bases cheaply.
+            bound = np.prod(np.linalg.norm(systems, axis=2), axis=1)
+            regular = np.abs(np.linalg.det(systems)) > 1e-12 * bound
+            z_support = np.linalg.solve(systems[regular], np.ones((int(regular.sum()), k, 1)))[..., 0]
+            z = np.zeros((len(z_support), d))
+            np.put_along_axis(z, support_of[regular], z_support, axis=1)
+            feasible = np.all(z_support >= -tol, axis=1) & np.all(z @ M.T <= 1 + tol, axis=1)
+            points.extend(z[feasible])
+    vertices = np.array(points, dtype=np.float64).reshape(len(points), d)
+    # Bases of one degenerate vertex agree to float noise; a key rounded far above it merges them.
+    _, first = np.unique(np.round(vertices, 8), axis=0, return_index=True)
+    vertices = vertices[np.sort(first)]
+    labels = np.hstack([np.abs(vertices) <= 10 * tol, np.abs(vertices @ M.T - 1) <= 10 * tol])
+    return vertices, labels
 
 
 def _sort_key(eq: Equilibrium) -> tuple[bool, tuple[float, ...], tuple[float, ...]]:
@@ -133,27 +142,26 @@ def nash_equilibria(A: ArrayLike, B: ArrayLike, tol: float = 1e-9) -> list[Equil
 
     Vertex enumeration of the best-response polytopes P = {x >= 0, B'ᵀx <= 1} and Q = {A'y <= 1, y >= 0},
     with payoffs rescaled to [1, 2] so both are bounded; completely labelled vertex pairs are exactly the
-    extreme equilibria, also in degenerate games. Cost grows like C(m+n, m), so keep games small (<= ~10).
+    extreme equilibria, also in degenerate games. Sorted pure first, then by descending probabilities (pure
+    profiles in (i, j) order). Cost grows like C(m+n, m): about 2 s at 10x10, so keep games small.
     """
     a, b = _bimatrix(A, B)
-    m, n = a.shape
+    n = a.shape[1]
     a_pos, b_pos = 1.0 + _unit_range(a), 1.0 + _unit_range(b)
-    # Labels 0..m-1 are row options, m..m+n-1 column options, in both polytopes.
-    eye_m, eye_n = np.eye(m), np.eye(n)
-    x_vertices, x_labels = _polytope_vertices(
-        np.vstack([-eye_m, b_pos.T]), np.concatenate([np.zeros(m), np.ones(n)]), tol
-    )
-    y_vertices, y_labels = _polytope_vertices(
-        np.vstack([a_pos, -eye_n]), np.concatenate([np.ones(m), np.zeros(n)]), tol
-    )
-    nonzero_x = x_vertices.sum(axis=1) > tol
-    nonzero_y = y_vertices.sum(axis=1) > tol
-    x_vertices, x_labels = x_vertices[nonzero_x], x_labels[nonzero_x]
-    y_vertices, y_labels = y_vertices[nonzero_y], y_labels[nonzero_y]
-    complete = np.all(x_labels[:, None, :] | y_labels[None, :, :], axis=2)
+    # Labels 0..m-1 are row options and m..m+n-1 column options, in both polytopes.
+    x_vertices, x_labels = _polytope_vertices(b_pos.T, tol)
+    y_vertices, y_labels = _polytope_vertices(a_pos, tol)
+    y_labels = np.hstack([y_labels[:, n:], y_labels[:, :n]])
+    # A pair is completely labelled when no label is missing from both; counted by a matrix product.
+    missing_x, missing_y = (~x_labels).astype(np.float32), (~y_labels).astype(np.float32)
+    pairs = [
+        (start + xi, yi)
+        for start in range(0, len(missing_x), 1024)
+        for xi, yi in zip(*np.nonzero(missing_x[start : start + 1024] @ missing_y.T == 0), strict=True)
+    ]
 
     found: list[Equilibrium] = []
-    for xi, yi in zip(*np.nonzero(complete), strict=True):
+    for xi, yi in pairs:
         row = _clean_distribution(x_vertices[xi], tol)
         col = _clean_distribution(y_vertices[yi], tol)
         if any(np.allclose(row, e.row, atol=1e-7) and np.allclose(col, e.col, atol=1e-7) for e in found):
@@ -165,7 +173,7 @@ def nash_equilibria(A: ArrayLike, B: ArrayLike, tol: float = 1e-9) -> list[Equil
 
 def _clean_distribution(v: FloatArray, tol: float) -> FloatArray:
     """Normalise a polytope vertex to probabilities, zeroing float dust so pure profiles read as pure."""
-    p = np.where(np.abs(v) <= tol, 0.0, np.maximum(v, 0.0))
+    p: FloatArray = np.where(np.abs(v) <= tol, 0.0, np.maximum(v, 0.0))
     p = p / p.sum()
     p.setflags(write=False)
     return p
@@ -227,6 +235,7 @@ def logit_qre(
     same for any payoff units and the result is invariant to positive affine payoff changes. The branch is
     traced from uniform play at rationality 0 by arc-length predictor-corrector continuation on the logits
     ``u = λ A σ(v), v = λ Bᵀ σ(u)``, which passes turning points that plain fixed-point iteration cannot.
+    The answer is where the branch first reaches ``rationality``, so it can jump where the branch folds.
     """
     a, b = _bimatrix(A, B)
     if not np.isfinite(rationality) or rationality < 0:
@@ -254,11 +263,9 @@ def logit_qre(
         return np.asarray(t if t @ previous >= 0 else -t)
 
     point = np.zeros(k + 1)  # logits then λ; uniform play at λ = 0
-    direction = np.zeros(k + 1)
-    direction[k] = 1.0
+    direction = tangent(point[:k], 0.0, np.eye(1, k + 1, k)[0])
     step, iterations = 0.05, 0
     while point[k] < rationality:
-        direction = tangent(point[:k], point[k], direction)
         # Stop the predictor at the target rather than past it, so the final solve starts on the branch.
         reach = (rationality - point[k]) / direction[k] if direction[k] > 0 else np.inf
         length = min(step, reach)
@@ -271,12 +278,16 @@ def logit_qre(
             if np.linalg.norm(res) < tol:
                 break
         iterations += corrections
-        on_curve = np.linalg.norm(residual(trial[:k], trial[k])) < max(tol, 1e-9)
-        if on_curve and np.linalg.norm(trial - point) < 2.5 * length:
-            point = trial
+        accepted = False
+        if np.linalg.norm(residual(trial[:k], trial[k])) < max(tol, 1e-9):
+            ahead = tangent(trial[:k], trial[k], direction)
+            # A sharp turn means the step cut across a fold and may have reversed along the branch.
+            accepted = bool(ahead @ direction > 0.95 and np.linalg.norm(trial - point) < 2 * length)
+        if accepted:
+            point, direction = trial, ahead
             if reach <= step:
                 break
-            step = min(step * (1.6 if corrections <= 3 else 1.0), 1.0)
+            step = min(step * (1.5 if corrections <= 3 else 1.0), 0.5)
         else:
             step /= 2
         if step < 1e-12 or iterations > max_iter:
@@ -338,10 +349,13 @@ def classify_2x2(A: ArrayLike, B: ArrayLike) -> str:
        R>T, P>S "coordination"; T>R, S>P (and S>=R) "battle of the sexes".
     3. Otherwise (asymmetric), when both players have strictly dominant options: the equilibrium is
        Pareto-dominated -> "prisoner's dilemma", gives both players their best payoff -> "no conflict",
-       else "deadlock". With exactly two pure equilibria, both strict: one that both players' best
-       payoffs share -> "no conflict"; players ranking them alike -> "coordination"; a non-equilibrium
-       cell both prefer to their worse equilibrium -> "chicken"; else "battle of the sexes".
+       else "deadlock". With exactly two pure equilibria, both strict: players ranking them alike ->
+       "coordination"; else a non-equilibrium cell both prefer to their worse equilibrium -> "chicken";
+       else "battle of the sexes".
     4. Anything else: "other".
+
+    Symmetric games matching no rule-2 pattern fall through to rule 3. Harmony and no conflict differ only
+    in symmetry: dominant options giving both players their best payoff is "harmony" when symmetric.
     """
     a, b = _bimatrix(A, B)
     if a.shape != (2, 2):
@@ -377,8 +391,6 @@ def _asymmetric_type(a: FloatArray, b: FloatArray) -> str:
     if len(equilibria) != 2 or not strict:
         return "other"
     (i1, j1), (i2, j2) = equilibria
-    if both_best[i1, j1] or both_best[i2, j2]:
-        return "no conflict"
     if np.sign(a[i1, j1] - a[i2, j2]) == np.sign(b[i1, j1] - b[i2, j2]):
         return "coordination"
     worse_a, worse_b = min(a[i1, j1], a[i2, j2]), min(b[i1, j1], b[i2, j2])

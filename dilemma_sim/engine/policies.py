@@ -18,7 +18,9 @@ from dilemma_sim.engine.step import DecisionContext, Policy
 from dilemma_sim.scenario import expressions as ex
 from dilemma_sim.scenario import models as m
 
-PolicySpec = m.FixedPolicy | m.MixedPolicy | m.RulesPolicy | m.BestResponsePolicy | m.LogitPolicy | m.DefaultPolicy
+PolicySpec = (
+    m.FixedPolicy | m.MixedPolicy | m.RulesPolicy | m.BestResponsePolicy | m.LogitPolicy | m.DefaultPolicy
+)
 """A scenario policy model (or a dict validated into one)."""
 BUILTIN = ("default", "random", "human")
 """Strategy ids every scenario understands (besides its own `strategies`)."""
@@ -153,8 +155,13 @@ def _option(cs: CompiledScenario, d: int, option: str) -> int:
     return ids.index(option)
 
 
-def compile_policy(cs: CompiledScenario, d: int, spec: PolicySpec | Mapping[str, Any], owner: str | None) -> Policy:
-    """Compile one policy model for decision `d`; `owner` locates sampled rationality (`actor`, `strategy:id`)."""
+def compile_policy(
+    cs: CompiledScenario, d: int, spec: PolicySpec | Mapping[str, Any], owner: str | None
+) -> Policy:
+    """Compile one policy model for decision `d`.
+
+    `owner` (`actor` or `strategy:<id>`) locates a sampled rationality among the scenario's parameters.
+    """
     if isinstance(spec, Mapping):
         spec = _POLICY_ADAPTER.validate_python(dict(spec))
     info = cs.decisions[d]
@@ -193,7 +200,8 @@ def _uniform(cs: CompiledScenario, d: int) -> MixedPolicy:
 
 
 def build_policies(
-    cs: CompiledScenario, overrides: Mapping[str, str | Mapping[str, PolicySpec | Mapping[str, Any]]] | None = None
+    cs: CompiledScenario,
+    overrides: Mapping[str, str | Mapping[str, PolicySpec | Mapping[str, Any]]] | None = None,
 ) -> tuple[Policy, ...]:
     """One policy per decision: each actor's own `policy:` unless `overrides` gives the actor a strategy.
 
@@ -209,7 +217,7 @@ def build_policies(
     for info in cs.decisions:
         d, a = info.index, info.actor
         own = sc.actors[a].policy.get(info.id)
-        policy = compile_policy(cs, d, own, "actor") if own is not None else DefaultPolicy(d)
+        policy: Policy = compile_policy(cs, d, own, "actor") if own is not None else DefaultPolicy(d)
         ov = overrides.get(a)
         if ov == "human":
             policy = ExternalChoice(d)

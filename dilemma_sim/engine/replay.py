@@ -61,7 +61,9 @@ def replay(
     return results
 
 
-def transcript(cs: CompiledScenario, seed: int, run_index: int, results: Sequence[TurnResult], row: int = 0) -> dict:
+def transcript(
+    cs: CompiledScenario, seed: int, run_index: int, results: Sequence[TurnResult], row: int = 0
+) -> dict:
     """A JSON-ready record of one run: ids, seed, run index and, per turn, what happened."""
     turns: list[dict[str, Any]] = []
     alive = True
@@ -70,15 +72,19 @@ def transcript(cs: CompiledScenario, seed: int, run_index: int, results: Sequenc
             break
         alive = bool(r.batch.alive[row])
         ending = int(r.ending[row])
-        turns.append({
-            "turn": r.turn,
-            "choices": {i.key: i.option_ids[int(r.choices[row, i.index])] for i in cs.decisions},
-            "events": [ev.id for e, ev in enumerate(cs.events) if r.events[row, e]],
-            "counts": {cs.state_names[c.column]: float(r.counts[row, k]) for k, c in enumerate(cs.counts)},
-            "payoffs": {a: float(r.payoffs[row, i]) for i, a in enumerate(cs.actors)},
-            "state": {name: float(r.state[row, s]) for s, name in enumerate(cs.state_names)},
-            "ending": cs.ending_ids[ending] if ending >= 0 else None,
-        })
+        turns.append(
+            {
+                "turn": r.turn,
+                "choices": {i.key: i.option_ids[int(r.choices[row, i.index])] for i in cs.decisions},
+                "events": [ev.id for e, ev in enumerate(cs.events) if r.events[row, e]],
+                "counts": {
+                    cs.state_names[c.column]: float(r.counts[row, k]) for k, c in enumerate(cs.counts)
+                },
+                "payoffs": {a: float(r.payoffs[row, i]) for i, a in enumerate(cs.actors)},
+                "state": {name: float(r.state[row, s]) for s, name in enumerate(cs.state_names)},
+                "ending": cs.ending_ids[ending] if ending >= 0 else None,
+            }
+        )
     return {
         "format": TRANSCRIPT_FORMAT,
         "scenario": cs.scenario_id,
@@ -90,7 +96,12 @@ def transcript(cs: CompiledScenario, seed: int, run_index: int, results: Sequenc
 
 
 def write_transcript(
-    path: str | Path, cs: CompiledScenario, seed: int, run_index: int, results: Sequence[TurnResult], row: int = 0
+    path: str | Path,
+    cs: CompiledScenario,
+    seed: int,
+    run_index: int,
+    results: Sequence[TurnResult],
+    row: int = 0,
 ) -> None:
     """Write `transcript(...)` as indented JSON."""
     data = transcript(cs, seed, run_index, results, row)
@@ -113,7 +124,9 @@ def check_transcript(cs: CompiledScenario, path: str | Path) -> list[str]:
         problems.append(f"hash: transcript {data.get('hash')}, loaded scenario {cs.scenario_hash}")
     recorded = data.get("turns", [])
     try:
-        results = replay(cs, int(data["seed"]), int(data["run"]), [t["choices"] for t in recorded], breakdown=False)
+        results = replay(
+            cs, int(data["seed"]), int(data["run"]), [t["choices"] for t in recorded], breakdown=False
+        )
     except (KeyError, ValueError) as err:
         return [*problems, f"cannot replay: {err}"]
     fresh = transcript(cs, int(data["seed"]), int(data["run"]), results)["turns"]

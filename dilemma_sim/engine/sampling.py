@@ -172,71 +172,97 @@ def _walk(u: np.ndarray, mu: np.ndarray, r: np.ndarray | None, cap: float) -> tu
     else:
         p = r / (r + mu)
         q = mu / (r + mu)  # 1 - p
-        terms = [special.gammaln(k + r), special.gammaln(r), special.gammaln(k + 1.0), r * np.log(p), k * np.log(q)]
+        terms = [
+            special.gammaln(k + r),
+            special.gammaln(r),
+            special.gammaln(k + 1.0),
+            r * np.log(p),
+            k * np.log(q),
+        ]
         logpmf = terms[0] - terms[1] - terms[2] + terms[3] + terms[4]
-    tol = 1e-12 + 8.0 * _EPS * (np.sum(np.abs(terms), axis=0) + 4.0 * _WALK_STEPS)
+    tol = np.abs(terms[0])
+    for t in terms[1:]:
+        tol += np.abs(t)
+    tol = 1e-12 + 8.0 * _EPS * (tol + 4.0 * _WALK_STEPS)
     pmf = np.exp(logpmf)
-    sure = np.ones(u.shape, dtype=bool)
 
-    def up_ratio(idx: np.ndarray, kk: np.ndarray) -> np.ndarray:  # pmf(k + 1) / pmf(k)
+    def up_ratio(idx: np.ndarray | slice, kk: np.ndarray) -> np.ndarray:  # pmf(k + 1) / pmf(k)
         return q[idx] / (kk + 1.0) if r is None else (kk + r[idx]) * q[idx] / (kk + 1.0)
 
     def down_ratio(idx: np.ndarray, kk: np.ndarray) -> np.ndarray:  # pmf(k - 1) / pmf(k)
         return kk / q[idx] if r is None else kk / ((kk - 1.0 + r[idx]) * q[idx])
 
-    # CDF(k) < u: step up until the CDF reaches u (or the cap).
-    idx = np.flatnonzero(c < u)
+    # First step on whole arrays: most guesses are right or one below.
+    below = c - pmf  # CDF(k - 1)
+    above = c + pmf * up_ratio(slice(None), k)  # CDF(k + 1)
+    reached = c >= u
+    stays = reached & ((below < u) | (k <= 0))
+    rises = ~reached & (above >= u) & (k < cap)
+    out = np.where(rises, k + 1.0, k)
+    lo_gap = np.where(rises, u - c, np.where(k <= 0, np.inf, u - below))
+    hi_gap = np.where(rises, above - u, c - u)
+    sure = (stays | rises) & (np.minimum(lo_gap, hi_gap) > tol)
+    rest = ~(stays | rises)
+    if not rest.any():
+        return out, sure
+    k, c, pmf = k.copy(), c.copy(), pmf.copy()
+    k_out = out
+
+    # The rest walk step by step (a few percent of draws, from heavy-tailed guesses).
+    idx = np.flatnonzero(rest & (c < u))
     kk, cc, pp = k[idx], c[idx], pmf[idx]
     for _ in range(_WALK_STEPS):
         if not idx.size:
             break
         gap = u[idx] - cc  # > 0: distance below u of the CDF at kk
         capped = kk >= cap
-        k[idx[capped]] = kk[capped]
+        k_out[idx[capped]] = kk[capped]
         sure[idx[capped]] = gap[capped] > tol[idx[capped]]
         go = ~capped
         idx, kk, cc, pp, gap = idx[go], kk[go], cc[go], pp[go], gap[go]
         pp = pp * up_ratio(idx, kk)
         kk, cc = kk + 1.0, cc + pp
         hit = cc >= u[idx]
-        k[idx[hit]] = kk[hit]
+        k_out[idx[hit]] = kk[hit]
         sure[idx[hit]] = np.minimum(gap[hit], cc[hit] - u[idx[hit]]) > tol[idx[hit]]
         idx, kk, cc, pp = idx[~hit], kk[~hit], cc[~hit], pp[~hit]
     sure[idx] = False
 
-    # CDF(k) >= u: step down while CDF(k - 1) still reaches u.
-    idx = np.flatnonzero((c >= u) & (k > 0))
+    idx = np.flatnonzero(rest & (c >= u))
     kk, cc, pp = k[idx], c[idx], pmf[idx]
     for _ in range(_WALK_STEPS):
         if not idx.size:
             break
         below = cc - pp  # CDF(kk - 1)
         stop = below < u[idx]
-        k[idx[stop]] = kk[stop]
+        k_out[idx[stop]] = kk[stop]
         sure[idx[stop]] = np.minimum(cc[stop] - u[idx[stop]], u[idx[stop]] - below[stop]) > tol[idx[stop]]
         go = ~stop
         idx, kk, cc, pp, below = idx[go], kk[go], cc[go], pp[go], below[go]
         pp = pp * down_ratio(idx, kk)
         kk, cc = kk - 1.0, below
         zero = kk <= 0.0
-        k[idx[zero]] = 0.0
+        k_out[idx[zero]] = 0.0
         sure[idx[zero]] = cc[zero] - u[idx[zero]] > tol[idx[zero]]
         idx, kk, cc, pp = idx[~zero], kk[~zero], cc[~zero], pp[~zero]
     sure[idx] = False
-    return k, sure
+    return k_out, sure
 
 
 def _guess(u: np.ndarray, mu: np.ndarray, r: np.ndarray | None) -> np.ndarray:
+    """Second-order Cornish-Fisher quantile with continuity correction (usually exact or off by one)."""
     z = special.ndtri(np.clip(u, 1e-300, 1 - 1e-16))
     if r is None:
         sd = np.sqrt(mu)
-        skew = 1.0 / sd
+        skew, kurt = 1.0 / sd, 1.0 / mu
     else:
         p = r / (r + mu)
+        q = np.maximum(1.0 - p, 1e-300)
         sd = np.sqrt(mu / p)
-        skew = (2.0 - p) / np.sqrt(np.maximum((1.0 - p) * r, 1e-300))
-    g = mu + sd * (z + skew * (z * z - 1.0) / 6.0)
-    return np.floor(np.clip(g, 0.0, 1e15))
+        skew, kurt = (2.0 - p) / np.sqrt(q * r), (p * p - 6.0 * p + 6.0) / (r * q)
+    z2 = z * z
+    w = z + skew * (z2 - 1.0) / 6.0 + kurt * z * (z2 - 3.0) / 24.0 - skew * skew * z * (2.0 * z2 - 5.0) / 36.0
+    return np.ceil(np.clip(mu + sd * w - 0.5, 0.0, 1e15))
 
 
 def _invert(u: np.ndarray, mu: np.ndarray, r: np.ndarray | None, cap: float) -> np.ndarray:
@@ -278,7 +304,11 @@ def _invert(u: np.ndarray, mu: np.ndarray, r: np.ndarray | None, cap: float) -> 
 
 
 def _bisect(
-    k: np.ndarray, idx: np.ndarray, lo: np.ndarray, u: np.ndarray, cdf: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    k: np.ndarray,
+    idx: np.ndarray,
+    lo: np.ndarray,
+    u: np.ndarray,
+    cdf: Callable[[np.ndarray, np.ndarray], np.ndarray],
 ) -> None:
     """Narrow k[idx] to the smallest value in (lo, k] with CDF >= u; CDF(lo) < u (lo = -1 allowed)."""
     hi = k[idx].copy()

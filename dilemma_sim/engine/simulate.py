@@ -8,7 +8,7 @@ by any worker, and concatenated.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -23,7 +23,9 @@ Policies = Sequence[Policy] | Mapping[str, Any] | None
 """Compiled policies (one per decision), or strategy overrides by actor (see `build_policies`)."""
 
 
-def resolve_policies(cs: CompiledScenario, policies: Policies, human: str | None = None) -> tuple[Policy, ...]:
+def resolve_policies(
+    cs: CompiledScenario, policies: Policies, human: str | None = None
+) -> tuple[Policy, ...]:
     """Compiled policies from either form; `human` makes that actor's decisions external choices."""
     if policies is None or isinstance(policies, Mapping):
         overrides = dict(policies or {})
@@ -55,13 +57,21 @@ class Simulation:
         human: str | None = None,
         *,
         breakdown: bool | None = None,
+        start: BatchState | None = None,
     ) -> None:
+        """`start` continues from a given batch of `runs` runs (its turn included) instead of turn 0."""
         self.cs = cs
         self.seed, self.first_run, self.runs = int(seed), int(first_run), int(runs)
         self.human = human
         self.policies = resolve_policies(cs, policies, human)
         self.breakdown = runs == 1 if breakdown is None else breakdown
-        self._streams, self._start = start(cs, self.seed, self.first_run, self.runs)
+        self._streams = self._new_streams()
+        if start is None:
+            run_index = np.arange(self.first_run, self.first_run + self.runs, dtype=np.int64)
+            start = init_batch(cs, self._streams.parameter_uniforms, run_index)
+        elif start.n != self.runs:
+            raise ValueError(f"start has {start.n} runs, not {self.runs}")
+        self._start = start
         self.state: BatchState = self._start
         """The batch now (between turns)."""
         self.history: list[TurnResult] = []
@@ -111,9 +121,12 @@ class Simulation:
         for choices in made:
             self._play(choices, self._streams.draw_turn())
 
-    def _restart(self) -> None:
+    def _new_streams(self) -> RunStreams:
         cs = self.cs
-        self._streams = RunStreams(self.seed, self.first_run, self.runs, cs.n_params, cs.n_uniform, cs.n_normal)
+        return RunStreams(self.seed, self.first_run, self.runs, cs.n_params, cs.n_uniform, cs.n_normal)
+
+    def _restart(self) -> None:
+        self._streams = self._new_streams()
         self.state, self.history, self.choices_made = self._start, [], []
 
     def snapshot(self) -> BatchState:
@@ -138,18 +151,12 @@ class Simulation:
         if seed is None:
             entropy = [self.seed, int(self.state.run_index[run]), self.state.turn, 0xF0C]
             seed = int(np.random.SeedSequence(entropy).generate_state(1, np.uint64)[0] >> np.uint64(1))
-        fork = Simulation.__new__(Simulation)
-        fork.cs, fork.seed, fork.first_run, fork.runs = self.cs, seed, 0, runs
-        fork.human = self.human
-        fork.policies = self.policies if policies is None else resolve_policies(self.cs, policies)
-        fork.breakdown = False
-        fork._streams = RunStreams(seed, 0, runs, self.cs.n_params, self.cs.n_uniform, self.cs.n_normal)
+        src = replace(src, run_index=np.arange(runs, dtype=np.int64))
         if resample_params:
-            params = sample_parameters([s for _, s in self.cs.param_specs], fork._streams.parameter_uniforms)
-            src = src.with_params(params)
-        fork._start = fork.state = src
-        fork.history, fork.choices_made = [], []
-        return fork
+            uniforms = RunStreams(seed, 0, runs, self.cs.n_params, 0, 0).parameter_uniforms
+            src = src.with_params(sample_parameters([spec for _, spec in self.cs.param_specs], uniforms))
+        pols = self.policies if policies is None else resolve_policies(self.cs, policies)
+        return Simulation(self.cs, runs, seed, 0, pols, breakdown=False, start=src)
 
 
 # --------------------------------------------------------------------------- batches
@@ -178,14 +185,31 @@ class BatchResult:
     params: np.ndarray
     """(N, P) sampled parameters."""
     trajectories: dict[str, np.ndarray] | None = None
-    """With `collect_turns`: `state` (N,T,S), `levels` (N,T,L), `choices` (N,T,D), `events` (N,T,E), `payoffs` (N,T,A)."""
+    """With `collect_turns`: `state` (N,T,S), `levels` (N,T,L), `choices` (N,T,D), `events` (N,T,E),
+    `payoffs` (N,T,A) after each turn."""
 
 
 _TRAJ = ("state", "levels", "choices", "events", "payoffs")
+_RESULT_FIELDS = (
+    "totals",
+    "discounted",
+    "final_state",
+    "final_levels",
+    "counts_per_turn",
+    "endings",
+    "ended_turn",
+    "params",
+)
 
 
 def run_chunk(
-    cs: CompiledScenario, first_run: int, runs: int, seed: int, policies: Policies = None, *, collect_turns: bool = False
+    cs: CompiledScenario,
+    first_run: int,
+    runs: int,
+    seed: int,
+    policies: Policies = None,
+    *,
+    collect_turns: bool = False,
 ) -> BatchResult:
     """Play runs `first_run .. first_run + runs - 1` to the end."""
     pols = resolve_policies(cs, policies)
@@ -220,7 +244,9 @@ def run_chunk(
             batch, rows = res.batch, slice(None)
         counts[rows, t] = res.counts
         if collect_turns:
-            for name, value in zip(_TRAJ, (res.state, res.levels, res.choices, res.events, res.payoffs), strict=True):
+            for name, value in zip(
+                _TRAJ, (res.state, res.levels, res.choices, res.events, res.payoffs), strict=True
+            ):
                 traj[name][rows, t] = value
             if isinstance(rows, np.ndarray):
                 traj["state"][:, t] = batch.state
@@ -243,8 +269,17 @@ def run_chunk(
 def _merge(full: BatchState, rows: np.ndarray, part: BatchState) -> BatchState:
     """`full` with the runs at `rows` replaced by `part` (one turn later)."""
     fields = {}
-    for name in ("state", "levels", "prev_choices", "fired_once", "alive", "ending", "ended_turn",
-                 "payoff_total", "payoff_discounted"):
+    for name in (
+        "state",
+        "levels",
+        "prev_choices",
+        "fired_once",
+        "alive",
+        "ending",
+        "ended_turn",
+        "payoff_total",
+        "payoff_discounted",
+    ):
         arr = getattr(full, name).copy(order="K")
         arr[rows] = getattr(part, name)
         fields[name] = arr
@@ -281,8 +316,7 @@ def iter_chunks(
 def concat_results(parts: Sequence[BatchResult]) -> BatchResult:
     """One result from chunk results of consecutive runs."""
     first = parts[0]
-    names = ("totals", "discounted", "final_state", "final_levels", "counts_per_turn", "endings", "ended_turn", "params")
-    merged = {name: np.concatenate([getattr(p, name) for p in parts]) for name in names}
+    merged = {name: np.concatenate([getattr(p, name) for p in parts]) for name in _RESULT_FIELDS}
     traj = None
     if first.trajectories is not None:
         traj = {k: np.concatenate([p.trajectories[k] for p in parts]) for k in first.trajectories}  # type: ignore[index]
@@ -300,13 +334,28 @@ def run_batch(
     collect_turns: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> BatchResult:
-    """Play `runs` runs chunk by chunk; `progress(done, total)` is called after each chunk."""
-    parts, done = [], 0
-    for part in iter_chunks(
+    """Play `runs` runs chunk by chunk; `progress(done, total)` is called after each chunk.
+
+    Results are written into arrays allocated once, so peak memory is the result plus one chunk.
+    """
+    out: dict[str, np.ndarray] = {}
+    traj: dict[str, np.ndarray] = {}
+    done = 0
+    chunks = iter_chunks(
         cs, runs, seed, policies, first_run=first_run, chunk_runs=chunk_runs, collect_turns=collect_turns
-    ):
-        parts.append(part)
-        done += part.runs
+    )
+    for part in chunks:
+        lo, hi = done, done + part.runs
+        for name in _RESULT_FIELDS:
+            value = getattr(part, name)
+            if name not in out:
+                out[name] = np.empty((runs, *value.shape[1:]), dtype=value.dtype)
+            out[name][lo:hi] = value
+        for name, value in (part.trajectories or {}).items():
+            if name not in traj:
+                traj[name] = np.empty((runs, *value.shape[1:]), dtype=value.dtype)
+            traj[name][lo:hi] = value
+        done = hi
         if progress is not None:
             progress(done, runs)
-    return concat_results(parts)
+    return BatchResult(first_run, runs, trajectories=traj if collect_turns else None, **out)

@@ -122,7 +122,9 @@ class Env(Mapping[str, "np.ndarray | float"]):
 
     def with_state(self, state: np.ndarray) -> Env:
         """The same environment over another state (N, S), sharing the cache of the other names."""
-        return Env(self._cs, state, self._levels, self._choices, self._prev, self._params, self._turn, self._cache)
+        return Env(
+            self._cs, state, self._levels, self._choices, self._prev, self._params, self._turn, self._cache
+        )
 
     def __getitem__(self, name: str) -> np.ndarray | float:
         kind, i, j = self._cs.names[name]

@@ -13,9 +13,34 @@ from typing import Protocol
 
 import numpy as np
 
-from dilemma_sim.engine.compile import CompiledScenario, Effects
-from dilemma_sim.engine.sampling import TurnDraws, count_ppf
+from dilemma_sim.engine.outcome import (
+    Breakdown,
+    evaluate,
+    finish_breakdown,
+    lever_utility,
+    move_levers,
+    state_utility,
+)
+from dilemma_sim.engine.sampling import TurnDraws
 from dilemma_sim.engine.state import BatchState, Env, fortran
+from dilemma_sim.engine.tables import CompiledScenario
+
+__all__ = [
+    "DecisionContext",
+    "Policy",
+    "TurnResult",
+    "base_choices",
+    "decide",
+    "expected_payoffs",
+    "expected_profiles",
+    "lever_utility",
+    "move_levers",
+    "response_payoffs",
+    "response_profile",
+    "stage_payoffs",
+    "state_utility",
+    "step",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -43,225 +68,6 @@ class TurnResult:
     """Source -> (N, A) contribution to this turn's payoff (when asked for); sums to `payoffs`."""
 
 
-class _Breakdown:
-    """Collects per-source state deltas and costs; turned into payoff contributions at the end."""
-
-    def __init__(self, n: int, n_state: int) -> None:
-        self.n, self.n_state = n, n_state
-        self.deltas: dict[str, np.ndarray] = {}
-        self.costs: dict[str, np.ndarray] = {}
-
-    def add(self, key: str, column: int, values: np.ndarray | float) -> None:
-        arr = self.deltas.get(key)
-        if arr is None:
-            arr = self.deltas[key] = np.zeros((self.n, self.n_state))
-        arr[:, column] += values
-
-    def cost(self, key: str, actor: int, n_actors: int, values: np.ndarray | float) -> None:
-        arr = self.costs.get(key)
-        if arr is None:
-            arr = self.costs[key] = np.zeros((self.n, n_actors))
-        arr[:, actor] -= values
-
-
-def _weighted_sum(weights: np.ndarray, x: np.ndarray, params: np.ndarray, terms, kind: int) -> np.ndarray:
-    # Column by column, not a matmul: BLAS may sum in another order for another N, and a run must
-    # come out bit-identical whatever batch it is in.
-    pay = np.zeros((x.shape[0], weights.shape[0]), order="F")
-    for a in range(weights.shape[0]):
-        col = pay[:, a]
-        for s in np.flatnonzero(weights[a]):
-            col += weights[a, s] * x[:, s]
-    for a, k_kind, s, k in terms:
-        if k_kind == kind:
-            pay[:, a] += params[:, k] * x[:, s]
-    return pay
-
-
-def state_utility(cs: CompiledScenario, x: np.ndarray, params: np.ndarray) -> np.ndarray:
-    """(N, A) sum of state weights times `x` (N, S), sampled weights included."""
-    return _weighted_sum(cs.w_state, x, params, cs.weight_terms, 0)
-
-
-def lever_utility(cs: CompiledScenario, levels: np.ndarray, params: np.ndarray) -> np.ndarray:
-    """(N, A) sum of lever weights times level indices (N, L)."""
-    return _weighted_sum(cs.w_lever, fortran(levels.astype(np.float64)), params, cs.weight_terms, 1)
-
-
-def move_levers(cs: CompiledScenario, levels: np.ndarray, choices: np.ndarray) -> np.ndarray:
-    """(N, L) levels after lower/hold/raise (options 0/1/2), clipped to each lever's levels."""
-    if cs.n_levers == 0:
-        return levels.copy()
-    moved = levels + (choices[:, cs.lever_decisions] - 1)
-    return fortran(np.clip(moved, 0, cs.n_levels - 1))
-
-
-def _noisy(term_value: np.ndarray | float, term: object, env: Env, params: np.ndarray, z: np.ndarray | None):
-    noise = term.noise  # type: ignore[attr-defined]
-    if z is None or noise is None:
-        return term_value
-    return term_value + noise(env, params) * z[:, term.slot]  # type: ignore[attr-defined]
-
-
-def _indexed_effects(delta, eff: Effects, idx, env, params, z, bd, keys) -> None:
-    """Effects of the option or level `idx` (N,) each run has, from a table plus terms."""
-    for s in eff.columns:
-        delta[:, s] += eff.table[:, s].take(idx)
-    for t in eff.terms:
-        v = np.where(idx == t.option, _noisy(t.value(env, params), t, env, params, z), 0.0)
-        delta[:, t.target] += v
-        if bd is not None:
-            bd.add(keys[t.option], t.target, v)
-    if bd is not None:
-        for o, row in enumerate(eff.table):
-            if row.any():
-                hit = idx == o
-                for s in eff.columns:
-                    bd.add(keys[o], s, np.where(hit, row[s], 0.0))
-
-
-def _weighted_effects(delta, eff: Effects, w, env, params, z, bd, key) -> None:
-    """Effects applied where the bool mask `w` holds, or scaled by the float weight `w` (expected mode)."""
-    mask = w.dtype == np.bool_
-    for s in eff.columns:
-        c = eff.table[0, s]
-        v = np.where(w, c, 0.0) if mask else w * c
-        delta[:, s] += v
-        if bd is not None:
-            bd.add(key, s, v)
-    for t in eff.terms:
-        val = _noisy(t.value(env, params), t, env, params, z)
-        v = np.where(w, val, 0.0) if mask else w * val
-        delta[:, t.target] += v
-        if bd is not None:
-            bd.add(key, t.target, v)
-
-
-def _evaluate(cs: CompiledScenario, env: Env, x, lev, lev_new, choices, fired_once, params, draws, bd):
-    """Steps 3–7 on N rows (`draws=None`: the expected outcome). Returns x2, x3, payoffs, fired, counts."""
-    n = x.shape[0]
-    z = None if draws is None else draws.normals
-    delta = np.zeros(x.shape, order="F")
-    for d, eff in enumerate(cs.option_effects):
-        if eff is not None:
-            info = cs.decisions[d]
-            keys = [f"choice: {info.key} = {o}" for o in info.option_ids] if bd is not None else []
-            _indexed_effects(delta, eff, choices[:, d], env, params, z, bd, keys)
-    for lv, eff in enumerate(cs.level_effects):
-        if eff is not None:
-            info = cs.decisions[int(cs.lever_decisions[lv])]
-            keys = [f"lever: {info.key} = {o}" for o in info.level_ids] if bd is not None else []
-            _indexed_effects(delta, eff, lev_new[:, lv], env, params, z, bd, keys)
-    for it in cs.interactions:
-        w = np.broadcast_to(np.asarray(it.when(env)) != 0, (n,))
-        _weighted_effects(delta, it.effects, w, env, params, z, bd, f"interaction: {it.id}")
-    for s in np.flatnonzero(cs.persistence_m1):
-        v = cs.persistence_m1[s] * (x[:, s] - cs.baseline[s])
-        delta[:, s] += v
-        if bd is not None:
-            bd.add("dynamics: persistence", s, v)
-    for s, pers, base in cs.persistence_terms:
-        v = (pers(env, params) - 1.0) * (x[:, s] - base(env, params))
-        delta[:, s] += v
-        if bd is not None:
-            bd.add("dynamics: persistence", s, v)
-    for iid, s, value in cs.influences:
-        v = value(env, params)
-        delta[:, s] += v
-        if bd is not None:
-            bd.add(f"dynamics: {iid}", s, v)
-    x1 = x + delta
-
-    env1 = env.with_state(x1)
-    fired = np.zeros((n, len(cs.events)), dtype=bool, order="F")
-    ev_delta = np.zeros(x.shape, order="F")
-    for e, ev in enumerate(cs.events):
-        p = ev.probability(env1, params)
-        if draws is not None:
-            w = draws.uniforms[:, cs.event_slot(e)] < p
-            if ev.once:
-                w &= ~fired_once[:, e]
-            fired[:, e] = w
-        else:
-            w = np.broadcast_to(np.clip(p, 0.0, 1.0), (n,))
-            if ev.once:
-                w = np.where(fired_once[:, e], 0.0, w)
-        if ev.effects.columns or ev.effects.terms:
-            _weighted_effects(ev_delta, ev.effects, w, env1, params, z, bd, f"event: {ev.id}")
-    x2 = x1 + ev_delta
-
-    env2 = env.with_state(x2)
-    x3 = x2.copy(order="F")
-    counts = np.empty((n, len(cs.counts)), order="F")
-    for c, ci in enumerate(cs.counts):
-        rate = np.broadcast_to(np.maximum(ci.rate(env2, params), 0.0), (n,))
-        if draws is not None:
-            disp = None if ci.dispersion is None else ci.dispersion(env2, params)
-            k = count_ppf(draws.uniforms[:, cs.count_slot(c)], rate, disp, cap=ci.high)
-        else:
-            k = rate
-        counts[:, c] = np.clip(k, ci.low, ci.high)
-        x3[:, ci.column] = counts[:, c]
-    np.clip(x3, cs.lows, cs.highs, out=x3)
-
-    pay = state_utility(cs, x3, params)
-    if cs.n_levers:
-        pay += lever_utility(cs, lev_new, params)
-    _pay_costs(cs, pay, lev, lev_new, choices, env, params, bd)
-    return x2, x3, pay, fired, counts
-
-
-def _pay_costs(cs, pay, lev, lev_new, choices, env, params, bd) -> None:
-    A = len(cs.actors)
-    for d, info in enumerate(cs.decisions):
-        a, key = info.actor_index, f"cost: {info.key}"
-        if info.lever < 0:
-            table = cs.option_cost[d]
-            if table.any():
-                v = table.take(choices[:, d])
-                pay[:, a] -= v
-                if bd is not None:
-                    bd.cost(key, a, A, v)
-            continue
-        lv = info.lever
-        table, step = cs.level_cost[lv], cs.step_cost[lv]
-        if table.any():
-            v = table.take(lev_new[:, lv])
-            pay[:, a] -= v
-            if bd is not None:
-                bd.cost(key, a, A, v)
-        if not (step.is_const and step.const == 0.0):
-            v = np.where(lev_new[:, lv] != lev[:, lv], step(env, params), 0.0)
-            pay[:, a] -= v
-            if bd is not None:
-                bd.cost(key, a, A, v)
-    for d, o, k in cs.cost_terms:
-        info = cs.decisions[d]
-        held = lev_new[:, info.lever] if info.lever >= 0 else choices[:, d]
-        v = np.where(held == o, params[:, k], 0.0)
-        pay[:, info.actor_index] -= v
-        if bd is not None:
-            bd.cost(f"cost: {info.key}", info.actor_index, A, v)
-
-
-def _finish_breakdown(cs, bd: _Breakdown, x, lev, lev_new, x2, x3, params, alive) -> dict[str, np.ndarray]:
-    out: dict[str, np.ndarray] = {"start of turn": state_utility(cs, x, params)}
-    if cs.n_levers:
-        out["start of turn"] = out["start of turn"] + lever_utility(cs, lev, params)
-    for key, delta in bd.deltas.items():
-        out[key] = state_utility(cs, delta, params)
-    for ci in cs.counts:
-        d = np.zeros_like(x)
-        d[:, ci.column] = x3[:, ci.column] - x[:, ci.column]
-        out[f"counts: {cs.state_names[ci.column]}"] = state_utility(cs, d, params)
-    out["bounds"] = state_utility(cs, np.where(cs.level_mask, x3 - x2, 0.0), params)
-    if cs.n_levers:
-        out["lever levels"] = lever_utility(cs, lev_new - lev, params)
-    out.update(bd.costs)
-    live = alive[:, None]
-    return {k: np.where(live, v, 0.0) for k, v in out.items() if k == "start of turn" or np.any(v != 0)}
-
-
 def step(
     cs: CompiledScenario, batch: BatchState, choices: np.ndarray, draws: TurnDraws, *, breakdown: bool = False
 ) -> TurnResult:
@@ -273,16 +79,19 @@ def step(
     if choices.shape != (n, len(cs.decisions)):
         raise ValueError(f"choices must have shape {(n, len(cs.decisions))}, got {choices.shape}")
     choices = fortran(choices)
+    n_options = np.array([len(info.option_ids) for info in cs.decisions], dtype=np.int64)
+    if ((choices < 0) | (choices >= n_options)).any():
+        raise ValueError("choices must be option indices of each decision")
     alive = batch.alive
     lev_new = move_levers(cs, batch.levels, choices)
     env = Env(cs, batch.state, lev_new, choices, batch.prev_choices, batch.params, turn)
-    bd = _Breakdown(n, len(cs.state_names)) if breakdown else None
-    x2, x3, pay, fired, counts = _evaluate(
+    bd = Breakdown(n, len(cs.state_names)) if breakdown else None
+    x2, x3, pay, fired, counts = evaluate(
         cs, env, batch.state, batch.levels, lev_new, choices, batch.fired_once, batch.params, draws, bd
     )
     table = None
     if bd is not None:
-        table = _finish_breakdown(cs, bd, batch.state, batch.levels, lev_new, x2, x3, batch.params, alive)
+        table = finish_breakdown(cs, bd, batch.state, batch.levels, lev_new, x2, x3, batch.params, alive)
     shown = choices
     if not alive.all():
         dead = ~alive
@@ -348,7 +157,7 @@ def expected_profiles(cs: CompiledScenario, batch: BatchState, profiles: np.ndar
     ch = fortran(profiles.reshape(n * k, n_dec).astype(np.int64))
     lev_new = move_levers(cs, lev, ch)
     env = Env(cs, x, lev_new, ch, prev, params, batch.turn)
-    pay = _evaluate(cs, env, x, lev, lev_new, ch, batch.fired_once[rows], params, None, None)[2]
+    pay = evaluate(cs, env, x, lev, lev_new, ch, batch.fired_once[rows], params, None, None)[2]
     return pay.reshape(n, k, len(cs.actors))
 
 
@@ -359,7 +168,10 @@ def _actor(cs: CompiledScenario, actor: int | str) -> int:
 def expected_payoffs(
     cs: CompiledScenario, batch: BatchState, actor: int | str, decision_index: int, fixed_choices: np.ndarray
 ) -> np.ndarray:
-    """(N, n_options) expected one-turn payoff of `actor` for each option of one decision, others fixed (N, D)."""
+    """(N, n_options) expected one-turn payoff of `actor` for each option of one decision.
+
+    The other decisions are at `fixed_choices` (N, D).
+    """
     m = len(cs.decisions[decision_index].option_ids)
     prof = np.repeat(np.asarray(fixed_choices)[:, None, :], m, axis=1)
     prof[:, :, decision_index] = np.arange(m)
@@ -389,10 +201,19 @@ def stage_payoffs(
 class Policy(Protocol):
     """How one decision is taken: `choose` returns (N,) option indices."""
 
-    decision: int
-    needs_payoffs: bool
+    @property
+    def decision(self) -> int:
+        """Index of the decision it takes."""
+        ...
 
-    def choose(self, ctx: DecisionContext) -> np.ndarray: ...
+    @property
+    def needs_payoffs(self) -> bool:
+        """Whether `choose` reads the expected payoffs (computed for all such decisions at once)."""
+        ...
+
+    def choose(self, ctx: DecisionContext) -> np.ndarray:
+        """(N,) option indices for this turn."""
+        ...
 
 
 @dataclass(eq=False)
@@ -421,7 +242,9 @@ class DecisionContext:
         return self.payoffs[decision]
 
 
-def response_payoffs(cs: CompiledScenario, batch: BatchState, decisions: Sequence[int]) -> dict[int, np.ndarray]:
+def response_payoffs(
+    cs: CompiledScenario, batch: BatchState, decisions: Sequence[int]
+) -> dict[int, np.ndarray]:
     """Expected payoffs (N, n_options) of each decision against its response profile, in one evaluation."""
     profiles, spans = [], []
     at = 0

@@ -1,0 +1,248 @@
+"""The compiled form of a scenario: index tables, constant effect tables and compiled closures.
+
+`compile.compile_scenario` builds these; the engine reads them. Shapes use S state variables,
+D decisions, L levers, A actors, E events, C count variables and P per-run parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from dilemma_sim.scenario import expressions as ex
+from dilemma_sim.scenario.models import Beta, Normal, Scenario, Triangular, Uniform
+
+Dist = Uniform | Normal | Beta | Triangular
+ExprFn = Callable[[Mapping[str, "np.ndarray | float"]], "np.ndarray | float"]
+
+STATE, PARAM, LEVER, CHOICE, PREV, TURN = range(6)
+"""Kinds of names an expression may use (first item of `CompiledScenario.names` values)."""
+HORIZON = "horizon"
+"""Id of the ending reached when the last turn passes without another ending."""
+
+
+@dataclass(frozen=True, eq=False)
+class Value:
+    """A compiled number: a constant, a per-run parameter column, or an expression over the env."""
+
+    const: float = 0.0
+    param: int = -1
+    expr: ExprFn | None = None
+
+    @property
+    def is_const(self) -> bool:
+        """Whether the value is the same in every run and turn."""
+        return self.param < 0 and self.expr is None
+
+    def __call__(self, env: Mapping[str, Any], params: np.ndarray) -> np.ndarray | float:
+        """The value: a float, or an array (runs,) for parameters and expressions."""
+        if self.expr is not None:
+            return self.expr(env)
+        if self.param >= 0:
+            return params[:, self.param]
+        return self.const
+
+
+@dataclass(frozen=True, eq=False)
+class EffectTerm:
+    """A non-constant change to one state column, applied where its owner applies."""
+
+    target: int
+    """State column."""
+    value: Value
+    """The change (its constant part is in the owner's table only when `value` is constant)."""
+    noise: Value | None
+    """Noise standard deviation, if the effect has noise."""
+    slot: int
+    """Normal slot of the noise draw (-1 without noise)."""
+    option: int = -1
+    """Option or level index the term belongs to (-1 for interactions and events)."""
+
+
+@dataclass(frozen=True, eq=False)
+class Effects:
+    """Constant changes as a table (rows: options or levels; one row otherwise) plus terms."""
+
+    table: np.ndarray
+    """(rows, S) constant parts."""
+    terms: tuple[EffectTerm, ...]
+    columns: tuple[int, ...]
+    """State columns with a nonzero constant somewhere in the table."""
+
+
+@dataclass(frozen=True, eq=False)
+class DecisionInfo:
+    """One decision, flattened over actors (actor order, then decision order)."""
+
+    index: int
+    actor: str
+    actor_index: int
+    id: str
+    key: str
+    """`actor.decision`."""
+    label: str
+    kind: str
+    option_ids: tuple[str, ...]
+    option_labels: tuple[str, ...]
+    default: int
+    """Index of the default option (levers: hold)."""
+    lever: int = -1
+    """Lever index for lever decisions, else -1."""
+    level_ids: tuple[str, ...] = ()
+    level_labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class EventInfo:
+    """A random event: probability, once flag and effects."""
+
+    id: str
+    label: str
+    probability: Value
+    once: bool
+    effects: Effects
+
+
+@dataclass(frozen=True, eq=False)
+class InteractionInfo:
+    """Effects applied in the turns `when` holds."""
+
+    id: str
+    label: str
+    when: ExprFn
+    effects: Effects
+
+
+@dataclass(frozen=True, eq=False)
+class CountInfo:
+    """A count variable: state column, rate and (negative binomial) dispersion."""
+
+    column: int
+    rate: Value
+    dispersion: Value | None
+    low: float
+    high: float
+
+
+@dataclass(frozen=True, eq=False)
+class EndingInfo:
+    """An early ending, checked in file order on the end-of-turn state."""
+
+    id: str
+    label: str
+    outcome: str
+    when: ExprFn
+    min_turn: int
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledScenario:
+    """Index tables and compiled closures for one scenario; shapes use S state, D decisions, L levers."""
+
+    scenario: Scenario
+    scenario_id: str
+    scenario_hash: str
+    turns: int
+    discount: float
+    state_names: tuple[str, ...]
+    level_mask: np.ndarray
+    """(S,) bool: level variables (the rest are counts)."""
+    count_idx: np.ndarray
+    """(C,) state columns of the count variables."""
+    lows: np.ndarray
+    highs: np.ndarray
+    initial: tuple[Value, ...]
+    """Per state column (parameters only, no expressions)."""
+    actors: tuple[str, ...]
+    decisions: tuple[DecisionInfo, ...]
+    decision_index: Mapping[str, int]
+    """`actor.decision` -> decision index."""
+    lever_decisions: np.ndarray
+    """(L,) decision index of each lever."""
+    n_levels: np.ndarray
+    """(L,) number of levels of each lever."""
+    initial_levels: np.ndarray
+    """(L,) starting level index."""
+    defaults: np.ndarray
+    """(D,) default option index."""
+    option_effects: tuple[Effects | None, ...]
+    """Per decision: effects of each option (None for levers and decisions without effects)."""
+    level_effects: tuple[Effects | None, ...]
+    """Per lever: effects of each level at the lever's new level."""
+    interactions: tuple[InteractionInfo, ...]
+    persistence_m1: np.ndarray
+    """(S,) constant `persistence - 1` (0 for counts and where `persistence_terms` applies)."""
+    baseline: np.ndarray
+    """(S,) constant baselines."""
+    persistence_terms: tuple[tuple[int, Value, Value], ...]
+    """(column, persistence, baseline) where either is sampled per run."""
+    influences: tuple[tuple[str, int, Value], ...]
+    """(id, target column, change) of the dynamics."""
+    events: tuple[EventInfo, ...]
+    counts: tuple[CountInfo, ...]
+    endings: tuple[EndingInfo, ...]
+    ending_ids: tuple[str, ...]
+    """Scenario endings then `horizon` (index len(endings))."""
+    w_state: np.ndarray
+    """(A, S) constant utility weights on the state."""
+    w_lever: np.ndarray
+    """(A, L) constant utility weights on lever level indices."""
+    weight_terms: tuple[tuple[int, int, int, int], ...]
+    """(actor, 0 state / 1 lever, column, param column) of sampled weights."""
+    option_cost: tuple[np.ndarray, ...]
+    """Per decision: (n_options,) constant cost (zeros for levers)."""
+    level_cost: tuple[np.ndarray, ...]
+    """Per lever: (n_levels,) constant cost."""
+    cost_terms: tuple[tuple[int, int, int], ...]
+    """(decision, option or level, param column) of sampled option/level costs."""
+    step_cost: tuple[Value, ...]
+    """Per lever."""
+    param_specs: tuple[tuple[str, Dist], ...]
+    """(path, distribution) of every parameter column, in sampling order."""
+    param_values: Mapping[str, Value]
+    """Named scenario parameters."""
+    rationality: Mapping[tuple[str, str, str], Value]
+    """(`actor` or `strategy:<id>`, actor, decision) -> compiled logit rationality."""
+    names: Mapping[str, tuple[int, int, int]]
+    """Expression name -> (kind, index, option)."""
+    n_uniform: int
+    n_normal: int
+    conditions: Mapping[str, ExprFn] = field(default_factory=dict)
+    """Compiled expressions by source (policy rules compile through `expression`)."""
+
+    @property
+    def n_params(self) -> int:
+        """Number of per-run parameter columns (P)."""
+        return len(self.param_specs)
+
+    @property
+    def n_levers(self) -> int:
+        """Number of lever decisions (L)."""
+        return len(self.lever_decisions)
+
+    def event_slot(self, e: int) -> int:
+        """Uniform slot of event `e`."""
+        return len(self.decisions) + e
+
+    def count_slot(self, c: int) -> int:
+        """Uniform slot of count variable `c`."""
+        return len(self.decisions) + len(self.events) + c
+
+    def expression(self, source: str) -> ExprFn:
+        """Compile an expression over this scenario's names (cached); unknown names raise ValueError."""
+        fn = self.conditions.get(source)
+        if fn is None:
+            fn = compile_source(source, self.names)
+            self.conditions[source] = fn  # type: ignore[index]
+        return fn
+
+
+def compile_source(source: str, names: Mapping[str, Any]) -> ExprFn:
+    node = ex.parse(source)
+    unknown = [n for n, _ in ex.name_refs(node) if n not in names]
+    if unknown:
+        raise ValueError(f"unknown name {unknown[0]!r} in expression {source!r}")
+    return ex.compile_expr(node)
