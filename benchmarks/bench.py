@@ -6,7 +6,8 @@
 Figures: run-turns per second in one process (100k runs x 12 turns, best of 3); speedup over the
 scalar reference engine (tests/reference_engine.py) per run; peak memory (max RSS of a fresh
 process) of a million runs streamed with default chunks into a summary and a Parquet file; the
-advisor's latency for 2,000 rollouts per option; and how the cost scales with runs and turns.
+advisor's latency for 2,000 rollouts per option (the posture decision, and all options of
+every decision); and how the cost scales with runs and turns.
 """
 
 from __future__ import annotations
@@ -202,9 +203,11 @@ def main() -> None:
     )
     print(
         f"advisor, {a['rollouts_per_option']} rollouts/option: posture ({a['posture_options']} options) "
-        f"{a['posture_seconds'] * 1e3:.0f} ms; "
-        f"all {a['all_options']} options {a['all_decisions_seconds'] * 1e3:.0f} ms"
-        "   target < 300 ms"
+        f"{a['posture_seconds'] * 1e3:.0f} ms   target < 300 ms"
+    )
+    print(
+        f"advisor, {a['rollouts_per_option']} rollouts/option: all {a['all_options']} options of every "
+        f"decision {a['all_decisions_seconds'] * 1e3:.0f} ms   target < 300 ms"
     )
     if "streamed_1m" in figures:
         s = figures["streamed_1m"]

@@ -380,11 +380,44 @@ class ReferenceRun:
         target = u * cum[-1]
         return next((o for o, c in enumerate(cum) if target < c), len(cum) - 1)
 
+    def final_utility(self) -> list[float]:
+        """Each actor's utility of the final state and levers, counts at 0 and no costs."""
+        out = []
+        for a, actor in self.sc.actors.items():
+            total = 0.0
+            for key in actor.utility:
+                w = self.q[("actors", a, "utility", key)]
+                if key in self.sc.state:
+                    total += w * (0.0 if self.sc.state[key].kind == "count" else self.x[key])
+                else:
+                    total += w * self.lev[key]
+            out.append(total)
+        return out
+
     def play_turn(self, given: Mapping[str, int] | None = None) -> Turn | None:
-        """Play the next turn (draws taken even when the run is over); None once it is over."""
+        """Play the next turn (draws taken even when the run is over); None once it is over.
+
+        A run that is over records a turn with no choices (-1), events or counts, its final state and
+        levers, and their utility as every actor's payoff (`final_utility`).
+        """
         u = [float(v) for v in self.gen.random((BLOCK, self._n_uniform))[self.row]]
         z = [float(v) for v in self.gen.standard_normal((BLOCK, len(self.normal_slot)))[self.row]]
         if not self.alive:
+            # a run that is over keeps its final state and levers and earns their utility every turn
+            pay = self.final_utility()
+            for i, p in enumerate(pay):
+                self.total[i] += p
+                self.discounted[i] += self.sc.discount**self.turn * p
+            turn = Turn(
+                dict.fromkeys(self.keys, -1),
+                [False] * len(self.sc.events),
+                [0.0] * sum(v.kind == "count" for v in self.sc.state.values()),
+                pay,
+                [self.x[k] for k in self.sc.state],
+                [self.lev[k] for k in self.levers],
+                -1,
+            )
+            self.turns.append(turn)
             self.turn += 1
             return None
         choices = {

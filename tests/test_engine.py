@@ -32,6 +32,7 @@ from dilemma_sim.engine import (
     step,
     write_transcript,
 )
+from dilemma_sim.engine.outcome import RUN_OVER
 from dilemma_sim.engine.sampling import TurnDraws, quantile
 from dilemma_sim.engine.simulate import start
 from dilemma_sim.scenario import models as m
@@ -169,15 +170,45 @@ def test_a_run_ends_when_an_ending_holds_on_the_clipped_state() -> None:
     assert res[0].ending[0] == -1 and res[1].ending[0] == 0 and cs.ending_ids[0] == "full"
 
 
-def test_runs_that_end_stop_scoring() -> None:
-    cs = compile_scenario(tiny())
+def test_a_run_that_ends_keeps_earning_its_final_state_utility() -> None:
+    """An early ending is no loss of the turns left: each pays the utility of the final state and levers."""
+    cs = compile_scenario(tiny(discount=0.9))
     res = play(cs, [[2, 0], [2, 0], [2, 1], [0, 1]])
     assert res[1].ending[0] == 0 and not res[1].batch.alive[0]
+    # turn 0: 14 + 2 * 1 - 0.5 - 1; turn 1: 20 (clipped) + 2 * 2 - 1 step; then 20 + 2 * 2 (no costs)
+    assert [r.payoffs[0, 0] for r in res] == [14.5, 23.0, 24.0, 24.0]
     for later in res[2:]:
-        assert later.payoffs[0, 0] == 0.0 and list(later.choices[0]) == [-1, -1]
-        assert later.state[0, 0] == 20.0 and later.ending[0] == -1
-    assert res[-1].batch.payoff_total[0, 0] == res[1].batch.payoff_total[0, 0]
+        assert list(later.choices[0]) == [-1, -1] and not later.events.any()
+        assert later.state[0, 0] == 20.0 and later.levels[0, 0] == 2 and later.ending[0] == -1
+        assert later.breakdown is not None and later.breakdown[RUN_OVER][0, 0] == 24.0
+        assert sum(later.breakdown.values())[0, 0] == 24.0
+    # the totals are final when the run ends, and equal the sum of the per-turn payoffs
+    assert res[1].batch.payoff_total[0, 0] == res[-1].batch.payoff_total[0, 0] == 14.5 + 23.0 + 2 * 24.0
+    discounted = 14.5 + 0.9 * 23.0 + 0.9**2 * 24.0 + 0.9**3 * 24.0
+    assert res[1].batch.payoff_discounted[0, 0] == pytest.approx(discounted, rel=1e-12)
+    assert res[-1].batch.payoff_discounted[0, 0] == res[1].batch.payoff_discounted[0, 0]
     assert res[-1].batch.ended_turn[0] == 1
+
+
+def test_an_early_win_scores_above_muddling_on() -> None:
+    cs = compile_scenario(tiny())
+    win = play(cs, [[2, 0], [2, 0], [1, 0], [1, 0]])[-1].batch.payoff_total[0, 0]
+    stay = compile_scenario(tiny(endings={}))
+    muddle = play(stay, [[2, 0], [2, 0], [1, 0], [1, 0]])[-1].batch.payoff_total[0, 0]
+    assert win == muddle  # the final state is kept, so ending changes nothing here
+
+
+def test_the_final_utility_counts_no_violence() -> None:
+    data = tiny().model_dump(mode="json", exclude_none=True)
+    data["state"]["hits"] = {"label": "Hits", "kind": "count", "rate": 50, "initial": 0, "range": [0, 1000]}
+    data["actors"]["a"]["utility"]["hits"] = -1.0
+    cs = compile_scenario(m.Scenario.model_validate(data))
+    res = play(cs, [[2, 0], [2, 0], [2, 0], [2, 0]])
+    hits = cs.state_names.index("hits")
+    assert res[1].ending[0] == 0 and res[1].state[0, hits] > 0
+    assert res[1].payoffs[0, 0] == 20.0 + 4.0 - 1.0 - res[1].state[0, hits]
+    assert res[2].payoffs[0, 0] == res[3].payoffs[0, 0] == 24.0  # counts at 0 once the run is over
+    assert res[3].state[0, hits] == res[1].state[0, hits]  # the state itself is kept as it was
 
 
 def test_the_last_turn_ends_remaining_runs_with_the_horizon() -> None:

@@ -3,8 +3,9 @@
 The runs are split into chunks `(first_run, runs)` aligned on the engine's random-stream blocks.
 A chunk's result depends only on the scenario, the seed, the policies and its run indices, so the
 results are the same bit for bit whatever the number of workers, the chunk size or the scheduler.
-Workers get a small `ScenarioRef` (file path plus YAML-path overrides) and load and compile the
-scenario themselves, once per process; only results travel back. Chunks are yielded in run order.
+Workers get a small `ScenarioRef` (file path plus YAML-path overrides; see `scenario_ref`) and load
+and compile the scenario themselves, once per process; only results travel back. Chunks are yielded
+in run order.
 
 A chunk that fails is resubmitted (up to `retries` times); a local worker process that dies takes
 the pool with it, so the pool is rebuilt and the chunks in flight are resubmitted. Dask reschedules
@@ -15,7 +16,6 @@ the iteration ends with `ChunkStream.complete` False).
 
 from __future__ import annotations
 
-import os
 import signal
 import threading
 import uuid
@@ -23,85 +23,33 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
+
+from dilemma_sim.batch.scenario_ref import Overrides, ScenarioRef, load_with_overrides
+
+__all__ = [
+    "BLOCK",
+    "DEFAULT_CHUNK_RUNS",
+    "Chunk",
+    "ChunkStream",
+    "Overrides",
+    "PolicySpec",
+    "ScenarioRef",
+    "concat_results",
+    "load_with_overrides",
+    "plan_chunks",
+    "policy_spec",
+    "run_chunk",
+    "run_parallel",
+]
 
 BLOCK = 1024
 """Runs per random-stream block (mirrors the engine's `BLOCK`)."""
 DEFAULT_CHUNK_RUNS = 65536
 
-Overrides = tuple[tuple[str, float], ...]
-"""(YAML path, value) pairs applied to the scenario data before validation."""
 PolicySpec = tuple[tuple[str, str], ...]
 """(actor, strategy id or policy name) pairs, as given to `engine.build_policies`."""
 
-
-@dataclass(frozen=True)
-class ScenarioRef:
-    """What a worker needs to rebuild a compiled scenario: a file and YAML-path overrides."""
-
-    path: str
-    overrides: Overrides = ()
-
-    @classmethod
-    def of(cls, ref: str | os.PathLike[str], overrides: Mapping[str, float] | Overrides = ()) -> ScenarioRef:
-        """A reference to a path or built-in id, resolved to an absolute path."""
-        from dilemma_sim.scenario.registry import resolve
-
-        items = tuple(overrides.items()) if isinstance(overrides, Mapping) else tuple(overrides)
-        return cls(str(Path(resolve(str(ref))).resolve()), tuple((str(k), float(v)) for k, v in items))
-
-    def load(self) -> Any:
-        """The validated `Scenario` with the overrides applied (raises ScenarioError when invalid)."""
-        return load_with_overrides(self.path, dict(self.overrides))
-
-    def compile(self) -> Any:
-        """The compiled scenario, cached per process."""
-        cs = _COMPILED.get(self)
-        if cs is None:
-            from dilemma_sim.engine import compile_scenario
-
-            cs = _COMPILED[self] = compile_scenario(self.load())
-        return cs
-
-
-def load_with_overrides(path: str | os.PathLike[str], overrides: Mapping[str, float]) -> Any:
-    """Load a scenario file with values replaced at YAML paths (`parameters.x`, `turns`, ...).
-
-    A distribution at an overridden path is replaced by the fixed number. The overridden data is
-    validated again, so an out-of-range override is reported like a mistake in the file.
-    """
-    from dilemma_sim.scenario import loader
-    from dilemma_sim.scenario.diagnostics import ScenarioError
-    from dilemma_sim.scenario.yamlio import get_path, parse_path, replace_at
-
-    if not overrides:
-        return loader.load_or_raise(Path(path))
-    stat = os.stat(path)
-    key = (str(path), stat.st_mtime_ns, stat.st_size)
-    base = _LOADED.get(key)
-    if base is None:
-        base = loader.load_scenario(Path(path))
-        _LOADED[key] = base
-    if base.scenario is None or base.data is None:
-        raise ScenarioError(base.diagnostics)
-    data: Any = base.data
-    for text, value in overrides.items():
-        yaml_path = parse_path(text)
-        try:
-            get_path(data, yaml_path)
-        except (KeyError, IndexError, TypeError):
-            raise ValueError(f"{path}: no value at {text!r} to override") from None
-        data = replace_at(data, yaml_path, int(value) if text == "turns" else float(value))
-    result = loader.validate_data(data, base.marks, str(path))
-    if result.scenario is None:
-        raise ScenarioError(result.diagnostics)
-    return result.scenario
-
-
-_LOADED: dict[tuple[str, int, int], Any] = {}
-"""Loaded base files by (path, mtime, size): a sweep validates each point, but reads the file once."""
-_COMPILED: dict[ScenarioRef, Any] = {}
 _POLICIES: dict[tuple[ScenarioRef, PolicySpec], Any] = {}
 
 

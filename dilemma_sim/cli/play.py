@@ -6,14 +6,20 @@ never load it.
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
+import time
+from collections.abc import Callable
+from typing import Any
 
 import click
 
 from dilemma_sim.cli import main
 
 DEFAULT_SCENARIO = "pakistan-ttp"
+FIRST_SCREEN_ENV = "DILEMMA_SIM_FIRST_SCREEN_FILE"
+"""When set, `play` writes the time its first screen was painted to this file and exits (a benchmark)."""
 
 
 @main.command()
@@ -32,7 +38,21 @@ def play(scenario: str, seed: int, human: str | None) -> None:
     """
     from dilemma_sim.tui.app import DilemmaApp
 
-    DilemmaApp(scenario, seed=seed, human=human).run()
+    probe = os.environ.get(FIRST_SCREEN_ENV)
+    DilemmaApp(
+        scenario, seed=seed, human=human, on_first_screen=_first_screen_probe(probe) if probe else None
+    ).run()
+
+
+def _first_screen_probe(path: str) -> Callable[[Any], None]:
+    """For `benchmarks/tui_bench.py`: write the wall-clock time the first screen was painted, then exit."""
+
+    def probe(app: Any) -> None:
+        with open(path, "w", encoding="utf-8") as out:
+            out.write(repr(time.time()))
+        app.exit()
+
+    return probe
 
 
 @main.command()

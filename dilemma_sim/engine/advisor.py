@@ -27,7 +27,8 @@ import numpy as np
 from dilemma_sim.engine.compile import CompiledScenario
 from dilemma_sim.engine.policies import build_policies
 from dilemma_sim.engine.sampling import RunStreams, TurnDraws, sample_parameters
-from dilemma_sim.engine.state import BatchState, fortran
+from dilemma_sim.engine.simulate import merge_rows
+from dilemma_sim.engine.state import BatchState
 from dilemma_sim.engine.step import decide, step
 
 Z95 = 1.959963984540054
@@ -148,8 +149,16 @@ def advise(
         batch = batch.with_params(np.tile(params, (K, 1)))
     start = batch.payoff_discounted[:, a].copy()
 
+    # every block reads the same draws: one column-major buffer each, refilled every turn (a turn's
+    # draws are not kept past its step)
+    u_buf = np.empty((K * R, cs.n_uniform), order="F")
+    z_buf = np.empty((K * R, cs.n_normal), order="F")
+
     def tiled(draws: TurnDraws) -> TurnDraws:
-        return TurnDraws(fortran(np.tile(draws.uniforms, (K, 1))), fortran(np.tile(draws.normals, (K, 1))))
+        for b in range(K):
+            u_buf[b * R : (b + 1) * R] = draws.uniforms
+            z_buf[b * R : (b + 1) * R] = draws.normals
+        return TurnDraws(u_buf, z_buf)
 
     # this turn: every option of every decision, one block of R rollouts each
     draws = tiled(streams.draw_turn())
@@ -162,7 +171,12 @@ def advise(
     # then everyone at their policies to the horizon, on the same draws for every block
     while batch.turn < cs.turns and bool(batch.alive.any()):
         draws = tiled(streams.draw_turn())
-        batch = step(cs, batch, decide(cs, batch, pols, draws), draws).batch
+        live = np.flatnonzero(batch.alive)
+        if live.size < 0.75 * batch.n:  # runs that are over have their totals: step only the others
+            sub, sub_draws = batch.take(live), draws.take(live)
+            batch = merge_rows(batch, live, step(cs, sub, decide(cs, sub, pols, sub_draws), sub_draws).batch)
+        else:
+            batch = step(cs, batch, decide(cs, batch, pols, draws), draws).batch
 
     value = (batch.payoff_discounted[:, a] - start).reshape(K, R)
     out = []

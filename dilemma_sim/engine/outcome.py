@@ -15,6 +15,9 @@ from dilemma_sim.engine.tables import CompiledScenario, Effects, EffectTerm
 
 Array = np.ndarray
 
+RUN_OVER = "run over: final state"
+"""Breakdown source of the payoff of a run that is over (its final utility)."""
+
 
 class Breakdown:
     """Collects per-source state deltas and costs; turned into payoff contributions at the end."""
@@ -61,6 +64,17 @@ def state_utility(cs: CompiledScenario, x: np.ndarray, params: np.ndarray) -> np
 def lever_utility(cs: CompiledScenario, levels: np.ndarray, params: np.ndarray) -> np.ndarray:
     """(N, A) sum of lever weights times level indices (N, L)."""
     return _weighted_sum(cs.w_lever, fortran(levels.astype(np.float64)), params, cs.weight_terms, 1)
+
+
+def final_utility(cs: CompiledScenario, x: np.ndarray, levels: np.ndarray, params: np.ndarray) -> np.ndarray:
+    """(N, A) what a run that is over earns each remaining turn: utility of its final state `x` (N, S),
+    counts at 0 (violence ended with the run), and levels (N, L); no costs."""
+    x = fortran(x.copy())
+    x[:, cs.count_idx] = 0.0
+    pay = state_utility(cs, x, params)
+    if cs.n_levers:
+        pay += lever_utility(cs, levels, params)
+    return pay
 
 
 def move_levers(cs: CompiledScenario, levels: np.ndarray, choices: np.ndarray) -> np.ndarray:
@@ -116,6 +130,17 @@ def _weighted_effects(
 ) -> None:
     """Effects applied where the bool mask `w` holds, or scaled by the float weight `w` (expected mode)."""
     mask = w.dtype == np.bool_
+    if mask and bd is None:
+        rows = np.flatnonzero(w)
+        if rows.size == 0:
+            return
+        if rows.size * 4 < w.size:  # rare events: add on the rows where they fired
+            for s in eff.columns:
+                delta[rows, s] += eff.table[0, s]
+            for t in eff.terms:
+                val = _noisy(t.value(env, params), t, env, params, z)
+                delta[rows, t.target] += val[rows] if isinstance(val, np.ndarray) and val.ndim else val
+            return
     for s in eff.columns:
         c = eff.table[0, s]
         if mask:
@@ -271,8 +296,12 @@ def finish_breakdown(
     x3: Array,
     params: Array,
     alive: Array,
+    final: Array,
 ) -> dict[str, Array]:
-    """Payoff contributions (N, A) by source; they sum to the turn's payoff (runs over: all zero)."""
+    """Payoff contributions (N, A) by source; they sum to the turn's payoff.
+
+    Runs already over get one source, `run over: final state`, their final utility `final` (N, A).
+    """
     out: dict[str, np.ndarray] = {"start of turn": state_utility(cs, x, params)}
     if cs.n_levers:
         out["start of turn"] = out["start of turn"] + lever_utility(cs, lev, params)
@@ -287,4 +316,7 @@ def finish_breakdown(
         out["lever levels"] = lever_utility(cs, lev_new - lev, params)
     out.update(bd.costs)
     live = alive[:, None]
-    return {k: np.where(live, v, 0.0) for k, v in out.items() if k == "start of turn" or np.any(v != 0)}
+    table = {k: np.where(live, v, 0.0) for k, v in out.items() if k == "start of turn" or np.any(v != 0)}
+    if not alive.all():
+        table[RUN_OVER] = np.where(live, 0.0, final)
+    return table

@@ -169,9 +169,9 @@ class BatchResult:
     first_run: int
     runs: int
     totals: np.ndarray
-    """(N, A) undiscounted payoff totals."""
+    """(N, A) undiscounted payoff totals to the horizon (a run that ended earns its final utility after)."""
     discounted: np.ndarray
-    """(N, A) discounted payoff totals."""
+    """(N, A) discounted payoff totals, likewise."""
     final_state: np.ndarray
     """(N, S)."""
     final_levels: np.ndarray
@@ -186,7 +186,7 @@ class BatchResult:
     """(N, P) sampled parameters."""
     trajectories: dict[str, np.ndarray] | None = None
     """With `collect_turns`: `state` (N,T,S), `levels` (N,T,L), `choices` (N,T,D), `events` (N,T,E),
-    `payoffs` (N,T,A) after each turn."""
+    `payoffs` (N,T,A) after each turn (after a run ended: its final state, -1 choices, its final utility)."""
 
 
 _TRAJ = ("state", "levels", "choices", "events", "payoffs")
@@ -231,19 +231,22 @@ def run_chunk(
             if collect_turns:
                 traj["state"][:, t:] = batch.state[:, None, :]
                 traj["levels"][:, t:] = batch.levels[:, None, :]
+                traj["payoffs"][:, t:] = batch.final_utility[:, None, :]
             break
         draws = streams.draw_turn()
         if live.size < 0.75 * runs:  # step only the runs still going
             sub = batch.take(live)
             sub_draws = draws.take(live)
             res = step(cs, sub, decide(cs, sub, pols, sub_draws), sub_draws)
-            batch = _merge(batch, live, res.batch)
+            batch = merge_rows(batch, live, res.batch)
             rows: np.ndarray | slice = live
         else:
             res = step(cs, batch, decide(cs, batch, pols, draws), draws)
             batch, rows = res.batch, slice(None)
         counts[rows, t] = res.counts
         if collect_turns:
+            if isinstance(rows, np.ndarray):  # the runs not stepped are over: they earn their final utility
+                traj["payoffs"][:, t] = batch.final_utility
             for name, value in zip(
                 _TRAJ, (res.state, res.levels, res.choices, res.events, res.payoffs), strict=True
             ):
@@ -266,7 +269,7 @@ def run_chunk(
     )
 
 
-def _merge(full: BatchState, rows: np.ndarray, part: BatchState) -> BatchState:
+def merge_rows(full: BatchState, rows: np.ndarray, part: BatchState) -> BatchState:
     """`full` with the runs at `rows` replaced by `part` (one turn later)."""
     fields = {}
     for name in (
@@ -279,6 +282,7 @@ def _merge(full: BatchState, rows: np.ndarray, part: BatchState) -> BatchState:
         "ended_turn",
         "payoff_total",
         "payoff_discounted",
+        "final_utility",
     ):
         arr = getattr(full, name).copy(order="K")
         arr[rows] = getattr(part, name)

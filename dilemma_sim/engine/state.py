@@ -37,9 +37,12 @@ class BatchState:
     ended_turn: np.ndarray
     """(N,) int64 turn in which the run ended (-1 none yet)."""
     payoff_total: np.ndarray
-    """(N, A) undiscounted payoff so far."""
+    """(N, A) undiscounted payoff so far; once a run is over, to the horizon (remaining turns included)."""
     payoff_discounted: np.ndarray
-    """(N, A) discounted payoff so far."""
+    """(N, A) discounted payoff so far; once a run is over, to the horizon (remaining turns included)."""
+    final_utility: np.ndarray
+    """(N, A) what a run that is over earns each remaining turn: the utility of its final state and levels,
+    counts at 0, no costs (0 while the run goes on)."""
     params: np.ndarray
     """(N, P) per-run sampled parameters."""
     run_index: np.ndarray
@@ -63,6 +66,7 @@ class BatchState:
             ended_turn=self.ended_turn[rows],
             payoff_total=fortran(self.payoff_total[rows]),
             payoff_discounted=fortran(self.payoff_discounted[rows]),
+            final_utility=fortran(self.final_utility[rows]),
             params=fortran(self.params[rows]),
             run_index=self.run_index[rows],
         )
@@ -92,6 +96,7 @@ def init_batch(cs: CompiledScenario, parameter_uniforms: np.ndarray, run_index: 
         ended_turn=np.full(n, -1, dtype=np.int64),
         payoff_total=np.zeros((n, A), order="F"),
         payoff_discounted=np.zeros((n, A), order="F"),
+        final_utility=np.zeros((n, A), order="F"),
         params=params,
         run_index=np.asarray(run_index, dtype=np.int64).reshape(n),
     )

@@ -16,6 +16,7 @@ import numpy as np
 from dilemma_sim.engine.outcome import (
     Breakdown,
     evaluate,
+    final_utility,
     finish_breakdown,
     lever_utility,
     move_levers,
@@ -45,7 +46,11 @@ __all__ = [
 
 @dataclass(frozen=True, eq=False)
 class TurnResult:
-    """What one turn did to every run; runs already over show -1 choices, no events, 0 counts and payoffs."""
+    """What one turn did to every run.
+
+    Runs already over show -1 choices, no events, 0 counts, and as payoff their final utility (what a
+    run that is over earns each remaining turn; their totals already hold it).
+    """
 
     turn: int
     choices: np.ndarray
@@ -55,7 +60,7 @@ class TurnResult:
     counts: np.ndarray
     """(N, C) counts drawn this turn (0 for runs already over)."""
     payoffs: np.ndarray
-    """(N, A) payoff this turn."""
+    """(N, A) payoff this turn (runs already over: their final utility)."""
     state: np.ndarray
     """(N, S) state after the turn."""
     levels: np.ndarray
@@ -91,8 +96,11 @@ def step(
     )
     table = None
     if bd is not None:
-        table = finish_breakdown(cs, bd, batch.state, batch.levels, lev_new, x2, x3, batch.params, alive)
+        table = finish_breakdown(
+            cs, bd, batch.state, batch.levels, lev_new, x2, x3, batch.params, alive, batch.final_utility
+        )
     shown = choices
+    dead = None
     if not alive.all():
         dead = ~alive
         x3[dead] = batch.state[dead]
@@ -113,17 +121,33 @@ def step(
     if turn == cs.turns - 1:
         ending[open_] = len(cs.endings)
     ended = ending >= 0
+    total = batch.payoff_total + pay
+    discounted = batch.payoff_discounted + cs.discount**turn * pay
+    final = batch.final_utility
+    if turn < cs.turns - 1 and ended.any():
+        # a run that ends keeps earning its final state's utility every remaining turn: added here at
+        # once, so totals are final when the run ends
+        rows = np.flatnonzero(ended)
+        u = final_utility(cs, x3[rows], lev_new[rows], batch.params[rows])
+        final = final.copy(order="F")
+        final[rows] = u
+        total[rows] += (cs.turns - 1 - turn) * u
+        discounted[rows] += sum(cs.discount**t for t in range(turn + 1, cs.turns)) * u
+    if dead is not None:
+        pay[dead] = batch.final_utility[dead]
+    prev = shown if dead is None else fortran(np.where(alive[:, None], choices, batch.prev_choices))
     after = BatchState(
         state=x3,
         levels=lev_new,
-        prev_choices=shown if alive.all() else fortran(np.where(alive[:, None], choices, batch.prev_choices)),
+        prev_choices=prev,
         fired_once=batch.fired_once | fired,
         turn=turn + 1,
         alive=alive & ~ended,
         ending=np.where(ended, ending, batch.ending),
         ended_turn=np.where(ended, turn, batch.ended_turn),
-        payoff_total=batch.payoff_total + pay,
-        payoff_discounted=batch.payoff_discounted + cs.discount**turn * pay,
+        payoff_total=total,
+        payoff_discounted=discounted,
+        final_utility=final,
         params=batch.params,
         run_index=batch.run_index,
     )

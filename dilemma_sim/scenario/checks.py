@@ -10,161 +10,48 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from dilemma_sim.scenario import expressions
 from dilemma_sim.scenario.diagnostics import Diagnostic, ScenarioError
-from dilemma_sim.scenario.models import LEVER_MOVES, Scenario, Strategy
+from dilemma_sim.scenario.models import Scenario, Strategy
+from dilemma_sim.scenario.raw_data import (
+    ExpressionSite,
+    Names,
+    as_dict,
+    as_list,
+    cited_sources,
+    effects_blocks,
+    expression_sites,
+    names_of,
+)
 from dilemma_sim.scenario.yamlio import Marks, YamlPath
+
+__all__ = [
+    "IDENTIFIER",
+    "RESERVED",
+    "ExpressionSite",
+    "Names",
+    "check_data",
+    "check_scenario",
+    "cited_sources",
+    "close_match",
+    "effects_blocks",
+    "expression_sites",
+    "find_strategy",
+    "names_of",
+]
 
 IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 """What state, parameter, actor, decision, option and level ids must match in full."""
 RESERVED = frozenset({"turn", "prev", *expressions.KEYWORDS})
 """Names an id cannot take because expressions already give them a meaning."""
 
-_EFFECT_OWNERS = ("interactions", "events")
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
 
 def close_match(word: str, candidates: Iterable[str]) -> str | None:
     """The closest candidate (difflib ratio at least 0.6), or None."""
     matches = difflib.get_close_matches(word, sorted(set(candidates)), n=1, cutoff=0.6)
     return matches[0] if matches else None
-
-
-@dataclass(frozen=True)
-class ExpressionSite:
-    """An expression in the file: its path, its text and whether this turn's choices are in scope."""
-
-    path: YamlPath
-    source: str
-    choices_in_scope: bool
-
-
-@dataclass(frozen=True)
-class Names:
-    """The names a scenario defines."""
-
-    levels: tuple[str, ...]
-    counts: tuple[str, ...]
-    parameters: tuple[str, ...]
-    actors: tuple[str, ...]
-    decisions: dict[str, dict[str, tuple[str, ...]]]
-    """actor -> decision -> per-turn option ids (levers: lower, hold, raise)."""
-    levers: tuple[str, ...]
-    """`actor.lever` for every lever decision."""
-
-    @property
-    def state(self) -> tuple[str, ...]:
-        """Every state variable, levels then counts."""
-        return self.levels + self.counts
-
-    def choice_names(self, prefix: str = "") -> set[str]:
-        """`actor.decision.option` for every option, with `prefix` (e.g. `prev.`) in front."""
-        return {
-            f"{prefix}{actor}.{decision}.{option}"
-            for actor, decisions in self.decisions.items()
-            for decision, options in decisions.items()
-            for option in options
-        }
-
-    def expression_names(self, choices_in_scope: bool) -> set[str]:
-        """The names an expression may use; this turn's choices only where `choices_in_scope`."""
-        names = {*self.state, *self.parameters, *self.levers, "turn", *self.choice_names("prev.")}
-        return names | self.choice_names() if choices_in_scope else names
-
-
-def names_of(data: Any) -> Names:
-    """The names defined by raw scenario data (whatever of it has the right shape)."""
-    data = _dict(data)
-    levels: list[str] = []
-    counts: list[str] = []
-    for name, var in _dict(data.get("state")).items():
-        (counts if _dict(var).get("kind") == "count" else levels).append(name)
-    decisions: dict[str, dict[str, tuple[str, ...]]] = {}
-    levers = []
-    for actor, spec in _dict(data.get("actors")).items():
-        decisions[actor] = {}
-        for decision, dspec in _dict(_dict(spec).get("decisions")).items():
-            if _dict(dspec).get("kind") == "lever":
-                decisions[actor][decision] = LEVER_MOVES
-                levers.append(f"{actor}.{decision}")
-            else:
-                decisions[actor][decision] = tuple(_dict(_dict(dspec).get("options")))
-    return Names(
-        tuple(levels),
-        tuple(counts),
-        tuple(_dict(data.get("parameters"))),
-        tuple(_dict(data.get("actors"))),
-        decisions,
-        tuple(levers),
-    )
-
-
-# --------------------------------------------------------------------------- walking the data
-
-
-def _effects_sites(effects: Any, path: YamlPath, in_scope: bool) -> Iterator[ExpressionSite]:
-    for var, effect in _dict(effects).items():
-        if isinstance(effect, str):
-            yield ExpressionSite((*path, var), effect, in_scope)
-        elif isinstance(effect, dict) and isinstance(effect.get("add"), str):
-            yield ExpressionSite((*path, var, "add"), effect["add"], in_scope)
-
-
-def _rules_sites(policies: Any, path: YamlPath) -> Iterator[ExpressionSite]:
-    for decision, policy in _dict(policies).items():
-        for i, rule in enumerate(_list(_dict(policy).get("rules"))):
-            when = _dict(rule).get("when")
-            if isinstance(when, str):
-                yield ExpressionSite((*path, decision, "rules", i, "when"), when, False)
-
-
-def effects_blocks(data: Any) -> Iterator[tuple[YamlPath, dict[str, Any]]]:
-    """Every `effects:` mapping: of options, levels, interactions and events."""
-    data = _dict(data)
-    for actor, spec in _dict(data.get("actors")).items():
-        for decision, dspec in _dict(_dict(spec).get("decisions")).items():
-            for group in ("options", "levels"):
-                for item, ispec in _dict(_dict(dspec).get(group)).items():
-                    if "effects" in _dict(ispec):
-                        path = ("actors", actor, "decisions", decision, group, item, "effects")
-                        yield path, _dict(ispec["effects"])
-    for owner in _EFFECT_OWNERS:
-        for item, spec in _dict(data.get(owner)).items():
-            if "effects" in _dict(spec):
-                yield (owner, item, "effects"), _dict(spec["effects"])
-
-
-def expression_sites(data: Any) -> Iterator[ExpressionSite]:
-    """Every expression string in raw scenario data, in file-section order."""
-    data = _dict(data)
-    for name, var in _dict(data.get("state")).items():
-        if isinstance(_dict(var).get("rate"), str):
-            yield ExpressionSite(("state", name, "rate"), var["rate"], True)
-    for path, effects in effects_blocks(data):
-        yield from _effects_sites(effects, path, True)
-    for actor, spec in _dict(data.get("actors")).items():
-        yield from _rules_sites(_dict(spec).get("policy"), ("actors", actor, "policy"))
-    for name, spec in _dict(data.get("strategies")).items():
-        yield from _rules_sites(_dict(spec).get("policy"), ("strategies", name, "policy"))
-    for section, key in (
-        ("interactions", "when"),
-        ("dynamics", "add"),
-        ("events", "probability"),
-        ("endings", "when"),
-    ):
-        for name, spec in _dict(data.get(section)).items():
-            if isinstance(_dict(spec).get(key), str):
-                yield ExpressionSite((section, name, key), spec[key], True)
 
 
 # --------------------------------------------------------------------------- the checks
@@ -227,24 +114,24 @@ class _Checker:
 
     def identifiers(self) -> None:
         data = self.data
-        for name in _dict(data.get("state")):
+        for name in as_dict(data.get("state")):
             self.identifier(("state", name), "state variable")
-        for name in _dict(data.get("parameters")):
+        for name in as_dict(data.get("parameters")):
             self.identifier(("parameters", name), "parameter")
-            if name in _dict(data.get("state")):
+            if name in as_dict(data.get("state")):
                 self.report(
                     ("parameters", name),
                     "E406",
                     f"parameter '{name}' has the same name as a state variable",
                     key=True,
                 )
-        for actor, spec in _dict(data.get("actors")).items():
+        for actor, spec in as_dict(data.get("actors")).items():
             self.identifier(("actors", actor), "actor")
-            for decision, dspec in _dict(_dict(spec).get("decisions")).items():
+            for decision, dspec in as_dict(as_dict(spec).get("decisions")).items():
                 base = ("actors", actor, "decisions", decision)
                 self.identifier(base, "decision")
                 for group, what in (("options", "option"), ("levels", "level")):
-                    for item in _dict(_dict(dspec).get(group)):
+                    for item in as_dict(as_dict(dspec).get(group)):
                         self.identifier((*base, group, item), what)
 
     def player(self) -> None:
@@ -271,12 +158,12 @@ class _Checker:
         for path, effects in effects_blocks(self.data):
             for var in effects:
                 self.state_target((*path, var), var, key=True)
-        for name, spec in _dict(self.data.get("dynamics")).items():
-            target = _dict(spec).get("target")
+        for name, spec in as_dict(self.data.get("dynamics")).items():
+            target = as_dict(spec).get("target")
             if isinstance(target, str):
                 self.state_target(("dynamics", name, "target"), target, key=False)
-        for actor, spec in _dict(self.data.get("actors")).items():
-            for key in _dict(_dict(spec).get("utility")):
+        for actor, spec in as_dict(self.data.get("actors")).items():
+            for key in as_dict(as_dict(spec).get("utility")):
                 self.utility_key(("actors", actor, "utility", key), key)
 
     def utility_key(self, path: YamlPath, key: str) -> None:
@@ -301,13 +188,13 @@ class _Checker:
             self.report(path, "E403", message, suggestion, key=True)
 
     def decisions(self) -> None:
-        for actor, spec in _dict(self.data.get("actors")).items():
-            for decision, dspec in _dict(_dict(spec).get("decisions")).items():
-                default = _dict(dspec).get("default")
+        for actor, spec in as_dict(self.data.get("actors")).items():
+            for decision, dspec in as_dict(as_dict(spec).get("decisions")).items():
+                default = as_dict(dspec).get("default")
                 if not isinstance(default, str):
                     continue
-                lever = _dict(dspec).get("kind") == "lever"
-                group = _dict(_dict(dspec).get("levels" if lever else "options"))
+                lever = as_dict(dspec).get("kind") == "lever"
+                group = as_dict(as_dict(dspec).get("levels" if lever else "options"))
                 if group and default not in group:
                     what = "level" if lever else "option"
                     self.report(
@@ -319,7 +206,7 @@ class _Checker:
 
     def policy_block(self, path: YamlPath, actor: str, policies: Any) -> None:
         decisions = self.names.decisions.get(actor, {})
-        for decision, policy in _dict(policies).items():
+        for decision, policy in as_dict(policies).items():
             if decision not in decisions:
                 if decisions:
                     self.report(
@@ -331,17 +218,17 @@ class _Checker:
                     )
                 continue
             options = decisions[decision]
-            policy = _dict(policy)
+            policy = as_dict(policy)
             refs: list[tuple[YamlPath, Any, bool]] = [
                 ((*path, decision, "option"), policy.get("option"), False),
                 ((*path, decision, "otherwise"), policy.get("otherwise"), False),
             ]
             refs += [
-                ((*path, decision, "probabilities", o), o, True) for o in _dict(policy.get("probabilities"))
+                ((*path, decision, "probabilities", o), o, True) for o in as_dict(policy.get("probabilities"))
             ]
             refs += [
-                ((*path, decision, "rules", i, "choose"), _dict(rule).get("choose"), False)
-                for i, rule in enumerate(_list(policy.get("rules")))
+                ((*path, decision, "rules", i, "choose"), as_dict(rule).get("choose"), False)
+                for i, rule in enumerate(as_list(policy.get("rules")))
             ]
             for ref_path, option, key in refs:
                 if isinstance(option, str) and options and option not in options:
@@ -354,12 +241,12 @@ class _Checker:
                     )
 
     def policies(self) -> None:
-        for actor, spec in _dict(self.data.get("actors")).items():
-            self.policy_block(("actors", actor, "policy"), actor, _dict(spec).get("policy"))
+        for actor, spec in as_dict(self.data.get("actors")).items():
+            self.policy_block(("actors", actor, "policy"), actor, as_dict(spec).get("policy"))
 
     def strategies(self) -> None:
-        for name, spec in _dict(self.data.get("strategies")).items():
-            spec = _dict(spec)
+        for name, spec in as_dict(self.data.get("strategies")).items():
+            spec = as_dict(spec)
             actor = spec.get("actor", self.data.get("player"))
             if not isinstance(actor, str) or not self.names.actors:
                 continue
@@ -375,17 +262,17 @@ class _Checker:
             self.policy_block(("strategies", name, "policy"), actor, spec.get("policy"))
 
     def sources(self) -> None:
-        known = _dict(self.data.get("sources"))
-        for path, source in _cited_sources(self.data):
+        known = as_dict(self.data.get("sources"))
+        for path, source in cited_sources(self.data):
             if source not in known:
                 self.report(
                     (*path, "source"), "E405", f"undefined source '{source}'", close_match(source, known)
                 )
 
     def probabilities(self) -> None:
-        for name, spec in _dict(self.data.get("events")).items():
+        for name, spec in as_dict(self.data.get("events")).items():
             path: YamlPath = ("events", name, "probability")
-            value = _dict(spec).get("probability")
+            value = as_dict(spec).get("probability")
             for sub, number in _probability_numbers(value):
                 if not 0 <= number <= 1:
                     self.report((*path, *sub), "E407", f"probability {number:g} is outside [0, 1]")
@@ -422,25 +309,6 @@ def _probability_numbers(value: Any) -> Iterator[tuple[YamlPath, float]]:
             return
         if constant is not None:
             yield (), constant
-
-
-def _cited_sources(data: Any, path: YamlPath = ()) -> Iterator[tuple[YamlPath, str]]:
-    """`(path of the quantity, source id)` for every number or distribution that names a source."""
-    if isinstance(data, dict):
-        source = data.get("source")
-        if path and path[0] != "sources" and isinstance(source, str) and ("value" in data or "dist" in data):
-            yield path, source
-        for key, value in data.items():
-            if not (not path and key == "sources"):
-                yield from _cited_sources(value, (*path, key))
-    elif isinstance(data, list):
-        for i, value in enumerate(data):
-            yield from _cited_sources(value, (*path, i))
-
-
-def cited_sources(data: Any) -> Iterator[tuple[YamlPath, str]]:
-    """Every `source:` id a number or distribution cites, with the path of that number."""
-    return _cited_sources(data)
 
 
 def check_data(data: Any, marks: Marks, filename: str = "<string>") -> list[Diagnostic]:

@@ -1,47 +1,7 @@
 """Problems found in a scenario file, each located by file, line and column.
 
-Every problem has a stable code, so documentation, tests and editors can refer to it:
-
-====  ==========================================================================
-code  meaning
-====  ==========================================================================
-E101  YAML syntax error
-E102  tab character in indentation
-E103  duplicate key in a mapping
-E104  file too large (1 MiB), nested too deeply (50), or too many aliases / alias expansion
-E105  forbidden tag (``!!python/...``, any non-standard tag, YAML merge keys ``<<``)
-E106  non-finite number (``.nan``, ``.inf``, or a literal too large for a float)
-E107  file not found or unreadable (not UTF-8, a directory, permission denied)
-E108  ``extends:`` cycle (the message shows the chain)
-E109  ``extends:`` target not found
-E201  unknown key (with a did-you-mean among the model's field names)
-E202  wrong type (a list where a number belongs, a non-string key, ...)
-E203  value out of range or breaking a constraint (``turns: 0``, a malformed id or date)
-E204  missing required key
-E205  other invalid value (the models' own consistency checks)
-E301  expression syntax error
-E302  unknown name in an expression
-E303  unknown function in an expression
-E304  wrong number of arguments in a function call
-E305  expression too long or nested too deeply
-E401  undefined state variable (or a count variable used as the target of an effect)
-E402  undefined actor
-E403  undefined decision, option or level
-E404  undefined strategy or policy option
-E405  undefined source id
-E406  bad identifier (must match ``^[a-z_][a-z0-9_]*$``, not reserved, not used twice)
-E407  probability outside [0, 1]
-E408  empty option set (a choice without options, a lever with fewer than two levels)
-E409  ``player`` is not an actor
-W501  state variable never used
-W502  option with no effects and no cost (and nothing refers to it)
-W503  event that can never fire
-W504  actor whose utility ignores the state
-W505  decision with a single option
-W506  parameter never used
-W507  source never cited
-W508  parameter without a source (only when the scenario cites sources)
-====  ==========================================================================
+Every problem has a stable code, listed in `CODES` (and in docs/diagnostics.md), so documentation,
+tests and editors can refer to it.
 """
 
 from __future__ import annotations
@@ -51,6 +11,51 @@ from dataclasses import dataclass
 from typing import Literal
 
 Severity = Literal["error", "warning"]
+
+CODES: dict[str, str] = {
+    "E101": "YAML syntax error",
+    "E102": "tab character in indentation",
+    "E103": "duplicate key in a mapping",
+    "E104": "file too large (1 MiB), nested too deeply (50), or too many aliases / alias expansion",
+    "E105": "forbidden tag (``!!python/...``, any non-standard tag, YAML merge keys ``<<``)",
+    "E106": "non-finite number (``.nan``, ``.inf``, or a literal too large for a float)",
+    "E107": "file not found or unreadable (not UTF-8, a directory, permission denied)",
+    "E108": "``extends:`` cycle (the message shows the chain)",
+    "E109": "``extends:`` target not found",
+    "E201": "unknown key (with a did-you-mean among the model's field names)",
+    "E202": "wrong type (a list where a number belongs, a non-string key, ...)",
+    "E203": "value out of range or breaking a constraint (``turns: 0``, a malformed id or date)",
+    "E204": "missing required key",
+    "E205": "other invalid value (the models' own consistency checks)",
+    "E301": "expression syntax error",
+    "E302": "unknown name in an expression",
+    "E303": "unknown function in an expression",
+    "E304": "wrong number of arguments in a function call",
+    "E305": "expression too long or nested too deeply",
+    "E401": "undefined state variable (or a count variable used as the target of an effect)",
+    "E402": "undefined actor",
+    "E403": "undefined decision, option or level",
+    "E404": "undefined strategy or policy option",
+    "E405": "undefined source id",
+    "E406": "bad identifier (must match ``^[a-z_][a-z0-9_]*$``, not reserved, not used twice)",
+    "E407": "probability outside [0, 1]",
+    "E408": "empty option set (a choice without options, a lever with fewer than two levels)",
+    "E409": "``player`` is not an actor",
+    "W501": "state variable never used",
+    "W502": "option with no effects and no cost (and nothing refers to it)",
+    "W503": "event that can never fire",
+    "W504": "actor whose utility ignores the state",
+    "W505": "decision with a single option",
+    "W506": "parameter never used",
+    "W507": "source never cited",
+    "W508": "parameter without a source (only when the scenario cites sources)",
+    "W520": "option of the player's strictly dominated in every first-turn stage game (engine lint)",
+    "W521": (
+        "not a dilemma: one option is the player's best first-turn choice under every parameter sample"
+        " (engine lint)"
+    ),
+}
+"""Every diagnostic code and what it means; E = error, W = warning. Codes never change meaning."""
 
 
 @dataclass(frozen=True)

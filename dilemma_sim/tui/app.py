@@ -49,6 +49,7 @@ class DilemmaApp(App[None]):
         *,
         watch: bool = True,
         animations: bool = True,
+        on_first_screen: Callable[[DilemmaApp], None] | None = None,
     ) -> None:
         super().__init__()
         self.scenario_ref = scenario
@@ -58,6 +59,8 @@ class DilemmaApp(App[None]):
         self.opened: OpenedScenario | None = None
         self.session: GameSession | None = None
         self._stamp: FileStamp | None = None
+        self._on_first_screen = on_first_screen
+        """Called once, after the first screen (briefing or turn) is painted; the benchmark's probe."""
         if not animations:
             self.animation_level = "none"
 
@@ -79,6 +82,9 @@ class DilemmaApp(App[None]):
             self.switch_screen(screen)
         else:
             self.push_screen(screen)
+        if self._on_first_screen is not None:
+            hook, self._on_first_screen = self._on_first_screen, None
+            self.call_after_refresh(hook, self)
 
     def _show_session(self, session: GameSession) -> None:
         self.session = session

@@ -1,9 +1,10 @@
 """One game in progress: the engine's `Simulation` of one run, and plain views of what it returned.
 
-This is the TUI's only contact with the engine. It holds no game logic: it passes the player's
-choices to `Simulation.advance`, and turns the engine's arrays (shape `(runs, ...)`, here one run)
-into small read-only views the widgets show. It does not import Textual, so tests can drive it
-alongside the app and compare.
+The TUI's contact with the engine for play (the advisor is in `advice.py`, the debrief's strategy
+runs in `benchmarks.py`). It holds no game logic: it passes the player's choices to
+`Simulation.advance`, and turns the engine's arrays (shape `(runs, ...)`, here one run) into small
+read-only views the widgets show. It does not import Textual, so tests can drive it alongside the
+app and compare.
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ from typing import Any
 from dilemma_sim.scenario.models import Scenario
 from dilemma_sim.tui.savefile import SaveGame
 
-BENCHMARK_RUNS = 1000
-"""Runs per built-in strategy in the debrief's comparison."""
 BASELINE_TERM = "start of turn"
 """The breakdown term that is the payoff of the start-of-turn state (what did not move)."""
 
@@ -64,59 +63,6 @@ class TurnView:
     """What moved the player's payoff this turn: term -> contribution."""
     ending: str | None = None
     """The ending id, when this turn ended the run."""
-
-
-@dataclass(frozen=True)
-class OptionAdvice:
-    """The advisor's value of one option."""
-
-    label: str
-    mean: float
-    """Expected payoff of the option (the engine's estimate)."""
-    half_width: float
-    """Half the width of its 95% interval."""
-    chosen: bool = False
-    """Whether the controls currently select it."""
-
-
-@dataclass(frozen=True)
-class DecisionAdvice:
-    label: str
-    rows: list[OptionAdvice]
-
-
-@dataclass(frozen=True)
-class AdviceRequest:
-    """A snapshot for the advisor worker: the turn, the engine's batch then, and the controls' choices."""
-
-    turn: int
-    batch: Any
-    choices: dict[str, str]
-    levels: dict[str, int]
-
-
-@dataclass(frozen=True)
-class AdviceView:
-    """What the advisor panel shows for one turn."""
-
-    heading: str
-    decisions: list[DecisionAdvice]
-    analysis: list[str]
-    """Stage-game lines: dilemma type, equilibria, dominant options."""
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class Benchmark:
-    """A built-in strategy's distribution of totals, and where the player's total falls in it."""
-
-    label: str
-    mean: float
-    p10: float
-    p50: float
-    p90: float
-    share_below: float
-    """Share of the strategy's runs that scored below the player."""
 
 
 @dataclass
@@ -297,74 +243,6 @@ class GameSession:
                 if term != BASELINE_TERM:
                     total[term] = total.get(term, 0.0) + value
         return total
-
-    # ------------------------------------------------------------------ advisor and benchmarks (workers)
-
-    def advice_request(self, choices: Mapping[str, str]) -> AdviceRequest:
-        """What the advisor needs, taken on the UI thread: the engine's batch is immutable between turns."""
-        return AdviceRequest(self.turn, self.sim.snapshot(), dict(choices), dict(self.current_levels()))
-
-    def advise(self, request: AdviceRequest) -> AdviceView:
-        """The engine's expected payoff of each option this turn (runs in a worker).
-
-        Until `dilemma_sim.engine.advisor` and `dilemma_sim.engine.analysis` exist, this shows the
-        engine's one-turn expectation (`expected_payoffs`, others at `response_profile`) without intervals.
-        """
-        from dilemma_sim.engine import expected_payoffs, response_profile
-
-        cs, batch = self.compiled, request.batch
-        decisions = []
-        for view in self.decisions():
-            d = cs.decision_index[view.key]
-            values = expected_payoffs(cs, batch, self.human, d, response_profile(cs, batch, d))[0]
-            labels = view.option_labels
-            if view.kind == "lever":
-                level = request.levels.get(view.key, 0)
-                last = len(view.level_labels) - 1
-                labels = tuple(
-                    f"{move} → {view.level_labels[min(max(level + step, 0), last)]}"
-                    for move, step in zip(view.option_ids, (-1, 0, 1), strict=True)
-                )
-            rows = [
-                OptionAdvice(label, float(values[i]), float("nan"), request.choices.get(view.key) == option)
-                for i, (option, label) in enumerate(zip(view.option_ids, labels, strict=True))
-            ]
-            decisions.append(DecisionAdvice(view.label, rows))
-        return AdviceView(
-            heading=f"Expected payoff this turn ({self.calendar_label(request.turn)}), others as last turn",
-            decisions=decisions,
-            analysis=[
-                "Equilibria, dominant options and the dilemma type need the engine's stage-game "
-                "analysis (dilemma_sim.engine.analysis), which this build does not have yet."
-            ],
-            note="★ best for you this turn · ◂ your current choice",
-        )
-
-    def benchmarks(self, runs: int = BENCHMARK_RUNS) -> list[Benchmark]:
-        """Run the scenario's strategies for the player (slow: in a worker); place the player among them."""
-        import numpy as np
-
-        from dilemma_sim.engine import run_batch
-
-        player_total = self.history[-1].totals[self.human] if self.history else 0.0
-        human = self.compiled.actors.index(self.human)
-        out = []
-        for strategy_id, strategy in self.scenario.strategies.items():
-            if (strategy.actor or self.scenario.player) != self.human:
-                continue
-            totals = run_batch(self.compiled, runs, self.seed, {self.human: strategy_id}).totals[:, human]
-            p10, p50, p90 = np.percentile(totals, [10, 50, 90])
-            out.append(
-                Benchmark(
-                    strategy.label,
-                    float(totals.mean()),
-                    float(p10),
-                    float(p50),
-                    float(p90),
-                    float((totals < player_total).mean()),
-                )
-            )
-        return out
 
     # ------------------------------------------------------------------ engine -> views
 

@@ -16,8 +16,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static
 from textual.worker import get_current_worker
 
+from dilemma_sim.tui.benchmarks import Benchmark, strategy_benchmarks
 from dilemma_sim.tui.screens.turn import trend_labels, trend_series
-from dilemma_sim.tui.session import Benchmark, GameSession
+from dilemma_sim.tui.session import GameSession
 from dilemma_sim.tui.widgets.scores import Breakdown
 from dilemma_sim.tui.widgets.trends import Trends
 
@@ -86,7 +87,7 @@ class DebriefScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="benchmark")
     def _benchmark(self, session: GameSession) -> None:
         try:
-            benchmarks = session.benchmarks()
+            benchmarks = strategy_benchmarks(session)
         except Exception as exc:  # shown in the screen, never printed
             if not get_current_worker().is_cancelled:
                 self.app.call_from_thread(self._benchmark_failed, exc)

@@ -97,7 +97,9 @@ class TurnScreen(Screen[None]):
         self.query_one("#end-turn", Button).disabled = session.done
         advisor = self.query_one(AdvisorPanel)
         if advisor.display:
-            self.app.call_later(self.run_advisor)
+            self.run_advisor()
+        else:
+            advisor.invalidate()  # the turn changed: advice still being computed is stale
 
     def show_scenario_errors(self, lines: list[str]) -> None:
         """Show (or, with no lines, hide) the problems found in the scenario file on disk."""
@@ -137,10 +139,14 @@ class TurnScreen(Screen[None]):
         self.set_class(advisor.display, "-advising")
         if advisor.display:
             self.run_advisor()
+        else:
+            advisor.invalidate()
 
     @on(DecisionPanel.Changed)
     def _controls_changed(self) -> None:
-        if self.query_one(AdvisorPanel).display:
+        advisor = self.query_one(AdvisorPanel)
+        # setting the controls after a turn posts changes too: ask again only for new choices
+        if advisor.display and advisor.asked != self.query_one(DecisionPanel).choices:
             self.run_advisor()
 
     def run_advisor(self) -> None:

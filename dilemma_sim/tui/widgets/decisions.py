@@ -79,17 +79,24 @@ class LeverControl(Widget, can_focus=True):
         self.post_message(self.Moved(self, self.key, move))
 
     def render(self) -> Content:
+        """Two lines: the label and the move, then the ladder of levels (or, when it does not fit, the
+        current level alone with its index, e.g. `‹ Regional forums › 2/4`)."""
+        width = self.size.width
         move_style = {"lower": "$text-error", "hold": "$text-muted", "raise": "$text-success"}[self.move]
         controls = Content.from_markup(
             "[@click=step_down]◀[/] [$style]$move[/] [@click=step_up]▶[/]",
             style=move_style,
             move=f"{self.move:^5}",
         )
-        room = max(self.size.width - controls.cell_length - 1, 8)
-        label = self.decision.label
-        if len(label) > room:
-            label = label[: room - 1] + "…"
-        head = Content.from_markup("[b]$label[/b]", label=label.ljust(room)) + Content(" ") + controls
+        room = max(width - controls.cell_length - 1, 8)
+        head = Content.from_markup("[b]$label[/b]", label=_fit(self.decision.label, room).ljust(room))
+        ladder = self._ladder()
+        if ladder.cell_length > width - 2:
+            ladder = self._compact(width - 2)
+        return Content("\n").join([head + Content(" ") + controls, Content("  ") + ladder])
+
+    def _ladder(self) -> Content:
+        """Every level; the current one reversed, the one this move leads to underlined."""
         target = self.target
         parts = []
         for index, level in enumerate(self.decision.level_labels):
@@ -101,7 +108,35 @@ class LeverControl(Widget, can_focus=True):
                 else "$text-muted"
             )
             parts.append(Content.from_markup(f"[@click=target({index})][{style}]$level[/][/]", level=level))
-        return Content("\n").join([head, Content("  ") + Content(" · ").join(parts)])
+        return Content(" · ").join(parts)
+
+    def _compact(self, width: int) -> Content:
+        """The current level (and, when moving, the level it leads to) with its place in the ladder."""
+        labels, level, target = self.decision.level_labels, self.level, self.target
+        index = (
+            f" {level + 1}/{len(labels)}" if target == level else f" {level + 1}→{target + 1}/{len(labels)}"
+        )
+        room = max(width - len("‹  ›") - len(index), 4)
+        if target == level:
+            middle = Content.from_markup("[reverse b]$now[/]", now=_fit(labels[level], room))
+        else:
+            each = max((room - 3) // 2, 2)
+            middle = Content.from_markup(
+                "[reverse b]$now[/] → [u b $text-accent]$then[/]",
+                now=_fit(labels[level], each),
+                then=_fit(labels[target], room - 3 - min(len(labels[level]), each)),
+            )
+        return Content.assemble(
+            Content.from_markup(f"[@click=target({max(level - 1, 0)})]‹[/] "),
+            middle,
+            Content.from_markup(f" [@click=target({min(level + 1, len(labels) - 1)})]›[/]"),
+            Content.styled(index, "$text-muted"),
+        )
+
+
+def _fit(text: str, room: int) -> str:
+    """`text`, cut to `room` cells with an ellipsis when longer."""
+    return text if len(text) <= room else text[: max(room - 1, 0)] + "…"
 
 
 class DecisionPanel(VerticalScroll):

@@ -1,0 +1,301 @@
+"""Commands that study the scenario: sweep (parameter designs), tournament (strategies ranked),
+analyze (stage games) and explore (what never happens).
+
+Tables go to stdout and progress bars, notes and errors to stderr; with `--json` stdout carries
+exactly one JSON document and nothing else. Exit status: 0 on success, 1 on invalid input, 2 on
+usage errors.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from dilemma_sim.cli import console, main
+from dilemma_sim.cli.arguments import JSON, SCENARIO, SEED, load_scenario_or_exit
+from dilemma_sim.cli.output import fail, num, print_json, progress, table
+
+# --------------------------------------------------------------------------- sweep
+
+
+@main.command()
+@SCENARIO
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    required=True,
+    metavar="PATH=LO:HI:STEPS",
+    help="A YAML path to fix at STEPS values between LO and HI (repeatable).",
+)
+@click.option("--design", type=click.Choice(["grid", "lhs", "sobol"]), default="grid", show_default=True)
+@click.option(
+    "--points", type=click.IntRange(min=2), help="Points of lhs/sobol designs (default: product of STEPS)."
+)
+@click.option(
+    "--runs", type=click.IntRange(min=2), default=1000, show_default=True, help="Runs per point and strategy."
+)
+@SEED
+@JSON
+def sweep(
+    scenario: str,
+    params: tuple[str, ...],
+    design: str,
+    points: int | None,
+    runs: int,
+    seed: int,
+    as_json: bool,
+) -> None:
+    """Run every player strategy at every point of a parameter design: who is best where, what matters.
+
+    PATH is a YAML path into the scenario (`parameters.lethality`, `actors.pakistan.utility.security`);
+    a distribution there is replaced by the fixed value. Every strategy plays the same runs at
+    every point (common random numbers). The sensitivity ranking orders the parameters by the
+    standardized regression coefficient (SRC) of the player's best mean payoff on them; `range` is
+    the spread of that payoff's mean across STEPS bins of the parameter.
+
+    \b
+    Example:
+      dilemma-sim sweep pakistan-ttp --param parameters.restraint_effect=3:8:3 \\
+          --param parameters.concession_threshold=5.5:11:3
+      dilemma-sim sweep pakistan-ttp --param parameters.lethality=4:6:4 \\
+          --param parameters.offensive_effect=2:5:4 --design sobol --points 32 --runs 500 --json
+    """
+    from dilemma_sim.batch.sweep import SweepParam, design_points, run_sweep
+    from dilemma_sim.scenario.diagnostics import ScenarioError
+
+    try:
+        specs = [SweepParam.parse(p) for p in params]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--param") from None
+    sref, cs = load_scenario_or_exit(scenario)
+    n_points = len(design_points(specs, design, points=points, seed=seed))
+    try:
+        with progress(n_points, "points") as advance:
+            result = run_sweep(
+                sref, specs, design=design, points=points, runs=runs, seed=seed, progress=advance
+            )
+    except ScenarioError as exc:
+        for d in exc.diagnostics:
+            console.err.print(d.format(), style="red", soft_wrap=True, markup=False)
+        raise SystemExit(1) from None
+    except ValueError as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(result.to_json())
+        return
+    sc = cs.scenario
+    t = table(
+        f"Mean total payoff of {sc.actors[sc.player].name} ({runs} runs per cell, seed {seed})",
+        *(p.path.split(".")[-1] for p in specs),
+        *result.strategies,
+        "best",
+    )
+    for i, point in enumerate(result.points):
+        best = int(result.means[i].argmax())
+        cells = [f"[bold]{num(v)}[/bold]" if k == best else num(v) for k, v in enumerate(result.means[i])]
+        t.add_row(*(f"{v:g}" for v in point), *cells, result.best[i])
+    console.out.print(t)
+    counts = result.best_counts()
+    console.out.print(
+        "[bold]Best at:[/bold] " + ", ".join(f"{s} {n}/{len(result.points)}" for s, n in counts.items() if n),
+        soft_wrap=True,
+    )
+    t = table("Sensitivity (player's best mean payoff)", "parameter", "SRC", "range")
+    for row in result.ranking():
+        t.add_row(row["path"], f"{row['src']:+.2f}", num(row["range"]))
+    console.out.print(t)
+
+
+# --------------------------------------------------------------------------- tournament
+
+
+@main.command()
+@SCENARIO
+@click.option(
+    "--runs", type=click.IntRange(min=2), default=2000, show_default=True, help="Runs per strategy."
+)
+@SEED
+@JSON
+def tournament(scenario: str, runs: int, seed: int, as_json: bool) -> None:
+    """Rank every player strategy, plus the built-ins reciprocity, random and greedy, by mean payoff.
+
+    All entrants play the same runs (common random numbers); the table shows each mean with its
+    95% confidence interval and the paired difference to the leader. The built-ins are described
+    in docs/dilemma.md: reciprocity cooperates first, then mirrors the counterpart whose choices
+    move the player's payoff most; greedy is a myopic best response; random is uniform.
+
+    \b
+    Example:
+      dilemma-sim tournament pakistan-ttp --runs 5000
+      dilemma-sim tournament pakistan-ttp --json | jq '.ranking[0].strategy'
+    """
+    from dilemma_sim.batch.tournament import entrants_of, run_tournament
+
+    _, cs = load_scenario_or_exit(scenario)
+    with progress(len(entrants_of(cs)), "strategies") as advance:
+        result = run_tournament(cs, runs=runs, seed=seed, progress=advance)
+    if as_json:
+        print_json(result.to_json())
+        return
+    sc = cs.scenario
+    t = table(
+        f"Tournament: {sc.actors[sc.player].name}, {runs} runs each, seed {seed}",
+        "rank",
+        "strategy",
+        "mean",
+        "95% CI",
+        "vs best",
+    )
+    for i, e in enumerate(result.entries):
+        vs = "–" if i == 0 else f"{e.diff:+,.1f} ± {e.diff_ci:,.1f}"
+        t.columns[1].justify = "left"
+        t.add_row(
+            str(i + 1), f"{e.label} ({e.strategy})", num(e.mean), f"{num(e.ci_low)} – {num(e.ci_high)}", vs
+        )
+    console.out.print(t)
+
+
+# --------------------------------------------------------------------------- analyze
+
+
+@main.command()
+@SCENARIO
+@click.option(
+    "--turn", type=click.IntRange(min=0), default=None, help="Analyze the stage game at this 0-based turn."
+)
+@click.option(
+    "--nfg", type=click.Path(file_okay=False, path_type=Path), help="Also write each game as a Gambit .nfg."
+)
+@SEED
+@JSON
+def analyze(scenario: str, turn: int | None, nfg: Path | None, seed: int, as_json: bool) -> None:
+    """The stage games: the player's choices against each counterpart's, with expected one-turn payoffs.
+
+    For each pair of choice decisions: the payoff matrices, Nash equilibria, dominant and dominated
+    options, Pareto-optimal cells, the logit quantal response equilibrium and, for 2x2 games, the
+    game's type (prisoner's dilemma, chicken, stag hunt, ...). At `--turn T` the state is reached
+    by playing the default policies for T turns.
+
+    `--json` prints `{"games": [{"turn", "row_actor", "col_actor", "row_options", "col_options",
+    "row_payoffs", "col_payoffs", "equilibria": [{"row": [...], "col": [...]}], "type"}]}`.
+
+    \b
+    Example:
+      dilemma-sim analyze pakistan-ttp
+      dilemma-sim analyze pakistan-ttp --turn 4 --nfg games/
+    """
+    from dilemma_sim.engine.analysis import stage_games
+
+    _, cs = load_scenario_or_exit(scenario)
+    if turn is not None and turn >= cs.turns:
+        raise click.BadParameter(
+            f"the scenario has {cs.turns} turns (0..{cs.turns - 1})", param_hint="--turn"
+        )
+    games = stage_games(cs, turn=turn, seed=seed)
+    if nfg is not None:
+        from dilemma_sim.engine.games import to_nfg
+
+        nfg.mkdir(parents=True, exist_ok=True)
+        for g in games:
+            name = f"t{g.turn}-{g.row_actor}.{g.row_decision}-vs-{g.col_actor}.{g.col_decision}.nfg"
+            pair = f"{g.row_actor}.{g.row_decision} vs {g.col_actor}.{g.col_decision}"
+            title = f"{cs.scenario_id} turn {g.turn}: {pair}"
+            (nfg / name).write_text(
+                to_nfg(
+                    g.row_payoffs,
+                    g.col_payoffs,
+                    title=title,
+                    row_options=g.row_options,
+                    col_options=g.col_options,
+                    players=(g.row_actor, g.col_actor),
+                ),
+                encoding="utf-8",
+            )
+        console.err.print(f"{len(games)} game(s) written to {nfg}", markup=False, soft_wrap=True)
+    if as_json:
+        print_json({"games": [g.to_json() for g in games]})
+        return
+    for g in games:
+        _show_game(cs, g)
+
+
+def _show_game(cs: Any, g: Any) -> None:
+    import numpy as np
+
+    sc = cs.scenario
+    row_name, col_name = sc.actors[g.row_actor].name, sc.actors[g.col_actor].name
+    title = (
+        f"Turn {g.turn}: {row_name} ({g.row_decision}, rows) vs {col_name} ({g.col_decision}, columns)"
+        f" — {g.type}"
+    )
+    t = table(title, "", *g.col_options)
+    eq_cells = (
+        {(int(np.argmax(e.row)), int(np.argmax(e.col))) for e in g.equilibria if e.pure}
+        if g.equilibria
+        else set()
+    )
+    for i, ro in enumerate(g.row_options):
+        cells = []
+        for j in range(len(g.col_options)):
+            text = f"{g.row_payoffs[i][j]:,.1f} / {g.col_payoffs[i][j]:,.1f}"
+            if (i, j) in eq_cells:
+                text = f"[bold]{text} ★[/bold]"
+            elif (i, j) in set(map(tuple, g.pareto)):
+                text += " ·"
+            cells.append(text)
+        t.add_row(ro, *cells)
+    console.out.print(t)
+    notes = []
+    for e in g.equilibria:
+        kind = "pure" if e.pure else "mixed"
+        r = ", ".join(f"{o} {p:.2f}" for o, p in zip(g.row_options, e.row, strict=True) if p > 1e-9)
+        c = ", ".join(f"{o} {p:.2f}" for o, p in zip(g.col_options, e.col, strict=True) if p > 1e-9)
+        notes.append(f"Nash ({kind}): {row_name} [{r}], {col_name} [{c}]")
+    if g.dominant_row is not None:
+        notes.append(f"{row_name}'s dominant option: {g.dominant_row}")
+    if g.dominant_col is not None:
+        notes.append(f"{col_name}'s dominant option: {g.dominant_col}")
+    for who, opt in g.dominated:
+        notes.append(f"strictly dominated: {who} {opt}")
+    console.out.print(
+        "\n".join(f"  {n}" for n in notes) + "\n  (★ pure Nash equilibrium, · Pareto optimal)",
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+# --------------------------------------------------------------------------- explore
+
+
+@main.command()
+@SCENARIO
+@click.option(
+    "--runs", type=click.IntRange(min=1), default=2000, show_default=True, help="Runs per policy mix."
+)
+@SEED
+@JSON
+def explore(scenario: str, runs: int, seed: int, as_json: bool) -> None:
+    """Play SCENARIO many times with random and heuristic policies and report what never happens.
+
+    Reports events that never fire, endings never reached, options never chosen, state variables
+    pinned at a bound most of the time, and NaN anywhere. Exits 0 either way: these are hints
+    for the author, not errors.
+
+    \b
+    Example:
+      dilemma-sim explore pakistan-ttp --runs 5000
+    """
+    from dilemma_sim.batch.explore import explore as run_explore
+
+    _, cs = load_scenario_or_exit(scenario)
+    with progress(1, "exploring") as advance:
+        report = run_explore(cs, runs=runs, seed=seed)
+        advance(1)
+    if as_json:
+        print_json(report.to_json())
+        return
+    for line in report.lines():
+        console.out.print(line, markup=False, soft_wrap=True)

@@ -1,0 +1,204 @@
+"""The parties to a dilemma: actors, the decisions they take (choices with options, levers with
+levels), the policies that take them when no person plays, and named strategies."""
+
+# ruff: noqa: RUF012  (pydantic copies mutable defaults; ruff cannot see StrictModel is a BaseModel)
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from dilemma_sim.scenario.quantities import Effects, Expression, Quantity
+from dilemma_sim.scenario.strict_model import StrictModel
+
+LEVER_MOVES = ("lower", "hold", "raise")
+"""The per-turn options of every lever decision, in index order."""
+
+
+# --------------------------------------------------------------------------- decisions
+
+
+class Option(StrictModel):
+    """One option of a choice decision."""
+
+    label: str
+    """Short name shown on buttons and in tables."""
+    description: str = ""
+    """What choosing it means."""
+    effects: Effects = {}
+    """Changes to the state in the turn it is chosen."""
+    cost: Quantity = 0.0
+    """Payoff cost to the choosing actor in the turn it is chosen."""
+    text: str = ""
+    """News line when chosen; `{actor}` is replaced by the actor's name."""
+
+
+class Level(StrictModel):
+    """One named level of a lever decision."""
+
+    label: str
+    """Short name, e.g. `$50M pledged`."""
+    description: str = ""
+    """What this level means in practice."""
+    effects: Effects = {}
+    """Changes to the state every turn the lever stays at this level."""
+    cost: Quantity = 0.0
+    """Payoff cost to the actor every turn the lever stays at this level."""
+
+
+class Decision(StrictModel):
+    """A decision an actor takes every turn: a choice among options, or a graded lever."""
+
+    label: str
+    """Short name shown in the TUI."""
+    description: str = ""
+    """What is being decided."""
+    kind: Literal["choice", "lever"] = "choice"
+    """`choice`: pick one option each turn; `lever`: move a graded level down, hold or up one step."""
+    options: dict[str, Option] = {}
+    """Choice decisions: the options, by id."""
+    levels: dict[str, Level] = {}
+    """Lever decisions: the levels in increasing order, by id."""
+    default: str | None = None
+    """Choice: option used when no policy says otherwise (first option if unset). Lever: starting level."""
+    step_cost: Quantity = 0.0
+    """Lever decisions: payoff cost of each step moved, up or down."""
+
+    @model_validator(mode="after")
+    def _shape(self) -> Decision:
+        if self.kind == "choice":
+            if not self.options:
+                raise ValueError("a choice decision needs at least one option")
+            if self.levels:
+                raise ValueError("`levels` belongs to lever decisions; use `options` for a choice")
+        else:
+            if len(self.levels) < 2:
+                raise ValueError("a lever decision needs at least two levels")
+            if self.options:
+                raise ValueError(
+                    "a lever's per-turn options are always lower/hold/raise; list `levels` instead"
+                )
+        return self
+
+    def option_ids(self) -> tuple[str, ...]:
+        """The ids of the per-turn options, in index order."""
+        return tuple(self.options) if self.kind == "choice" else LEVER_MOVES
+
+    def default_option(self) -> str:
+        """The option taken when nothing else decides."""
+        if self.kind == "lever":
+            return "hold"
+        return self.default if self.default is not None else next(iter(self.options))
+
+    def initial_level(self) -> str:
+        """Lever decisions: the starting level id."""
+        return self.default if self.default is not None else next(iter(self.levels))
+
+
+# --------------------------------------------------------------------------- policies
+
+
+class FixedPolicy(StrictModel):
+    """Always the same option."""
+
+    kind: Literal["fixed"]
+    option: str
+    """The option id (for levers: lower, hold or raise)."""
+
+
+class MixedPolicy(StrictModel):
+    """Options drawn at random with fixed probabilities (summing to 1)."""
+
+    kind: Literal["mixed"]
+    probabilities: dict[str, float]
+    """Option id -> probability."""
+
+    @field_validator("probabilities")
+    @classmethod
+    def _sum_to_one(cls, v: dict[str, float]) -> dict[str, float]:
+        if any(p < 0 or p > 1 for p in v.values()):
+            raise ValueError("each probability must be within [0, 1]")
+        if abs(sum(v.values()) - 1.0) > 1e-6:
+            raise ValueError(f"probabilities must sum to 1 (they sum to {sum(v.values()):g})")
+        return v
+
+
+class Rule(StrictModel):
+    """Choose `choose` when `when` holds."""
+
+    when: Expression
+    """Condition over the state, lever levels and previous choices (`prev.actor.decision.option`)."""
+    choose: str
+    """Option id taken when the condition holds."""
+
+
+class RulesPolicy(StrictModel):
+    """The first rule whose condition holds decides; otherwise `otherwise`."""
+
+    kind: Literal["rules"]
+    rules: list[Rule]
+    """Rules, tried in order."""
+    otherwise: str
+    """Option id when no rule holds."""
+
+
+class BestResponsePolicy(StrictModel):
+    """Myopic best response: the option with the highest expected payoff this turn."""
+
+    kind: Literal["best_response"]
+
+
+class LogitPolicy(StrictModel):
+    """Logit quantal response: P(option) proportional to exp(rationality * expected payoff this turn)."""
+
+    kind: Literal["logit"]
+    rationality: Quantity = 1.0
+    """0 = uniformly random; large = best response."""
+
+
+class DefaultPolicy(StrictModel):
+    """The decision's default option (a lever holds)."""
+
+    kind: Literal["default"]
+
+
+Policy = Annotated[
+    FixedPolicy | MixedPolicy | RulesPolicy | BestResponsePolicy | LogitPolicy | DefaultPolicy,
+    Field(discriminator="kind"),
+]
+"""How an actor not played by a person takes one decision."""
+
+
+class Actor(StrictModel):
+    """A party to the dilemma: what it wants, what it decides, and how it plays when no person does."""
+
+    name: str
+    """Display name."""
+    description: str = ""
+    """Who the actor is."""
+    motives: list[str] = []
+    """What drives it, in prose (shown in the briefing)."""
+    fears: list[str] = []
+    """What it dreads, in prose (shown in the briefing)."""
+    demands: list[str] = []
+    """What it asks of others, in prose (shown in the briefing)."""
+    utility: dict[str, Quantity] = {}
+    """Payoff weights: state variable name or `actor.lever` (level index) -> weight per unit, per turn."""
+    decisions: dict[str, Decision] = {}
+    """The decisions it takes every turn, by id."""
+    policy: dict[str, Policy] = {}
+    """Decision id -> how it is taken when no person plays this actor (default: the default option)."""
+
+
+class Strategy(StrictModel):
+    """A named way to play an actor, for batch runs, tournaments and the advisor."""
+
+    label: str
+    """Short name."""
+    description: str = ""
+    """What the strategy does and why someone would try it."""
+    actor: str | None = None
+    """The actor it plays (defaults to the scenario's `player`)."""
+    policy: dict[str, Policy]
+    """Decision id -> policy; decisions left out take their default option."""
