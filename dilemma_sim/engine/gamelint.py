@@ -3,8 +3,11 @@
 * W520 — an option of the player's is strictly dominated in every first-turn stage game it takes
   part in: whatever the counterpart does, another option pays the player more this turn.
 * W521 — not a dilemma: for a choice decision of the player, one option has the highest expected
-  first-turn payoff in every sample of the uncertain parameters. Cheap by design (one expected-
-  payoff evaluation of a few hundred sampled runs), so it looks one turn ahead only.
+  first-turn payoff in every sample of the uncertain parameters *and* against every option of every
+  other actor's choice decision (the others' remaining decisions at their last choices). In a game of
+  chicken the best move depends on the other side's, so it is a dilemma even when the other side's
+  policy is known. Cheap by design (expected-payoff evaluations of a few hundred sampled runs), so it
+  looks one turn ahead only.
 
 Positions: the option's key in the file when the loader's marks are given, else line 1, column 1
 of the scenario file.
@@ -20,7 +23,7 @@ import numpy as np
 
 from dilemma_sim.engine.analysis import reach_turn, stage_games
 from dilemma_sim.engine.compile import CompiledScenario
-from dilemma_sim.engine.step import expected_payoffs, response_profile
+from dilemma_sim.engine.step import expected_payoffs, response_profile, stage_payoffs
 from dilemma_sim.scenario.diagnostics import Diagnostic
 
 SAMPLES = 512
@@ -74,20 +77,25 @@ def lint_game(
                 f"the other actors do, another option pays {player} more",
             )
 
-    # W521: the same option is the best first-turn choice in every parameter sample
+    # W521: the same option is the best first-turn choice in every sample and against every response
     batch = reach_turn(cs, 0, runs=SAMPLES, seed=seed)
     for info in cs.decisions:
         if info.actor != player or info.kind != "choice" or len(info.option_ids) < 2:
             continue
-        pay = expected_payoffs(cs, batch, player, info.index, response_profile(cs, batch, info.index))
-        best = np.argmax(pay, axis=1)
-        if np.all(best == best[0]):
-            opt = info.option_ids[int(best[0])]
+        base = response_profile(cs, batch, info.index)
+        best = [np.argmax(expected_payoffs(cs, batch, player, info.index, base), axis=1)]
+        for other in cs.decisions:
+            if other.actor != player and other.kind == "choice":
+                pay = stage_payoffs(cs, batch, (player, info.index), (other.actor, other.index), base)
+                best.append(np.argmax(pay[..., 0], axis=1).ravel())  # (N * n_other,) best rows
+        winners = np.concatenate(best)
+        if np.all(winners == winners[0]):
+            opt = info.option_ids[int(winners[0])]
             warn(
                 "W521",
                 ("actors", player, "decisions", info.id),
                 f"not a dilemma: '{opt}' is {player}'s best first-turn choice of {info.id} in all {batch.n} "
-                "samples of the uncertain parameters",
+                "samples of the uncertain parameters, whatever the other actors choose",
             )
     return out
 
