@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import re
 from collections.abc import Awaitable, Callable
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Input, RadioSet
+from textual.worker import WorkerCancelled
 
 from dilemma_sim.engine.compile import compile_scenario
 from dilemma_sim.engine.simulate import Simulation
@@ -36,8 +38,10 @@ def run(test: Callable[..., Awaitable[None]]) -> Callable[..., None]:
 
 
 async def settle(app: DilemmaApp, pilot: object) -> None:
-    """Wait for the app's workers and the messages they post."""
-    await app.workers.wait_for_complete()
+    """Wait for the app's workers (those cancelled by a newer request drop out) and the messages they post."""
+    for worker in list(app.workers):
+        with contextlib.suppress(WorkerCancelled):
+            await worker.wait()
     await pilot.pause()  # type: ignore[attr-defined]
 
 

@@ -86,6 +86,7 @@ def test_default_path() -> None:
 
 def test_savefile_does_not_import_textual() -> None:
     code = (
-        "import sys, dilemma_sim.tui.savefile, dilemma_sim.tui.session; assert 'textual' not in sys.modules"
+        "import sys, dilemma_sim.tui.savefile, dilemma_sim.tui.session, dilemma_sim.tui.advice, "
+        "dilemma_sim.tui.benchmarks, dilemma_sim.tui.opening; assert 'textual' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

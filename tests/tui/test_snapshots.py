@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 
 import pytest
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
 from tests.tui.conftest import make_app
 
@@ -13,7 +15,9 @@ SIZES = [(80, 24), (120, 40)]
 
 
 async def settle(pilot: Pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
+    for worker in list(pilot.app.workers):
+        with contextlib.suppress(WorkerCancelled):
+            await worker.wait()
     await pilot.pause()
     await pilot.wait_for_scheduled_animations()
 

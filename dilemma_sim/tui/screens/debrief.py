@@ -55,7 +55,7 @@ class DebriefScreen(Screen[None]):
             yield Static(Text("computing…", style="italic"), id="benchmarks")
             yield Label("What mattered most", classes="section")
             yield Breakdown(session.term_label, limit=8, id="mattered")
-        yield Footer()
+        yield Footer(compact=True)  # every key fits at 80 columns
 
     def on_mount(self) -> None:
         session = self.session

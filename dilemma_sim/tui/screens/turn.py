@@ -71,10 +71,9 @@ class TurnScreen(Screen[None]):
             yield Trends(trend_labels(session), session.scenario.turns + 1, id="trends")
         yield AdvisorPanel(id="advisor")
         yield Static("", id="scenario-errors", markup=False)
-        yield Footer()
+        yield Footer(compact=True)  # every key fits at 80 columns
 
     def on_mount(self) -> None:
-        self.title = self.session.scenario.title
         self.refresh_view()
 
     # ------------------------------------------------------------------ showing
@@ -85,7 +84,9 @@ class TurnScreen(Screen[None]):
         history = session.history
         turns = session.scenario.turns
         shown_turn = min(session.turn, turns - 1)
-        self.sub_title = f"{session.calendar_label(shown_turn)} · turn {min(session.turn + 1, turns)}/{turns}"
+        # the turn first: the header cuts the end of a long title at 80 columns
+        self.title = f"{session.calendar_label(shown_turn)} · turn {min(session.turn + 1, turns)}/{turns}"
+        self.sub_title = session.scenario.title
         previous = history[-2].state if len(history) > 1 else session.initial_state
         last = history[-1] if history else None
         self.query_one(Dashboard).show(session.current_state(), previous, last.counts if last else {})

@@ -18,6 +18,9 @@ from textual.widgets import Label, RadioButton, RadioSet
 from dilemma_sim.tui.session import DecisionView
 
 MOVES = ("lower", "hold", "raise")
+TALL = 36
+"""Terminal height (rows) from which a ladder too wide for one line wraps; below it, only the current
+level shows (`‹ Regional forums › 2/4`), so every lever takes two rows and the controls fit at 80×24."""
 
 
 class LeverControl(Widget, can_focus=True):
@@ -79,8 +82,8 @@ class LeverControl(Widget, can_focus=True):
         self.post_message(self.Moved(self, self.key, move))
 
     def render(self) -> Content:
-        """Two lines: the label and the move, then the ladder of levels (or, when it does not fit, the
-        current level alone with its index, e.g. `‹ Regional forums › 2/4`)."""
+        """The label and the move, then the ladder of levels: on one line when it fits, else wrapped in
+        a tall terminal, else the current level alone with its index (`‹ Regional forums › 2/4`)."""
         width = self.size.width
         move_style = {"lower": "$text-error", "hold": "$text-muted", "raise": "$text-success"}[self.move]
         controls = Content.from_markup(
@@ -90,12 +93,17 @@ class LeverControl(Widget, can_focus=True):
         )
         room = max(width - controls.cell_length - 1, 8)
         head = Content.from_markup("[b]$label[/b]", label=_fit(self.decision.label, room).ljust(room))
-        ladder = self._ladder()
-        if ladder.cell_length > width - 2:
-            ladder = self._compact(width - 2)
-        return Content("\n").join([head + Content(" ") + controls, Content("  ") + ladder])
+        parts = self._ladder()
+        ladder = Content(" · ").join(parts)
+        if ladder.cell_length <= width - 2:
+            lines = [ladder]
+        elif self.app.size.height >= TALL:
+            lines = _wrap(parts, width - 2)
+        else:
+            lines = [self._compact(width - 2)]
+        return Content("\n").join([head + Content(" ") + controls, *(Content("  ") + line for line in lines)])
 
-    def _ladder(self) -> Content:
+    def _ladder(self) -> list[Content]:
         """Every level; the current one reversed, the one this move leads to underlined."""
         target = self.target
         parts = []
@@ -108,7 +116,7 @@ class LeverControl(Widget, can_focus=True):
                 else "$text-muted"
             )
             parts.append(Content.from_markup(f"[@click=target({index})][{style}]$level[/][/]", level=level))
-        return Content(" · ").join(parts)
+        return parts
 
     def _compact(self, width: int) -> Content:
         """The current level (and, when moving, the level it leads to) with its place in the ladder."""
@@ -132,6 +140,20 @@ class LeverControl(Widget, can_focus=True):
             Content.from_markup(f" [@click=target({min(level + 1, len(labels) - 1)})]›[/]"),
             Content.styled(index, "$text-muted"),
         )
+
+
+def _wrap(parts: list[Content], width: int) -> list[Content]:
+    """The levels joined by ` · `, broken into lines of at most `width` cells between levels."""
+    lines: list[list[Content]] = [[]]
+    used = 0
+    for part in parts:
+        extra = part.cell_length + (3 if lines[-1] else 0)
+        if lines[-1] and used + extra > width:
+            lines.append([])
+            used, extra = 0, part.cell_length
+        lines[-1].append(part)
+        used += extra
+    return [Content(" · ").join(line) for line in lines]
 
 
 def _fit(text: str, room: int) -> str:
