@@ -16,6 +16,9 @@ from textual.widgets import Button, Input, Label, Static
 class ConfirmModal(ModalScreen[bool]):
     """A question with two answers; dismisses with True for the first (`yes`)."""
 
+    AUTO_FOCUS = "#yes"
+    """Enter answers yes, as `y` does; escape, `n` or the second button say no."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss(False)", "Cancel"),
         Binding("y", "dismiss(True)", "Yes", show=False),
