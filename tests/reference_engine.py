@@ -271,21 +271,24 @@ class ReferenceRun:
                 w = 0.0 if blocked else min(max(p, 0.0), 1.0)
                 self._add_effects(ev, ("events", eid, "effects"), event.effects, env1, None, w)
         x2 = {k: x1[k] + ev[k] for k in sc.state}
-        env2 = self.env(x2, lev, choices)
         x3 = dict(x2)
         counts = []
+        drawn: dict[str, float] = {}  # this turn's counts so far (expected: their clipped rates)
         slot = len(self.keys) + len(sc.events)
         for name, var in sc.state.items():
             if var.kind != "count":
                 continue
-            rate = max(self.val(("state", name, "rate"), env2), 0.0)
+            # the state after events, except that the counts drawn before this one are this turn's
+            env_c = self.env({**x2, **drawn}, lev, choices)
+            rate = max(self.val(("state", name, "rate"), env_c), 0.0)
             if u is not None:
                 disp = self.q.get(("state", name, "dispersion"))
                 k = count_draw(u[slot], rate, disp, var.range[1])
             else:
                 k = rate
             slot += 1
-            x3[name] = min(max(k, var.range[0]), var.range[1])
+            drawn[name] = min(max(k, var.range[0]), var.range[1])
+            x3[name] = drawn[name]
             counts.append(x3[name])
         for name, var in sc.state.items():
             x3[name] = min(max(x3[name], var.range[0]), var.range[1])

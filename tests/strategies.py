@@ -306,7 +306,15 @@ def scenarios(draw: Any) -> dict[str, Any]:
             "kind": "count",
             "range": [0, draw(st.sampled_from([5, 30, 1000]))],
             "rate": draw(
-                st.sampled_from([f"{levels[0]} / 10", f"sigmoid(({levels[-1]} - 50) / 9) * 8", "2.5"])
+                st.sampled_from(
+                    [
+                        f"{levels[0]} / 10",
+                        f"sigmoid(({levels[-1]} - 50) / 9) * 8",
+                        "2.5",
+                        # another count: this turn's draw if it comes earlier, else last turn's
+                        *(f"0.5 * {o} + 1" for o in counts),
+                    ]
+                )
             ),
             "distribution": "negative_binomial" if nb else "poisson",
             **({"dispersion": _scenario_quantity(draw, 0.5, 6)} if nb else {}),

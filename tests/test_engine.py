@@ -211,6 +211,53 @@ def test_the_final_utility_counts_no_violence() -> None:
     assert res[3].state[0, hits] == res[1].state[0, hits]  # the state itself is kept as it was
 
 
+def test_a_count_may_follow_the_count_drawn_before_it_this_turn() -> None:
+    data = tiny(endings={}).model_dump(mode="json", exclude_none=True)
+    count = {"kind": "count", "range": [0, 10000]}
+    data["state"]["echo"] = {**count, "label": "Echo", "rate": "hits + 1"}  # before hits: last turn's
+    data["state"]["hits"] = {**count, "label": "Hits", "rate": 50}
+    data["state"]["hurt"] = {
+        **count,
+        "label": "Hurt",
+        "distribution": "negative_binomial",
+        "rate": "4 * hits",  # after hits: this turn's
+        "dispersion": 5,
+    }
+    data["state"]["self"] = {**count, "label": "Self", "rate": "self + hurt / 10"}  # own: last turn's
+    data["actors"]["a"]["utility"].update({"hits": -1.0, "hurt": -0.5})
+    cs = compile_scenario(m.Scenario.model_validate(data))
+    echo, hits, hurt, own = (cs.state_names.index(k) for k in ("echo", "hits", "hurt", "self"))
+    res = play(cs, [[1, 0]] * 3, seed=4)
+    prev_hits = prev_self = 0.0
+    for r in res:
+        e, h, d, o = r.state[0, [echo, hits, hurt, own]]
+        assert list(r.counts[0]) == [e, h, d, o]
+        u = r.batch.turn - 1
+        assert u >= 0
+        assert e == count_ppf(np.array([_slot_u(cs, 4, u, 0)]), np.array([prev_hits + 1.0]))[0]
+        assert d == count_ppf(np.array([_slot_u(cs, 4, u, 2)]), np.array([4.0 * h]), 5.0)[0]
+        assert o == count_ppf(np.array([_slot_u(cs, 4, u, 3)]), np.array([prev_self + d / 10]))[0]
+        prev_hits, prev_self = h, o
+    # over many runs a turn's hurt tracks that turn's hits, run by run
+    sim = Simulation(cs, runs=4000, seed=1)
+    first = sim.advance()
+    h, d = first.counts[:, 1], first.counts[:, 2]
+    assert np.corrcoef(h, d)[0, 1] > 0.2
+    np.testing.assert_allclose(d.mean() / h.mean(), 4.0, rtol=0.03)
+    # expected payoffs chain the rates: E[hurt] = 4 * E[hits], the own-rate reads last turn's draw
+    _, batch = start(cs, 0, 0, 1)
+    pay = expected_payoffs(cs, batch, "a", 1, np.array([[1, 0]]))
+    np.testing.assert_allclose(pay[0, 0], 11.0 - 50.0 - 0.5 * 200.0)
+
+
+def _slot_u(cs, seed: int, turn: int, count: int) -> float:
+    """The uniform of count `count` in turn `turn` of run 0."""
+    streams, _ = start(cs, seed, 0, 1)
+    for _ in range(turn):
+        streams.draw_turn()
+    return float(streams.draw_turn().uniforms[0, cs.count_slot(count)])
+
+
 def test_the_last_turn_ends_remaining_runs_with_the_horizon() -> None:
     cs = compile_scenario(tiny())
     res = play(cs, [[1, 1]] * 4)

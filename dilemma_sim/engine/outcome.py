@@ -1,8 +1,9 @@
 """The arithmetic of one turn on N rows (steps 3–7 of docs/architecture.md), sampled or expected.
 
 `evaluate` is shared by `step.step` (with the turn's draws) and the expected one-turn payoffs
-(without: noise at 0, events weighted by probability, counts at their rate). Loops run over
-scenario elements, never over runs; no matmul, so a run's numbers do not depend on N.
+(without: noise at 0, events weighted by probability, counts at their rate, a later count's rate
+reading the earlier counts' rates). Loops run over scenario elements, never over runs; no matmul,
+so a run's numbers do not depend on N.
 """
 
 from __future__ import annotations
@@ -223,13 +224,16 @@ def evaluate(
             _weighted_effects(ev_delta, ev.effects, w, env1, params, z, bd, f"event: {ev.id}")
     x2 = x1 + ev_delta
 
-    env2 = env.with_state(x2)
+    # Counts in file order on x3, which starts as x2 and takes each count as it is drawn: a rate reads
+    # the counts drawn before it this turn, its own and later counts' previous draws, and x2's levels.
+    # Expected mode (draws None) plugs each count's clipped rate in, so later rates chain on it.
     x3 = x2.copy(order="F")
+    env3 = env.with_state(x3)
     counts = np.empty((n, len(cs.counts)), order="F")
     for c, ci in enumerate(cs.counts):
-        rate = np.broadcast_to(np.maximum(ci.rate(env2, params), 0.0), (n,))
+        rate = np.broadcast_to(np.maximum(ci.rate(env3, params), 0.0), (n,))
         if draws is not None:
-            disp = None if ci.dispersion is None else ci.dispersion(env2, params)
+            disp = None if ci.dispersion is None else ci.dispersion(env3, params)
             k = count_ppf(draws.uniforms[:, cs.count_slot(c)], rate, disp, cap=ci.high)
         else:
             k = rate

@@ -161,7 +161,7 @@ class StateVar(StrictModel):
     distribution: Literal["poisson", "negative_binomial"] = "poisson"
     """Counts: the count distribution."""
     rate: Quantity | Expression | None = None
-    """Counts: expected count per turn, an expression over the state after events."""
+    """Counts: expected count per turn over the state after events; earlier counts are this turn's draws."""
     dispersion: Quantity | None = None
     """Counts with `negative_binomial`: the size parameter (smaller = burstier)."""
 
