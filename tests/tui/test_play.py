@@ -23,6 +23,7 @@ from dilemma_sim.tui.screens.modals import ConfirmModal, ErrorModal, PathModal
 from dilemma_sim.tui.screens.turn import TurnScreen
 from dilemma_sim.tui.widgets.dashboard import Dashboard
 from dilemma_sim.tui.widgets.decisions import DecisionPanel, LeverControl
+from dilemma_sim.tui.widgets.news import NewsLog
 from dilemma_sim.tui.widgets.scores import ScoreBoard
 from tests.tui.conftest import SEED, make_app
 
@@ -122,6 +123,7 @@ async def test_undo_round_trip() -> None:
         screen = await start(app, pilot)
         await pilot.press("n", "n")
         before = (dict(shown_totals(screen)), dict(screen.query_one(Dashboard).state))
+        news_after_two_turns = list(screen.query_one(NewsLog).lines_shown)
         await pilot.press("n")
         assert app.session is not None and app.session.turn == 3
         assert shown_totals(screen) != before[0]
@@ -129,6 +131,7 @@ async def test_undo_round_trip() -> None:
         await pilot.pause()
         assert app.session.turn == 2
         assert (shown_totals(screen), screen.query_one(Dashboard).state) == before
+        assert screen.query_one(NewsLog).lines_shown == news_after_two_turns
         await pilot.press("n")
         await pilot.pause()
         assert app.session.turn == 3  # and replays the same turn again
