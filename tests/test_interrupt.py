@@ -12,7 +12,7 @@ from pathlib import Path
 def test_ctrl_c_leaves_a_complete_file_of_the_finished_runs_and_no_temporary_file(tmp_path: Path) -> None:
     out = tmp_path / "runs.csv"
     batch = subprocess.Popen(
-        [sys.executable, "-m", "dilemma_sim", "batch", "pakistan-ttp", "--runs", "4000000", "--out", str(out)],
+        [sys.executable, "-m", "dilemma_sim", "batch", "pakistan-ttp", "--runs", "4000000", "--out", out.name],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         cwd=tmp_path,
@@ -21,7 +21,7 @@ def test_ctrl_c_leaves_a_complete_file_of_the_finished_runs_and_no_temporary_fil
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and batch.poll() is None:
             partial = [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
-            if partial and partial[0].stat().st_size > 30_000_000:  # more than one chunk (65,536 rows) written
+            if partial and partial[0].stat().st_size > 30_000_000:  # over one chunk (65,536 rows) written
                 break
             time.sleep(0.1)
         batch.send_signal(signal.SIGINT)
