@@ -12,7 +12,17 @@ from pathlib import Path
 def test_ctrl_c_leaves_a_complete_file_of_the_finished_runs_and_no_temporary_file(tmp_path: Path) -> None:
     out = tmp_path / "runs.csv"
     batch = subprocess.Popen(
-        [sys.executable, "-m", "dilemma_sim", "batch", "pakistan-ttp", "--runs", "4000000", "--out", out.name],
+        [
+            sys.executable,
+            "-m",
+            "dilemma_sim",
+            "batch",
+            "pakistan-ttp",
+            "--runs",
+            "4000000",
+            "--out",
+            out.name,
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         cwd=tmp_path,
