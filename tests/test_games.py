@@ -13,17 +13,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dilemma_sim.engine.game_types import classify_2x2, to_nfg
 from dilemma_sim.engine.games import (
     Equilibrium,
     best_responses,
-    classify_2x2,
     dominance,
     dominant_option,
     logit_qre,
     nash_equilibria,
     pareto_optimal,
     pure_equilibria,
-    to_nfg,
 )
 
 Game = tuple[np.ndarray, np.ndarray]

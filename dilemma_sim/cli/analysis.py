@@ -196,7 +196,7 @@ def analyze(scenario: str, turn: int | None, nfg: Path | None, seed: int, as_jso
         )
     games = stage_games(cs, turn=turn, seed=seed)
     if nfg is not None:
-        from dilemma_sim.engine.games import to_nfg
+        from dilemma_sim.engine.game_types import to_nfg
 
         nfg.mkdir(parents=True, exist_ok=True)
         for g in games:

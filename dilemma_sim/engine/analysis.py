@@ -21,6 +21,7 @@ import numpy as np
 
 from dilemma_sim.engine import games
 from dilemma_sim.engine.compile import CompiledScenario
+from dilemma_sim.engine.game_types import classify_2x2
 from dilemma_sim.engine.policies import build_policies
 from dilemma_sim.engine.sampling import TurnDraws
 from dilemma_sim.engine.simulate import Simulation
@@ -123,7 +124,7 @@ def analyse_bimatrix(
     except (RuntimeError, np.linalg.LinAlgError):
         qre = None
     m, n = A.shape
-    kind = games.classify_2x2(A, B) if (m, n) == (2, 2) else f"{m}x{n} game"
+    kind = classify_2x2(A, B) if (m, n) == (2, 2) else f"{m}x{n} game"
     return {
         "equilibria": games.nash_equilibria(A, B),
         "dominant_row": row_options[dr] if dr is not None and m > 1 else None,
