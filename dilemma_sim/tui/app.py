@@ -37,7 +37,7 @@ class DilemmaApp(App[None]):
         Binding("s", "scenarios", "Scenarios"),
         Binding("question_mark", "help", "Help"),
         Binding("ctrl+s", "save", "Save"),
-        Binding("ctrl+o", "load", "Load"),
+        Binding("ctrl+o", "load", "Load", show=False),  # in help and the palette: the footer fits 80 columns
         Binding("q", "request_quit", "Quit"),
     ]
 
