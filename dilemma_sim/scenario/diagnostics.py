@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from dilemma_sim.errors import InvalidInput
+
 Severity = Literal["error", "warning"]
 
 CODES: dict[str, str] = {
@@ -110,8 +112,10 @@ def sorted_unique(diagnostics: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:
     return tuple(sorted(set(diagnostics), key=sort_key))
 
 
-class ScenarioError(Exception):
+class ScenarioError(InvalidInput):
     """A scenario could not be found or loaded; carries every diagnostic."""
+
+    title = "invalid scenario"
 
     def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
         self.diagnostics: tuple[Diagnostic, ...] = tuple(diagnostics)

@@ -1,0 +1,92 @@
+"""What can go wrong for a user, as a small exception hierarchy with titles and exit codes.
+
+Every layer raises these (never a bare ValueError or KeyError for a user's mistake), so the
+command line prints one titled message on stderr and exits with the documented code, and the
+TUI shows the same title in its error dialog. Imports nothing of the package: every layer may
+import it.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Exit status of every `dilemma-sim` command (documented in `--help` and the README)."""
+
+    OK = 0
+    """Success."""
+    INVALID_INPUT = 1
+    """A scenario, file, value or transcript the tool cannot use; the message says which and why."""
+    USAGE = 2
+    """A malformed command line (unknown option, missing argument)."""
+    MISSING_DEPENDENCY = 3
+    """An optional package a feature needs is not installed; the message names the extra to install."""
+    ENVIRONMENT = 4
+    """The machine refused: a path that cannot be written, a full disk, an unreachable scheduler."""
+    NUMERIC = 5
+    """Runs produced NaN or infinity; the message names the expression and where it is."""
+    INTERRUPTED = 130
+    """Stopped by Ctrl-C; whatever was written says so (`complete: false`)."""
+
+
+class DilemmaError(Exception):
+    """Base of every error a user can cause or meet; `title` heads the message."""
+
+    title = "error"
+    exit_code = ExitCode.INVALID_INPUT
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        """What went wrong, in one or two sentences."""
+        self.hint = hint
+        """What to do about it, when there is something to do."""
+
+
+class InvalidInput(DilemmaError):
+    """A value, file or reference the tool cannot use."""
+
+    title = "invalid input"
+
+
+class LimitExceeded(InvalidInput):
+    """A request beyond a documented bound (runs, memory per chunk, compiled size)."""
+
+    title = "over a limit"
+
+
+class MissingDependency(DilemmaError):
+    """An optional package is not installed."""
+
+    title = "missing dependency"
+    exit_code = ExitCode.MISSING_DEPENDENCY
+
+    def __init__(self, package: str, extra: str, feature: str) -> None:
+        super().__init__(
+            f"{feature} needs the package {package!r}, which is not installed",
+            hint=f"pip install 'dilemma-sim[{extra}]'",
+        )
+        self.package = package
+        self.extra = extra
+
+
+class EnvironmentProblem(DilemmaError):
+    """The file system, the disk or the network refused."""
+
+    title = "cannot proceed"
+    exit_code = ExitCode.ENVIRONMENT
+
+
+class NonFiniteError(DilemmaError):
+    """An expression produced NaN or infinity at run time."""
+
+    title = "non-finite value"
+    exit_code = ExitCode.NUMERIC
+
+
+class Interrupted(DilemmaError):
+    """Stopped by the user."""
+
+    title = "interrupted"
+    exit_code = ExitCode.INTERRUPTED
