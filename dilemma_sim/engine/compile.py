@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+import math
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -51,9 +52,12 @@ from dilemma_sim.engine.tables import (
     InteractionInfo,
     Value,
     compile_source,
+    locate,
 )
+from dilemma_sim.errors import NonFiniteError
 from dilemma_sim.scenario import expressions as ex
 from dilemma_sim.scenario.models import EffectSpec, Fixed, LogitPolicy, Scenario, is_distribution
+from dilemma_sim.scenario.yaml_marks import Marks
 
 __all__ = [
     "CHOICE",
@@ -87,8 +91,9 @@ def scenario_hash(scenario: Scenario) -> str:
 class _Builder:
     """Walks the scenario in the documented order, numbering parameter columns and normal slots."""
 
-    def __init__(self, names: dict[str, tuple[int, int, int]]) -> None:
+    def __init__(self, names: dict[str, tuple[int, int, int]], locate: Callable[[str], str]) -> None:
         self.names = names
+        self.locate = locate
         self.specs: list[tuple[str, Dist]] = []
         self.n_normal = 0
         self.cache: dict[str, ExprFn] = {}
@@ -96,21 +101,25 @@ class _Builder:
     def quantity(self, q: Any, path: str) -> Value:
         if is_distribution(q):
             self.specs.append((path, q))
-            return Value(param=len(self.specs) - 1)
+            return Value(param=len(self.specs) - 1, origin=path)
         if isinstance(q, Fixed):
-            return Value(const=float(q.value))
-        return Value(const=float(q))
+            return Value(const=float(q.value), origin=path)
+        return Value(const=float(q), origin=path)
 
     def value(self, q: Any, path: str) -> Value:
         if isinstance(q, str):
             node = ex.parse(q)
             constant = ex.constant_value(node)
             if constant is not None:
-                return Value(const=constant)
+                if not math.isfinite(constant):
+                    raise NonFiniteError(f"{path} ({q!r}) is {constant}", path=path).located(
+                        self.locate(path)
+                    )
+                return Value(const=constant, origin=path, source=q)
             fn = self.cache.get(q)
             if fn is None:
                 fn = self.cache[q] = compile_source(q, self.names)
-            return Value(expr=fn)
+            return Value(expr=fn, origin=path, source=q)
         return self.quantity(q, path)
 
     def condition(self, source: str) -> ExprFn:
@@ -120,19 +129,30 @@ class _Builder:
         return fn
 
     def effects(
-        self, rows: list[Mapping[str, Any]], path: str, state: list[str], levels: np.ndarray, per_row: bool
+        self,
+        rows: list[Mapping[str, Any]],
+        path: str,
+        state: list[str],
+        levels: np.ndarray,
+        per_row: bool,
+        keys: Sequence[str] = (),
     ) -> Effects:
-        """Compile effects dicts (one per option or level, or one) into a constant table plus terms."""
+        """Compile effects dicts (one per option or level, or one) into a constant table plus terms.
+
+        Row `r`'s effects sit at `path.keys[r].effects` (options and levels), else at `path.effects`.
+        """
         table = np.zeros((len(rows), len(state)))
         terms: list[EffectTerm] = []
         for r, effects in enumerate(rows):
+            at = f"{path}.{keys[r]}.effects" if keys else f"{path}.effects"
             for target, eff in effects.items():
                 if target not in state:
                     raise ValueError(f"{path}: effect on unknown state variable {target!r}")
                 s = state.index(target)
+                spec = isinstance(eff, EffectSpec)
                 add, noise = (eff.add, eff.noise) if isinstance(eff, EffectSpec) else (eff, 0.0)
-                value = self.value(add, f"{path}.{target}.add")
-                noise_v = self.quantity(noise, f"{path}.{target}.noise")
+                value = self.value(add, f"{at}.{target}.add" if spec else f"{at}.{target}")
+                noise_v = self.quantity(noise, f"{at}.{target}.noise")
                 slot = -1
                 if not (noise_v.is_const and noise_v.const == 0.0):
                     slot = self.n_normal
@@ -168,12 +188,17 @@ def _name_table(sc: Scenario) -> dict[str, tuple[int, int, int]]:
     return names
 
 
-def compile_scenario(scenario: Scenario, *, scenario_hash: str | None = None) -> CompiledScenario:
-    """Resolve a scenario into the engine's tables; raises ValueError on names the engine cannot resolve."""
+def compile_scenario(
+    scenario: Scenario, *, scenario_hash: str | None = None, marks: Marks | None = None
+) -> CompiledScenario:
+    """Resolve a scenario into the engine's tables; raises ValueError on names the engine cannot resolve.
+
+    `marks` (from loading the file) let run-time errors name the `file:line:col` of a value.
+    """
     sc = scenario
     digest = scenario_hash if scenario_hash is not None else _hash(sc)
     names = _name_table(sc)
-    b = _Builder(names)
+    b = _Builder(names, lambda path: locate(marks, path))
     state = list(sc.state)
     n_state = len(state)
 
@@ -243,7 +268,12 @@ def compile_scenario(scenario: Scenario, *, scenario_hash: str | None = None) ->
             default = opts.index(dec.default_option())
             if dec.kind == "choice":
                 eff = b.effects(
-                    [o.effects for o in dec.options.values()], f"{p}.options", state, level_mask, True
+                    [o.effects for o in dec.options.values()],
+                    f"{p}.options",
+                    state,
+                    level_mask,
+                    True,
+                    tuple(dec.options),
                 )
                 costs = [b.quantity(o.cost, f"{p}.options.{oid}.cost") for oid, o in dec.options.items()]
                 option_effects.append(eff if eff.columns or eff.terms else None)
@@ -254,7 +284,12 @@ def compile_scenario(scenario: Scenario, *, scenario_hash: str | None = None) ->
             else:
                 lev = len(level_effects)
                 eff = b.effects(
-                    [lv.effects for lv in dec.levels.values()], f"{p}.levels", state, level_mask, True
+                    [lv.effects for lv in dec.levels.values()],
+                    f"{p}.levels",
+                    state,
+                    level_mask,
+                    True,
+                    tuple(dec.levels),
                 )
                 costs = [b.quantity(lv.cost, f"{p}.levels.{lid}.cost") for lid, lv in dec.levels.items()]
                 level_effects.append(eff if eff.columns or eff.terms else None)
@@ -342,10 +377,12 @@ def compile_scenario(scenario: Scenario, *, scenario_hash: str | None = None) ->
         n_uniform=len(decisions) + len(events) + len(counts),
         n_normal=b.n_normal,
         conditions=dict(b.cache),
+        marks=marks,
     )
 
 
 _hash = scenario_hash
+
 
 _REBUILT: dict[str, CompiledScenario] = {}
 _REBUILT_MAX = 8

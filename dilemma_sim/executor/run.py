@@ -15,7 +15,7 @@ import numpy as np
 
 from dilemma_sim.engine.simulate import RESULT_FIELDS, BatchResult, DesignPoints
 from dilemma_sim.engine.tables import CompiledScenario
-from dilemma_sim.errors import Interrupted
+from dilemma_sim.errors import Interrupted, NonFiniteError
 from dilemma_sim.executor import backends
 from dilemma_sim.executor.jobs import (
     DEFAULT_CHUNK_RUNS,
@@ -110,13 +110,18 @@ class JobRun:
         else:
             source = backends.serial(specs, self.stop, self.fn)
         done = 0
-        for i, value in source:
-            task = self.tasks[i]
-            done += 1
-            self.rows_done += task.rows
-            if self.progress is not None:
-                self.progress(task.rows)
-            yield TaskResult(task.job, self.jobs[task.job], task, value)
+        try:
+            for i, value in source:
+                task = self.tasks[i]
+                done += 1
+                self.rows_done += task.rows
+                if self.progress is not None:
+                    self.progress(task.rows)
+                yield TaskResult(task.job, self.jobs[task.job], task, value)
+        except NonFiniteError as exc:  # from a worker, which has no marks: say where in the file
+            raise exc.located(
+                next((loc for j in self.jobs if (loc := j.scenario.locate(exc.path))), "")
+            ) from None
         self.complete = done == len(self.tasks)
 
 

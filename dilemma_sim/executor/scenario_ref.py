@@ -67,8 +67,13 @@ class ScenarioRef:
         return load_with_overrides(self.path, dict(self.overrides))
 
     def compile(self) -> CompiledScenario:
-        """The compiled scenario, cached per process."""
-        return _COMPILED.get_or(self, lambda: compile_scenario(self.load()))
+        """The compiled scenario (with the file's marks, so run-time errors say where), cached per process."""
+        return _COMPILED.get_or(self, self._compile)
+
+    def _compile(self) -> CompiledScenario:
+        result = _load(self.path, dict(self.overrides))
+        assert result.scenario is not None
+        return compile_scenario(result.scenario, marks=result.marks)
 
 
 def load_with_overrides(path: str | os.PathLike[str], overrides: Mapping[str, float]) -> Scenario:
@@ -77,8 +82,18 @@ def load_with_overrides(path: str | os.PathLike[str], overrides: Mapping[str, fl
     A distribution at an overridden path is replaced by the fixed number. The overridden data is
     validated again, so an out-of-range override is reported like a mistake in the file.
     """
+    result = _load(path, overrides)
+    assert result.scenario is not None
+    return result.scenario
+
+
+def _load(path: str | os.PathLike[str], overrides: Mapping[str, float]) -> loader.LoadResult:
+    """The load result of a file with overrides; raises ScenarioError when it has errors."""
     if not overrides:
-        return loader.load_or_raise(Path(path))
+        result = loader.load_scenario(Path(path))
+        if result.scenario is None:
+            raise ScenarioError(result.diagnostics)
+        return result
     stat = os.stat(path)
     key = (str(path), stat.st_mtime_ns, stat.st_size)
     base = _LOADED.get_or(key, lambda: loader.load_scenario(Path(path)))
@@ -95,7 +110,7 @@ def load_with_overrides(path: str | os.PathLike[str], overrides: Mapping[str, fl
     result = loader.validate_data(data, base.marks, str(path))
     if result.scenario is None:
         raise ScenarioError(result.diagnostics)
-    return result.scenario
+    return result
 
 
 _LOADED: _Lru[tuple[str, int, int], loader.LoadResult] = _Lru()

@@ -43,6 +43,7 @@ CODES: dict[str, str] = {
     "E407": "probability outside [0, 1]",
     "E408": "empty option set (a choice without options, a lever with fewer than two levels)",
     "E409": "``player`` is not an actor",
+    "E601": "a value becomes NaN or infinite when the first turn is played (found by `lint`'s engine checks)",
     "W501": "state variable never used",
     "W502": "option with no effects and no cost (and nothing refers to it)",
     "W503": "event that can never fire",
@@ -51,6 +52,8 @@ CODES: dict[str, str] = {
     "W506": "parameter never used",
     "W507": "source never cited",
     "W508": "parameter without a source (only when the scenario cites sources)",
+    "W509": "expression that can overflow: the declared ranges of the names it reads let it exceed 1e300",
+    "W510": "count rate that can exceed the largest rate the engine draws (1e9 per turn)",
     "W520": "option of the player's strictly dominated in every first-turn stage game (engine lint)",
     "W521": (
         "not a dilemma: one option is the player's best first-turn choice under every parameter sample"
