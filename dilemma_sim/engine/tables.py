@@ -245,13 +245,6 @@ class CompiledScenario:
         """`file:line:col` of the value at a dotted YAML path, or '' when unknown."""
         return locate(self.marks, path)
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Closures do not pickle: a worker process rebuilds the tables from the validated scenario
-        # (compiling is deterministic), once per process thanks to `rebuild`'s cache.
-        from dilemma_sim.engine.compile import rebuild
-
-        return (rebuild, (self.scenario, self.scenario_hash))
-
     @property
     def n_params(self) -> int:
         """Number of per-run parameter columns (P)."""

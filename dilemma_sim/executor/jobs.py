@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from pydantic import TypeAdapter
 
+from dilemma_sim.engine.compile import compile_scenario
 from dilemma_sim.engine.sampling import BLOCK
 from dilemma_sim.engine.simulate import DesignPoints
+from dilemma_sim.engine.tables import CompiledScenario
 from dilemma_sim.scenario import models as m
 
 if TYPE_CHECKING:
-    from dilemma_sim.engine.tables import CompiledScenario
     from dilemma_sim.executor.reductions import Reduction
 
 DEFAULT_CHUNK_RUNS = 65536
@@ -125,7 +126,11 @@ class Task:
 
 @dataclass(frozen=True, eq=False)
 class TaskSpec:
-    """What a worker needs to play one task: small, picklable, self-contained."""
+    """What a worker needs to play one task: small, picklable, self-contained.
+
+    The compiled scenario holds closures, which do not pickle: a spec travels as the validated
+    scenario and its hash, and the worker compiles it (once per process, see `rebuild`).
+    """
 
     scenario: CompiledScenario
     seed: int
@@ -136,6 +141,33 @@ class TaskSpec:
     reduction: Reduction | None
     collect_turns: bool
     label: str = field(default="")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        rest = (self.seed, self.policies, self.first_run, self.runs, self.points, self.reduction)
+        return (
+            _spec,
+            (self.scenario.scenario, self.scenario.scenario_hash, *rest, self.collect_turns, self.label),
+        )
+
+
+_REBUILT: dict[str, CompiledScenario] = {}
+_REBUILT_MAX = 8
+"""Compiled scenarios a worker process keeps, by hash (the oldest is dropped beyond this many)."""
+
+
+def rebuild(scenario: m.Scenario, digest: str) -> CompiledScenario:
+    """The compiled form of a scenario sent to this process, compiled once per process."""
+    cs = _REBUILT.get(digest)
+    if cs is None:
+        cs = compile_scenario(scenario, scenario_hash=digest)
+        if len(_REBUILT) >= _REBUILT_MAX:
+            del _REBUILT[next(iter(_REBUILT))]
+        _REBUILT[digest] = cs
+    return cs
+
+
+def _spec(scenario: m.Scenario, digest: str, *rest: Any) -> TaskSpec:
+    return TaskSpec(rebuild(scenario, digest), *rest)
 
 
 def plan_tasks(jobs: list[Job] | tuple[Job, ...], chunk_runs: int = DEFAULT_CHUNK_RUNS) -> list[Task]:
