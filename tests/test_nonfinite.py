@@ -101,9 +101,9 @@ def test_a_fixed_dispersion_must_be_positive(tmp_path: Path, value: str) -> None
 @pytest.mark.parametrize(
     ("change", "code", "line"),
     [
-        ((RATE, "rate: exp(1000)"), "W509", 26),
-        ((RATE, "rate: base_rate * security * 1e8"), "W510", 26),
-        ((CONFRONT, CONFRONT.replace("security: 3", "security: 1 / (security - 50)")), "W509", 46),
+        ((RATE, "rate: exp(1000)"), "W530", 26),
+        ((RATE, "rate: base_rate * security * 1e8"), "W531", 26),
+        ((CONFRONT, CONFRONT.replace("security: 3", "security: 1 / (security - 50)")), "W530", 46),
         (
             (
                 CONFRONT,
@@ -131,7 +131,7 @@ def test_the_shipped_fixture_has_no_overflow_warning(tmp_path: Path) -> None:
     file = tmp_path / "minimal.yaml"
     file.write_text(MINIMAL)
     result = CliRunner().invoke(main, ["lint", str(file)])
-    assert "W509" not in result.stderr and "W510" not in result.stderr and "E601" not in result.stderr
+    assert "W530" not in result.stderr and "W531" not in result.stderr and "E601" not in result.stderr
 
 
 def test_a_constant_expression_that_is_not_finite_fails_when_compiled(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from dilemma_sim.scenario.lint import MAX_RATE
 
 MAX_COUNT_RATE = MAX_RATE
 """Largest expected count per turn a count variable may have; beyond it a draw is an error, not a wait
-(lint warns with W510 where the declared ranges allow more)."""
+(lint warns with W531 where the declared ranges allow more)."""
 
 
 def all_finite(*arrays: np.ndarray) -> bool:

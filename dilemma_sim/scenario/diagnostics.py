@@ -52,13 +52,13 @@ CODES: dict[str, str] = {
     "W506": "parameter never used",
     "W507": "source never cited",
     "W508": "parameter without a source (only when the scenario cites sources)",
-    "W509": "expression that can overflow: the declared ranges of the names it reads let it exceed 1e300",
-    "W510": "count rate that can exceed the largest rate the engine draws (1e9 per turn)",
     "W520": "option of the player's strictly dominated in every first-turn stage game (engine lint)",
     "W521": (
         "not a dilemma: one option is the player's best first-turn choice under every parameter sample"
         " (engine lint)"
     ),
+    "W530": "expression that can overflow: the declared ranges of the names it reads let it exceed 1e300",
+    "W531": "count rate that can exceed the largest rate the engine draws (1e9 per turn)",
 }
 """Every diagnostic code and what it means; E = error, W = warning. Codes never change meaning."""
 

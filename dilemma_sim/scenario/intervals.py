@@ -1,7 +1,7 @@
 """Interval arithmetic over expressions: the range an expression can take, from its names' ranges.
 
-`lint` uses it to warn before a run that an expression can overflow (W509) or a count rate can
-exceed what the engine draws (W510), so the run-time error is a last resort, not the first news.
+`lint` uses it to warn before a run that an expression can overflow (W530) or a count rate can
+exceed what the engine draws (W531), so the run-time error is a last resort, not the first news.
 Intervals are conservative: a warning says the declared ranges allow it, not that a run will do it.
 """
 

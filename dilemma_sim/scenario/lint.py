@@ -115,7 +115,7 @@ class _Linter:
         return self.out
 
     def ranges(self) -> None:
-        """W509/W510: expressions whose declared ranges allow overflow or an undrawable count rate."""
+        """W530/W531: expressions whose declared ranges allow overflow or an undrawable count rate."""
         names = intervals.name_ranges(self.scenario)
         for site in expression_sites(self.data):
             try:
@@ -127,14 +127,14 @@ class _Linter:
             if intervals.overflows((lo, hi)):
                 self.warn(
                     site.path,
-                    "W509",
+                    "W530",
                     f"{where} can overflow: with the declared ranges it can reach [{lo:g}, {hi:g}] "
                     "(runs stop with an error if it does)",
                 )
             elif len(site.path) == 3 and site.path[0] == "state" and site.path[2] == "rate" and hi > MAX_RATE:
                 self.warn(
                     site.path,
-                    "W510",
+                    "W531",
                     f"{where} can reach {hi:g}, above the largest count rate per turn ({MAX_RATE:g})",
                 )
 
