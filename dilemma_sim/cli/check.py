@@ -11,15 +11,15 @@ cannot be written.
 from __future__ import annotations
 
 import shlex
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import click
+from rich.markup import escape
 
 from dilemma_sim.cli import console, main
 from dilemma_sim.cli.arguments import JSON, SCENARIO, SEED, load_scenario_or_exit
-from dilemma_sim.cli.output import num, print_json, table
+from dilemma_sim.cli.output import num, print_json
 from dilemma_sim.errors import DilemmaError
 
 if TYPE_CHECKING:
@@ -121,7 +121,14 @@ def check(
                 _show_check(report, f"{cs.scenario.title} — {report.runs:,} runs, seed {seed}")
             return
         result = history_match(cs, samples, replicates, seed, cutoff, bounds)
-        written = _write(sref.path, result, write_variant, variant_id) if write_variant is not None else None
+        written = None
+        if write_variant is not None:
+            command = (
+                f"dilemma-sim check {shlex.quote(scenario)} --filter --samples {samples} --replicates "
+                f"{replicates} --seed {seed} --cutoff {cutoff:g} --bounds {bounds} "
+                f"--write-variant {shlex.quote(str(write_variant))}"
+            )
+            written = _write(sref.path, result, write_variant, variant_id, command)
     except DilemmaError as error:
         _fail(error)
         return
@@ -137,12 +144,11 @@ def check(
         console.err.print(f"variant written to {written}", markup=False, soft_wrap=True)
 
 
-def _write(base_path: str, result: FilterReport, target: Path, variant_id: str | None) -> Path:
+def _write(base_path: str, result: FilterReport, target: Path, variant_id: str | None, command: str) -> Path:
     from dilemma_sim.batch.posterior import posterior_variant, write_variant
     from dilemma_sim.scenario.loader import load_scenario
 
     base = load_scenario(Path(base_path))
-    command = "dilemma-sim " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     text = posterior_variant(base, result, target, command=command, variant_id=variant_id)
     write_variant(text, target)
     return target
@@ -162,33 +168,26 @@ def _show_check(report: CheckReport, title: str) -> None:
         out.print(f"[bold]{title}[/bold]; followed path: {path}", soft_wrap=True, markup=True)
     else:
         out.print(f"[bold]{title}[/bold]; every actor plays its own policy", soft_wrap=True)
-    t = table(
-        "Observations against the runs",
-        "observation",
-        "observed",
-        "mean",
-        "p5",
-        "p50",
-        "p95",
-        "90% interval",
-        "pct",
-        "",
-    )
     for c in report.observations:
         o = c.target
-        verdict = "inside 50%" if c.inside50 else "inside 90%" if c.inside90 else "OUTSIDE 90%"
-        t.add_row(
-            f"{o.id}: {o.stat} {o.variable}, {o.period}",
-            f"{num(o.error.value)} {o.error.describe()}",
-            num(c.mean),
-            num(c.p5),
-            num(c.p50),
-            num(c.p95),
-            f"{num(c.interval90[0])} – {num(c.interval90[1])}",
-            f"{c.percentile:.0%}",
-            verdict,
+        verdict = (
+            "inside the 50% interval"
+            if c.inside50
+            else "inside the 90% interval"
+            if c.inside90
+            else "[red]OUTSIDE the 90% interval[/red]"
         )
-    out.print(t)
+        out.print(
+            f"[bold]{escape(o.id)}[/bold]: {_what(o.stat, escape(o.label), o.period)}, observed "
+            f"{num(o.error.value)} {o.error.describe()} ({escape(o.source)})",
+            soft_wrap=True,
+        )
+        out.print(
+            f"  runs: mean {num(c.mean)}, 5/50/95% {num(c.p5)} / {num(c.p50)} / {num(c.p95)}; "
+            f"90% interval {num(c.interval90[0])} – {num(c.interval90[1])}; "
+            f"percentile {c.percentile:.0%}: {verdict}; CRPS {num(c.crps, 2)}",
+            soft_wrap=True,
+        )
     cal = report.calibration
     out.print(
         f"Calibration: {cal.inside50} of {cal.n} inside the 50% interval (a calibrated model: about "
@@ -198,6 +197,14 @@ def _show_check(report: CheckReport, title: str) -> None:
         soft_wrap=True,
         markup=False,
     )
+
+
+def _what(stat: str, label: str, period: str) -> str:
+    if stat == "total":
+        return f"total {label} in {period}"
+    if stat == "end":
+        return f"{label} at the end of {period}"
+    return f"mean {label} over {period}"
 
 
 def _show_filter(result: FilterReport) -> None:
@@ -215,24 +222,12 @@ def _show_filter(result: FilterReport) -> None:
     )
     if not result.parameters:
         return
-    t = table(
-        "Parameters: prior and survivors",
-        "parameter",
-        "prior range",
-        "survivors min – max",
-        "5% – 95%",
-        "median",
-        "narrowed",
-    )
     for p in result.parameters:
-        t.add_row(
-            p.path,
-            f"{num(p.prior_low, 3)} – {num(p.prior_high, 3)}",
-            f"{num(p.low, 3)} – {num(p.high, 3)}",
-            f"{num(p.p5, 3)} – {num(p.p95, 3)}",
-            num(p.p50, 3),
-            "yes" if p.narrowed else "no",
+        out.print(
+            f"  {escape(p.path)}: prior {num(p.prior_low, 3)} – {num(p.prior_high, 3)}; survivors "
+            f"{num(p.low, 3)} – {num(p.high, 3)} (5–95% {num(p.p5, 3)} – {num(p.p95, 3)}, median "
+            f"{num(p.p50, 3)}): {'narrowed' if p.narrowed else 'not narrowed'}",
+            soft_wrap=True,
         )
-    out.print(t)
     if result.posterior is not None:
         _show_check(result.posterior, f"Survivors' runs: {result.posterior.runs:,}")
