@@ -17,7 +17,7 @@ import math
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 
 from dilemma_sim.scenario.strict_model import StrictModel
 
@@ -46,7 +46,12 @@ def _as_text(value: Any) -> Any:
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
-Period = Annotated[str, BeforeValidator(_as_text), Field(pattern=PERIOD_PATTERN)]
+Period = Annotated[
+    str,
+    BeforeValidator(_as_text),
+    Field(pattern=PERIOD_PATTERN),
+    WithJsonSchema({"anyOf": [{"type": "integer"}, {"type": "string", "pattern": PERIOD_PATTERN}]}),
+]
 """A calendar period: `2023`, `2023-Q2`, `2023-05` or a span `2022-Q3..2023-Q2` (inclusive)."""
 
 
