@@ -6,9 +6,11 @@ of the same statistic over the same turns, where the figure falls in it and a ca
 (see `calibration` for the definitions).
 
 `history_match` keeps the parameter samples consistent with the observations. It draws `samples`
-parameter vectors from the prior and plays each `replicates` times (runs sharing parameters, see
-`engine.simulate.start`), so that for sample `j` and figure `k` it has the mean `E[jk]` and variance
-`V[jk]` of the statistic given the parameters. The implausibility of the sample for the figure is
+parameter vectors from the prior (sample `j` is the parameters run `j` has in a plain batch) and
+plays each with runs `0 .. replicates - 1` (design points fixing every parameter column, so the
+samples share those runs' random draws), so that for sample `j` and figure `k` it has the mean
+`E[jk]` and variance `V[jk]` of the statistic given the parameters. The implausibility of the sample
+for the figure is
 
     I[jk] = |z[k] - E[jk]| / sqrt(var_obs[k] + V[jk] * (1 + 1/replicates))
 
@@ -17,12 +19,15 @@ sample survives when its largest implausibility over the figures is below `cutof
 Pukelsheim's three-sigma rule). This is one wave of history matching; its survivors bound the
 region of parameter space not yet ruled out, and a second wave can be run on the variant that
 `posterior.posterior_variant` writes.
+
+Every run goes through the executor (`dilemma_sim.executor`): one job per check, reduced in the
+worker to the observed statistics (`ObservedStatistics`), so results do not depend on the workers
+or chunk sizes and little crosses process boundaries.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -34,9 +39,12 @@ from dilemma_sim.batch.calibration import (
     percentile,
     predictive_quantiles,
 )
-from dilemma_sim.engine import BatchResult, CompiledScenario, iter_chunks
-from dilemma_sim.engine.sampling import quantile
-from dilemma_sim.errors import InvalidInput
+from dilemma_sim.engine import BatchResult, CompiledScenario, RunStreams
+from dilemma_sim.engine.sampling import quantile, sample_parameters
+from dilemma_sim.engine.simulate import DesignPoints
+from dilemma_sim.errors import Interrupted, InvalidInput
+from dilemma_sim.executor import Execution, Job, JobRun, StopFlag, assignment
+from dilemma_sim.executor.run import SERIAL, Progress
 from dilemma_sim.scenario.models import Normal, Scenario, Uniform
 from dilemma_sim.scenario.observations import turns_of_period
 
@@ -44,7 +52,7 @@ Stat = Literal["total", "end", "mean"]
 Bounds = Literal["minmax", "p90"]
 """How the survivors give a parameter's new range: their min-max, or their 5-95% percentiles."""
 _TRAJECTORY_CHUNK = 4096
-"""Runs per chunk when whole state trajectories are kept (level observations)."""
+"""Rows per task at most when whole state trajectories are kept (level observations)."""
 
 
 # --------------------------------------------------------------------------- what is observed
@@ -100,39 +108,67 @@ def followed_policies(scenario: Scenario) -> dict[str, str]:
 # --------------------------------------------------------------------------- playing the runs
 
 
-def _play(
-    cs: CompiledScenario,
-    runs: int,
-    seed: int,
-    policies: Mapping[str, str],
-    *,
-    replicates: int = 1,
-    collect_turns: bool = False,
-) -> Iterator[BatchResult]:
-    """Every run `check` plays goes through here, chunk by chunk (one place to plug in an executor)."""
-    chunk_runs = _TRAJECTORY_CHUNK if collect_turns else 65536
-    yield from iter_chunks(
-        cs, runs, seed, policies, chunk_runs=chunk_runs, collect_turns=collect_turns, replicates=replicates
-    )
+@dataclass(frozen=True, eq=False)
+class ObservedRows:
+    """What a task sends back: each target's statistic and the parameters, per row."""
+
+    values: np.ndarray
+    """(N, K) each target's statistic."""
+    params: np.ndarray
+    """(N, P) the rows' parameters."""
+
+
+@dataclass(frozen=True)
+class ObservedStatistics:
+    """The executor reduction of `check`: the targets' statistics, computed in the worker."""
+
+    targets: tuple[Target, ...]
+
+    @property
+    def needs_turns(self) -> bool:
+        """Level observations read the state after each turn."""
+        return any(t.kind == "level" for t in self.targets)
+
+    def __call__(self, cs: CompiledScenario, result: BatchResult) -> ObservedRows:
+        return ObservedRows(statistics_of(cs, self.targets, result), np.ascontiguousarray(result.params))
 
 
 def simulate_targets(
-    cs: CompiledScenario, targets: tuple[Target, ...], runs: int, seed: int, *, replicates: int = 1
+    cs: CompiledScenario,
+    targets: tuple[Target, ...],
+    runs: int,
+    seed: int,
+    *,
+    points: DesignPoints | None = None,
+    execution: Execution = SERIAL,
+    stop: StopFlag | None = None,
+    progress: Progress | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(values (N, K) of each target's statistic in each run, parameters (N, P)), on the followed path."""
-    levels = any(t.kind == "level" for t in targets)
-    policies = followed_policies(cs.scenario)
-    values, params = [], []
-    for chunk in _play(cs, runs, seed, policies, replicates=replicates, collect_turns=levels):
-        values.append(statistics_of(cs, targets, chunk))
-        params.append(chunk.params)
-    return np.concatenate(values), np.concatenate(params)
+    """(values (N, K), parameters (N, P)) of every row on the followed path, rows point-major.
+
+    Raises `Interrupted` when stopped before every run finished.
+    """
+    reduction = ObservedStatistics(targets)
+    if reduction.needs_turns:  # whole trajectories per task: keep tasks small
+        execution = replace(execution, chunk_runs=min(execution.chunk_runs, _TRAJECTORY_CHUNK))
+    policies = assignment(followed_policies(cs.scenario))
+    job = Job(cs, seed, runs, policies, points=points, reduction=reduction, label="check")
+    values = np.empty((job.rows, len(targets)))
+    params = np.empty((job.rows, cs.n_params))
+    run = JobRun([job], execution, stop=stop, progress=progress)
+    for part in run:
+        rows = part.rows()
+        values[rows] = part.value.values
+        params[rows] = part.value.params
+    if not run.complete:
+        raise Interrupted(f"stopped after {run.rows_done:,} of {run.rows_total:,} runs")
+    return values, params
 
 
 def statistics_of(cs: CompiledScenario, targets: tuple[Target, ...], result: BatchResult) -> np.ndarray:
     """(N, K) each target's statistic in each run of `result` (a run that ended early counts 0s after)."""
     counts = [cs.state_names[int(i)] for i in cs.count_idx]
-    out = np.empty((result.runs, len(targets)))
+    out = np.empty((result.counts_per_turn.shape[0], len(targets)))  # rows: points * runs
     for k, t in enumerate(targets):
         turns = list(t.turns)
         if t.kind == "count":
@@ -294,10 +330,18 @@ def compare(cs: CompiledScenario, targets: tuple[Target, ...], values: np.ndarra
     )
 
 
-def check_scenario(cs: CompiledScenario, runs: int = 4000, seed: int = 0) -> CheckReport:
+def check_scenario(
+    cs: CompiledScenario,
+    runs: int = 4000,
+    seed: int = 0,
+    *,
+    execution: Execution = SERIAL,
+    stop: StopFlag | None = None,
+    progress: Progress | None = None,
+) -> CheckReport:
     """Replay the followed path `runs` times and compare every observed figure with the runs."""
     targets = targets_of(cs.scenario)
-    values, _ = simulate_targets(cs, targets, runs, seed)
+    values, _ = simulate_targets(cs, targets, runs, seed, execution=execution, stop=stop, progress=progress)
     return compare(cs, targets, values, seed)
 
 
@@ -392,6 +436,12 @@ def implausibility(values: np.ndarray, targets: tuple[Target, ...], replicates: 
     return np.asarray(out)
 
 
+def prior_samples(cs: CompiledScenario, samples: int, seed: int) -> np.ndarray:
+    """(M, P) parameter samples from the prior: sample `j` is what run `j` of a plain batch draws."""
+    uniforms = RunStreams(seed, 0, samples, cs.n_params, 0, 0).parameter_uniforms
+    return sample_parameters([spec for _, spec in cs.param_specs], uniforms)
+
+
 def history_match(
     cs: CompiledScenario,
     samples: int = 500,
@@ -399,16 +449,28 @@ def history_match(
     seed: int = 0,
     cutoff: float = 3.0,
     bounds: Bounds = "minmax",
+    *,
+    execution: Execution = SERIAL,
+    stop: StopFlag | None = None,
+    progress: Progress | None = None,
 ) -> FilterReport:
     """One wave of history matching (module docstring); InvalidInput without observations."""
     if replicates < 2:
         raise InvalidInput("history matching needs at least 2 replicates per sample (to estimate variance)")
     targets = targets_of(cs.scenario)
-    values, params = simulate_targets(cs, targets, samples * replicates, seed, replicates=replicates)
+    if cs.n_params == 0:
+        raise InvalidInput(
+            f"scenario '{cs.scenario_id}' has no uncertain number (no distribution), so there is nothing "
+            "to filter; `check` without --filter compares its runs with the observations"
+        )
+    theta = prior_samples(cs, samples, seed)
+    points = DesignPoints(tuple(range(cs.n_params)), theta)
+    values, _ = simulate_targets(
+        cs, targets, replicates, seed, points=points, execution=execution, stop=stop, progress=progress
+    )
     imp = implausibility(values, targets, replicates)
     keep = imp.max(axis=1) < cutoff
     ruled_out = {t.id: int((imp[:, k] >= cutoff).sum()) for k, t in enumerate(targets)}
-    theta = params[::replicates]
     ranges: tuple[ParameterRange, ...] = ()
     if keep.any():
         ranges = tuple(

@@ -75,6 +75,7 @@ __all__ = [
     "InteractionInfo",
     "Value",
     "compile_scenario",
+    "rebuild",
     "scenario_hash",
 ]
 
@@ -367,3 +368,18 @@ def compile_scenario(scenario: Scenario, *, scenario_hash: str | None = None) ->
 
 
 _hash = scenario_hash
+
+_REBUILT: dict[str, CompiledScenario] = {}
+_REBUILT_MAX = 8
+"""Compiled scenarios a worker process keeps, by hash (the oldest is dropped beyond this many)."""
+
+
+def rebuild(scenario: Scenario, digest: str) -> CompiledScenario:
+    """The compiled form of a scenario sent to another process (see `CompiledScenario.__reduce__`)."""
+    cs = _REBUILT.get(digest)
+    if cs is None:
+        cs = compile_scenario(scenario, scenario_hash=digest)
+        if len(_REBUILT) >= _REBUILT_MAX:
+            del _REBUILT[next(iter(_REBUILT))]
+        _REBUILT[digest] = cs
+    return cs

@@ -76,10 +76,21 @@ class BatchState:
         return replace(self, params=fortran(params))
 
 
-def init_batch(cs: CompiledScenario, parameter_uniforms: np.ndarray, run_index: np.ndarray) -> BatchState:
-    """Turn-0 state of N runs from their parameter uniforms (N, P) (see `RunStreams`)."""
+def init_batch(
+    cs: CompiledScenario,
+    parameter_uniforms: np.ndarray,
+    run_index: np.ndarray,
+    fixed: Mapping[int, np.ndarray | float] | None = None,
+) -> BatchState:
+    """Turn-0 state of N runs from their parameter uniforms (N, P) (see `RunStreams`).
+
+    `fixed` sets parameter columns to given values (a design point) after sampling, before anything
+    reads them; the uniforms are drawn all the same, so every other draw stays where it was.
+    """
     n = int(parameter_uniforms.shape[0])
     params = sample_parameters([spec for _, spec in cs.param_specs], parameter_uniforms)
+    for column, values in (fixed or {}).items():
+        params[:, column] = values
     state = np.empty((n, len(cs.state_names)), order="F")
     for s, value in enumerate(cs.initial):
         state[:, s] = value({}, params)

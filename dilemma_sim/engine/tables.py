@@ -213,6 +213,13 @@ class CompiledScenario:
     conditions: Mapping[str, ExprFn] = field(default_factory=dict)
     """Compiled expressions by source (policy rules compile through `expression`)."""
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Closures do not pickle: a worker process rebuilds the tables from the validated scenario
+        # (compiling is deterministic), once per process thanks to `rebuild`'s cache.
+        from dilemma_sim.engine.compile import rebuild
+
+        return (rebuild, (self.scenario, self.scenario_hash))
+
     @property
     def n_params(self) -> int:
         """Number of per-run parameter columns (P)."""
