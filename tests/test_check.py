@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner, Result
 
-from dilemma_sim.batch.check import FilterReport, check_scenario, history_match, prior_samples, targets_of
+from dilemma_sim.batch.check import check_scenario, targets_of
+from dilemma_sim.batch.history_match import FilterReport, history_match, prior_samples
 from dilemma_sim.batch.posterior import posterior_variant, write_variant
 from dilemma_sim.cli import main
 from dilemma_sim.engine import CompiledScenario, compile_scenario

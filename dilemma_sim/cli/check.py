@@ -24,7 +24,8 @@ from dilemma_sim.cli.output import num, print_json, progress
 from dilemma_sim.errors import DilemmaError, EnvironmentProblem
 
 if TYPE_CHECKING:
-    from dilemma_sim.batch.check import CheckReport, FilterReport
+    from dilemma_sim.batch.check import CheckReport
+    from dilemma_sim.batch.history_match import FilterReport
 
 DEFAULT_RUNS = 4000
 
@@ -111,7 +112,8 @@ def check(
       dilemma-sim check pakistan-ttp --filter --write-variant pakistan-ttp-matched.yaml
       dilemma-sim check pakistan-ttp --json | jq '.calibration'
     """
-    from dilemma_sim.batch.check import check_scenario, history_match
+    from dilemma_sim.batch.check import check_scenario
+    from dilemma_sim.batch.history_match import history_match
     from dilemma_sim.executor import StopFlag
 
     if write_variant is not None and not filter_:
