@@ -6,7 +6,9 @@ non-constant rest as a list of terms, utility weights, costs, events, counts, en
 layout of the random draws.
 
 Per-run parameters: every distribution anywhere in the scenario is one column of `params` (N, P),
-sampled once per run from one uniform, numbered in this walk order:
+sampled once per run from one uniform, named (`param_specs`) by the YAML path of its number
+(`parameters.x`, `state.v.initial`, `actors.a.decisions.d.options.o.effects.v.add`, or without
+`.add` for a bare quantity), and numbered in this walk order:
 1. `parameters`;
 2. each state variable: initial, persistence, baseline (if set), then for counts rate and
    (negative binomial) dispersion;
@@ -27,7 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -130,28 +132,29 @@ class _Builder:
     def effects(
         self,
         rows: list[Mapping[str, Any]],
-        path: str,
+        paths: list[str],
         state: list[str],
         levels: np.ndarray,
         per_row: bool,
-        keys: Sequence[str] = (),
     ) -> Effects:
         """Compile effects dicts (one per option or level, or one) into a constant table plus terms.
 
-        Row `r`'s effects sit at `path.keys[r].effects` (options and levels), else at `path.effects`.
+        `paths` are the YAML paths of the rows' `effects:` mappings, so every sampled column is named
+        by the exact path of its number (`...options.strike.effects.security.add`, or without `.add`
+        for a bare quantity).
         """
         table = np.zeros((len(rows), len(state)))
         terms: list[EffectTerm] = []
         for r, effects in enumerate(rows):
-            at = f"{path}.{keys[r]}.effects" if keys else f"{path}.effects"
             for target, eff in effects.items():
+                at = f"{paths[r]}.{target}"
                 if target not in state:
-                    raise ValueError(f"{path}: effect on unknown state variable {target!r}")
+                    raise ValueError(f"{paths[r]}: effect on unknown state variable {target!r}")
                 s = state.index(target)
                 spec = isinstance(eff, EffectSpec)
-                add, noise = (eff.add, eff.noise) if isinstance(eff, EffectSpec) else (eff, 0.0)
-                value = self.value(add, f"{at}.{target}.add" if spec else f"{at}.{target}")
-                noise_v = self.quantity(noise, f"{at}.{target}.noise")
+                add, noise = (eff.add, eff.noise) if spec else (eff, 0.0)
+                value = self.value(add, f"{at}.add" if spec else at)
+                noise_v = self.quantity(noise, f"{at}.noise")
                 slot = -1
                 if not (noise_v.is_const and noise_v.const == 0.0):
                     slot = self.n_normal
@@ -268,11 +271,10 @@ def compile_scenario(
             if dec.kind == "choice":
                 eff = b.effects(
                     [o.effects for o in dec.options.values()],
-                    f"{p}.options",
+                    [f"{p}.options.{oid}.effects" for oid in dec.options],
                     state,
                     level_mask,
                     True,
-                    tuple(dec.options),
                 )
                 costs = [b.quantity(o.cost, f"{p}.options.{oid}.cost") for oid, o in dec.options.items()]
                 option_effects.append(eff if eff.columns or eff.terms else None)
@@ -284,11 +286,10 @@ def compile_scenario(
                 lev = len(level_effects)
                 eff = b.effects(
                     [lv.effects for lv in dec.levels.values()],
-                    f"{p}.levels",
+                    [f"{p}.levels.{lid}.effects" for lid in dec.levels],
                     state,
                     level_mask,
                     True,
-                    tuple(dec.levels),
                 )
                 costs = [b.quantity(lv.cost, f"{p}.levels.{lid}.cost") for lid, lv in dec.levels.items()]
                 level_effects.append(eff if eff.columns or eff.terms else None)
@@ -306,7 +307,7 @@ def compile_scenario(
             iid,
             it.label,
             b.condition(it.when),
-            b.effects([it.effects], f"interactions.{iid}", state, level_mask, False),
+            b.effects([it.effects], [f"interactions.{iid}.effects"], state, level_mask, False),
         )
         for iid, it in sc.interactions.items()
     )
@@ -320,7 +321,7 @@ def compile_scenario(
     events = []
     for eid, evt in sc.events.items():
         prob = b.value(evt.probability, f"events.{eid}.probability")
-        eff = b.effects([evt.effects], f"events.{eid}", state, level_mask, False)
+        eff = b.effects([evt.effects], [f"events.{eid}.effects"], state, level_mask, False)
         events.append(EventInfo(eid, evt.label, prob, evt.once, eff))
     for sid, strat in sc.strategies.items():
         policy_params(f"strategy:{sid}", strat.actor or sc.player, strat.policy, f"strategies.{sid}.policy")
