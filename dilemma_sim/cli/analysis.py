@@ -9,9 +9,10 @@ usage errors.
 from __future__ import annotations
 
 import click
+from rich.text import Text
 
 from dilemma_sim.cli import console, main
-from dilemma_sim.cli.arguments import JSON, SCENARIO, SEED, load_scenario_or_exit
+from dilemma_sim.cli.arguments import JSON, SCENARIO, SEED, load_scenario_or_exit, runs_type
 from dilemma_sim.cli.output import fail, num, print_json, progress, table
 
 # --------------------------------------------------------------------------- sweep
@@ -32,7 +33,7 @@ from dilemma_sim.cli.output import fail, num, print_json, progress, table
     "--points", type=click.IntRange(min=2), help="Points of lhs/sobol designs (default: product of STEPS)."
 )
 @click.option(
-    "--runs", type=click.IntRange(min=2), default=1000, show_default=True, help="Runs per point and strategy."
+    "--runs", type=runs_type(2), default=1000, show_default=True, help="Runs per point and strategy."
 )
 @SEED
 @JSON
@@ -76,7 +77,7 @@ def sweep(
             )
     except ScenarioError as exc:
         for d in exc.diagnostics:
-            console.err.print(d.format(), style="red", soft_wrap=True, markup=False)
+            console.say(console.err, d.format(), "red")
         raise SystemExit(1) from None
     except ValueError as exc:
         fail(str(exc))
@@ -92,14 +93,12 @@ def sweep(
     )
     for i, point in enumerate(result.points):
         best = int(result.means[i].argmax())
-        cells = [f"[bold]{num(v)}[/bold]" if k == best else num(v) for k, v in enumerate(result.means[i])]
+        cells = [Text(num(v), style="bold") if k == best else num(v) for k, v in enumerate(result.means[i])]
         t.add_row(*(f"{v:g}" for v in point), *cells, result.best[i])
     console.out.print(t)
     counts = result.best_counts()
-    console.out.print(
-        "[bold]Best at:[/bold] " + ", ".join(f"{s} {n}/{len(result.points)}" for s, n in counts.items() if n),
-        soft_wrap=True,
-    )
+    best_at = ", ".join(f"{s} {n}/{len(result.points)}" for s, n in counts.items() if n)
+    console.out.print(Text("Best at: ", style="bold") + console.plain(best_at), soft_wrap=True)
     t = table("Sensitivity (player's best mean payoff)", "parameter", "SRC", "range")
     for row in result.ranking():
         t.add_row(row["path"], f"{row['src']:+.2f}", num(row["range"]))
@@ -112,7 +111,7 @@ def sweep(
 @main.command()
 @SCENARIO
 @click.option(
-    "--runs", type=click.IntRange(min=2), default=2000, show_default=True, help="Runs per strategy."
+    "--runs", type=runs_type(2), default=2000, show_default=True, help="Runs per strategy."
 )
 @SEED
 @JSON
@@ -161,7 +160,7 @@ def tournament(scenario: str, runs: int, seed: int, as_json: bool) -> None:
 @main.command()
 @SCENARIO
 @click.option(
-    "--runs", type=click.IntRange(min=1), default=2000, show_default=True, help="Runs per policy mix."
+    "--runs", type=runs_type(), default=2000, show_default=True, help="Runs per policy mix."
 )
 @SEED
 @JSON
@@ -186,4 +185,4 @@ def explore(scenario: str, runs: int, seed: int, as_json: bool) -> None:
         print_json(report.to_json())
         return
     for line in report.lines():
-        console.out.print(line, markup=False, soft_wrap=True)
+        console.say(console.out, line)

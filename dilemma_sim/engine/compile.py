@@ -168,7 +168,8 @@ def _name_table(sc: Scenario) -> dict[str, tuple[int, int, int]]:
 
 
 def compile_scenario(scenario: Scenario, *, scenario_hash: str | None = None) -> CompiledScenario:
-    """Resolve a scenario into the engine's tables; raises ValueError on names the engine cannot resolve."""
+    """Resolve a scenario into the engine's tables; raises ValueError on names the engine cannot resolve,
+    LimitExceeded when one block of its runs would not fit the memory budget (`engine.footprint`)."""
     sc = scenario
     digest = scenario_hash if scenario_hash is not None else _hash(sc)
     names = _name_table(sc)
@@ -295,7 +296,7 @@ def compile_scenario(scenario: Scenario, *, scenario_hash: str | None = None) ->
 
     levers = [dd for dd in decisions if dd.lever >= 0]
     lever_models = [sc.actors[dd.actor].decisions[dd.id] for dd in levers]
-    return CompiledScenario(
+    compiled = CompiledScenario(
         scenario=sc,
         scenario_id=sc.id,
         scenario_hash=digest,
@@ -342,6 +343,10 @@ def compile_scenario(scenario: Scenario, *, scenario_hash: str | None = None) ->
         n_normal=b.n_normal,
         conditions=dict(b.cache),
     )
+    from dilemma_sim.engine.footprint import check_footprint  # footprint builds policies, which import us
+
+    check_footprint(compiled)  # LimitExceeded when one block of runs cannot fit the memory budget
+    return compiled
 
 
 _hash = scenario_hash

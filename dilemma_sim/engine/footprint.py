@@ -1,0 +1,82 @@
+"""How much memory a chunk of runs needs, estimated from the compiled scenario, and the bounds on it.
+
+Most of a run's memory is a handful of arrays as wide as the scenario. The exception is the
+expected payoffs that `best_response` and `logit` policies read (`step.response_payoffs`): every
+option of every such decision is evaluated as one more profile of all decisions, so a run holds
+`K x D` numbers (K options judged, D decisions), which grows with the square of the actors: 900
+best-response actors need about 60 MiB per run, 65 GiB for one block of 1024 runs. This module
+estimates bytes per run with coefficients measured with `tracemalloc` (an upper estimate, checked by
+`tests/test_limits.py`), shrinks chunks to fit `limits.chunk_memory()`, and refuses, when a scenario
+is compiled, one whose single block of runs cannot fit. The engine's arithmetic is not changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from dilemma_sim.engine.policies import build_policies
+from dilemma_sim.engine.sampling import BLOCK
+from dilemma_sim.engine.step import Policy
+from dilemma_sim.engine.tables import CompiledScenario
+from dilemma_sim.errors import LimitExceeded
+from dilemma_sim.limits import CHUNK_MEMORY_ENV, chunk_memory, human_bytes
+
+__all__ = ["bytes_per_run", "check_footprint", "chunk_runs_within", "payoff_decisions"]
+
+
+def payoff_decisions(cs: CompiledScenario) -> frozenset[int]:
+    """Decisions whose expected payoffs some way of playing the scenario evaluates.
+
+    The union over the actors' own policies, every strategy, and the player's decisions (the
+    tournament's `greedy` judges them all): an upper bound for any `--policy` choice.
+    """
+    sets: list[Iterable[Policy]] = []
+    try:
+        sets.append(build_policies(cs))
+        for sid, strategy in cs.scenario.strategies.items():
+            sets.append(build_policies(cs, {strategy.actor or cs.scenario.player: sid}))
+    except (KeyError, ValueError):  # a policy the engine cannot build: assume every decision
+        return frozenset(range(len(cs.decisions)))
+    out = {p.decision for policies in sets for p in policies if p.needs_payoffs}
+    out |= {info.index for info in cs.decisions if info.actor == cs.scenario.player}
+    return frozenset(out)
+
+
+def bytes_per_run(cs: CompiledScenario, policies: Sequence[Policy] | None = None) -> int:
+    """Estimated peak bytes of one run in a chunk: with `policies`, for them; else for any policy."""
+    if policies is None:
+        judged: Iterable[int] = payoff_decisions(cs)
+    else:
+        judged = [p.decision for p in policies if p.needs_payoffs]
+    k = sum(len(cs.decisions[d].option_ids) for d in judged)
+    s, lv, d, a = len(cs.state_names), cs.n_levers, len(cs.decisions), len(cs.actors)
+    p, e, c = cs.n_params, len(cs.events), len(cs.counts)
+    # one judged option: a copy of the run's state, levers, parameters and choices, and what
+    # evaluating a turn on it allocates (coefficients measured, rounded up)
+    row = 40 * d + 16 * a + 56 * s + 56 * lv + 16 * p + e + 96
+    base = 8 * cs.turns * c + 96 * d + 64 * s + 64 * lv + 48 * a + 16 * p
+    base += 16 * (cs.n_uniform + cs.n_normal) + 2 * e + 512
+    return base + k * row
+
+
+def check_footprint(cs: CompiledScenario) -> None:
+    """LimitExceeded when one block of runs of `cs` would not fit the chunk memory budget."""
+    per_run = bytes_per_run(cs)
+    budget = chunk_memory()
+    if per_run * BLOCK > budget:
+        judged = payoff_decisions(cs)
+        raise LimitExceeded(
+            f"{cs.scenario_id}: one block of {BLOCK} runs would need about "
+            f"{human_bytes(per_run * BLOCK)} ({human_bytes(per_run)} per run), over the budget of "
+            f"{human_bytes(budget)} per chunk; {len(judged)} decisions are judged by expected payoffs "
+            f"against {len(cs.decisions)} decisions, which grows with the square of the actors",
+            hint=f"use fewer best_response/logit decisions, or raise {CHUNK_MEMORY_ENV} (e.g. 8G)",
+        )
+
+
+def chunk_runs_within(
+    cs: CompiledScenario, requested: int, policies: Sequence[Policy] | None = None
+) -> int:
+    """`requested` runs per chunk, lowered to a multiple of BLOCK that fits the memory budget."""
+    fit = chunk_memory() // max(1, bytes_per_run(cs, policies))
+    return max(BLOCK, min(int(requested), fit // BLOCK * BLOCK))
