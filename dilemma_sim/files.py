@@ -13,11 +13,14 @@ import contextlib
 import hashlib
 import os
 import re
+import signal
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from dilemma_sim.errors import EnvironmentProblem
 
-__all__ = ["remove_stale_temps", "stale_temps", "temp_path", "write_atomically"]
+__all__ = ["remove_stale_temps", "stale_temps", "temp_path", "uninterrupted", "write_atomically"]
 
 _LONGEST_STEM = 120
 """Longest target name kept whole in a temporary name (the file system allows 255 bytes)."""
@@ -75,6 +78,24 @@ def remove_stale_temps(target: Path) -> list[Path]:
             path.unlink()
             removed.append(path)
     return removed
+
+
+@contextlib.contextmanager
+def uninterrupted() -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT) back until the block is done, so "write rows, count them" is one step.
+
+    A Ctrl-C pressed meanwhile is delivered when the block ends (as KeyboardInterrupt, or to
+    whatever handler is installed). Only the main thread of a POSIX process can hold it back;
+    elsewhere the block runs as is.
+    """
+    if os.name != "posix" or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def write_atomically(path: Path, data: str | bytes, *, what: str = "the file") -> None:

@@ -251,12 +251,12 @@ class ChunkStream:
     # ------------------------------------------------------------------ Dask
 
     def _dask(self) -> Iterator[Chunk]:
-        from distributed import Client
+        from dilemma_sim.executor.dask_client import connect_scheduler
 
         if not isinstance(self.ref, ScenarioRef):
             raise TypeError("a Dask scheduler needs a ScenarioRef (the workers load the scenario themselves)")
-        own = not isinstance(self.scheduler, Client)
-        client: Client = Client(self.scheduler) if own else self.scheduler  # type: ignore[assignment]
+        client = connect_scheduler(self.scheduler)  # clean errors: no dask, unreachable, no worker
+        own = client is not self.scheduler
         tag = uuid.uuid4().hex[:12]
         n_workers = max(1, len(client.scheduler_info().get("workers", {})))
         window = 2 * n_workers
