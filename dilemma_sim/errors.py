@@ -107,7 +107,7 @@ class EnvironmentProblem(DilemmaError):
 
 
 _OS_HINTS = {
-    errno.ENOSPC: "the disk is full: free some space or write elsewhere; nothing claiming completeness was left",
+    errno.ENOSPC: "the disk is full: free some space or write elsewhere (nothing incomplete was left)",
     errno.EDQUOT: "the disk quota is used up: free some space or write elsewhere",
     errno.EACCES: "check the permissions of the file and its folder, or write elsewhere",
     errno.EPERM: "check the permissions of the file and its folder, or write elsewhere",

@@ -84,18 +84,23 @@ def remove_stale_temps(target: Path) -> list[Path]:
 def uninterrupted() -> Iterator[None]:
     """Hold Ctrl-C (SIGINT) back until the block is done, so "write rows, count them" is one step.
 
-    A Ctrl-C pressed meanwhile is delivered when the block ends (as KeyboardInterrupt, or to
-    whatever handler is installed). Only the main thread of a POSIX process can hold it back;
-    elsewhere the block runs as is.
+    A Ctrl-C pressed meanwhile is handed, when the block ends, to the handler that was installed
+    (Python's default raises KeyboardInterrupt; a stop-flag handler sets its flag). Python runs
+    signal handlers in the main thread only, so elsewhere the block runs as is.
     """
-    if os.name != "posix" or threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    held: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        signal.signal(signal.SIGINT, previous)
+        if held and callable(previous):
+            previous(signal.SIGINT, None)
+        elif held and previous in (signal.SIG_DFL, None):
+            raise KeyboardInterrupt
 
 
 def write_atomically(path: Path, data: str | bytes, *, what: str = "the file") -> None:

@@ -278,7 +278,9 @@ class RunWriter:
             return
         if self.closed:
             raise ValueError("the writer is closed")
-        data = None if self.format == "parquet" else (_csv_bytes if self.format == "csv" else _jsonl_bytes)(cols)
+        data = (
+            None if self.format == "parquet" else (_csv_bytes if self.format == "csv" else _jsonl_bytes)(cols)
+        )
         with uninterrupted(), self._os_errors():  # the rows and their count: one step, whatever Ctrl-C does
             if data is None:
                 self._write_parquet(cols)

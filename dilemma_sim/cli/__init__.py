@@ -23,7 +23,7 @@ COMPLETION_HELP = """\b
 Shell completion (commands, options and scenario ids), for bash, zsh or fish:
   eval "$(_DILEMMA_SIM_COMPLETE=bash_source dilemma-sim)"    # in ~/.bashrc
   eval "$(_DILEMMA_SIM_COMPLETE=zsh_source dilemma-sim)"     # in ~/.zshrc
-  _DILEMMA_SIM_COMPLETE=fish_source dilemma-sim | source     # in ~/.config/fish/completions/dilemma-sim.fish"""
+  _DILEMMA_SIM_COMPLETE=fish_source dilemma-sim | source     # in fish's completions folder"""
 
 _ENVIRONMENT_ERRNOS = frozenset(
     {

@@ -110,9 +110,7 @@ def sweep(
 
 @main.command()
 @SCENARIO
-@click.option(
-    "--runs", type=runs_type(2), default=2000, show_default=True, help="Runs per strategy."
-)
+@click.option("--runs", type=runs_type(2), default=2000, show_default=True, help="Runs per strategy.")
 @SEED
 @JSON
 def tournament(scenario: str, runs: int, seed: int, as_json: bool) -> None:
@@ -159,9 +157,7 @@ def tournament(scenario: str, runs: int, seed: int, as_json: bool) -> None:
 
 @main.command()
 @SCENARIO
-@click.option(
-    "--runs", type=runs_type(), default=2000, show_default=True, help="Runs per policy mix."
-)
+@click.option("--runs", type=runs_type(), default=2000, show_default=True, help="Runs per policy mix.")
 @SEED
 @JSON
 def explore(scenario: str, runs: int, seed: int, as_json: bool) -> None:

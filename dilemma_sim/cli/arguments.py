@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 from click.shell_completion import CompletionItem
@@ -69,13 +69,14 @@ def complete_scenarios(_ctx: click.Context, _param: click.Parameter, incomplete:
     if LOCAL_DIR.is_dir():
         ids |= {p.stem for p in LOCAL_DIR.iterdir() if p.suffix in (".yaml", ".yml")}
     items = [CompletionItem(i, help="scenario id") for i in sorted(ids) if i.startswith(incomplete)]
-    folder = Path(incomplete).parent if incomplete else Path(".")
+    prefix = incomplete[: incomplete.rfind("/") + 1]  # the folder part, as typed
+    folder = Path(prefix or ".")
     try:
         entries = sorted(folder.iterdir()) if folder.is_dir() else []
     except OSError:
         entries = []
     for entry in entries:
-        shown = entry.as_posix() if incomplete else entry.name
+        shown = prefix + entry.name
         if not shown.startswith(incomplete) or entry.name.startswith("."):
             continue
         if entry.is_dir():
@@ -116,9 +117,10 @@ def json_option(*, format_alias: bool = False) -> Callable[[F], F]:
                 default=None,
                 help="`--format json` is the same as `--json` (kept for scripts); text is the default.",
             )(with_format)
-        return click.option(  # type: ignore[no-any-return]
+        flag = click.option(
             "--json", "as_json", is_flag=True, help="Print one JSON document on stdout and nothing else."
-        )(target)
+        )
+        return cast(F, flag(target))
 
     return decorate
 

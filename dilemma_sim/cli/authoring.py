@@ -409,7 +409,7 @@ def explain(scenario_ref: str, as_json: bool) -> None:
     \b
     Example:
       dilemma-sim explain pakistan-ttp
-      dilemma-sim explain scenarios/water-rights.yaml --json | jq '.state[].name'
+      dilemma-sim explain scenarios/tutorial-standoff.yaml --json | jq '.state[].name'
     """
     from dilemma_sim.scenario.explain import describe
 

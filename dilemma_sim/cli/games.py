@@ -119,4 +119,6 @@ def _show_game(cs: Any, g: Any) -> None:
         notes.append(f"{col_name}'s dominant option: {g.dominant_col}")
     for who, opt in g.dominated:
         notes.append(f"strictly dominated: {who} {opt}")
-    console.say(console.out, "\n".join(f"  {n}" for n in notes) + "\n  (★ pure Nash equilibrium, · Pareto optimal)")
+    console.say(
+        console.out, "\n".join(f"  {n}" for n in notes) + "\n  (★ pure Nash equilibrium, · Pareto optimal)"
+    )

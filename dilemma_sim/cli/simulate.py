@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-
 from rich.text import Text
 
 from dilemma_sim.cli import console, main

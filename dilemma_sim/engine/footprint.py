@@ -74,9 +74,7 @@ def check_footprint(cs: CompiledScenario) -> None:
         )
 
 
-def chunk_runs_within(
-    cs: CompiledScenario, requested: int, policies: Sequence[Policy] | None = None
-) -> int:
+def chunk_runs_within(cs: CompiledScenario, requested: int, policies: Sequence[Policy] | None = None) -> int:
     """`requested` runs per chunk, lowered to a multiple of BLOCK that fits the memory budget."""
     fit = chunk_memory() // max(1, bytes_per_run(cs, policies))
     return max(BLOCK, min(int(requested), fit // BLOCK * BLOCK))

@@ -71,7 +71,7 @@ def connect_scheduler(address: str | Any, *, timeout: float | None = None, min_w
     _check_address(address)
     seconds = _timeout(timeout)
     try:
-        client = Client(address, timeout=seconds, set_as_default=False)
+        client = Client(address, timeout=seconds, set_as_default=False)  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError) as exc:
         raise EnvironmentProblem(
             f"cannot reach the Dask scheduler at {address} within {seconds:g} s ({exc})", hint=_HINT
@@ -81,7 +81,7 @@ def connect_scheduler(address: str | Any, *, timeout: float | None = None, min_w
             client.wait_for_workers(min_workers, timeout=seconds)
         except (OSError, TimeoutError):
             with contextlib.suppress(Exception):
-                client.close()
+                client.close()  # type: ignore[no-untyped-call]
             raise EnvironmentProblem(
                 f"the Dask scheduler at {address} has no worker after {seconds:g} s",
                 hint="start workers with `dask worker ADDRESS`",

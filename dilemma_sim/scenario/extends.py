@@ -114,9 +114,8 @@ def _confinement_refusal(ref: str, base_dir: Path, top: Path) -> str | None:
     lexical = Path(os.path.normpath(base_dir.resolve() / _file_name(ref)))
     if not _inside(lexical, roots):
         return f"extends: '{ref}' climbs out of the scenario's folder; name a file inside {where}"
-    if candidate.is_symlink() or candidate.exists():
-        if not _inside(candidate.resolve(), roots):
-            return f"extends: '{ref}' is a link to a file outside {where}"
+    if (candidate.is_symlink() or candidate.exists()) and not _inside(candidate.resolve(), roots):
+        return f"extends: '{ref}' is a link to a file outside {where}"
     return None
 
 
