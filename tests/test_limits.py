@@ -8,10 +8,13 @@ scenarios where the quadratic term dominates and where it does not.
 from __future__ import annotations
 
 import tracemalloc
+from pathlib import Path
 
 import pytest
 from best_response_crowd import crowd_yaml
+from click.testing import CliRunner
 
+from dilemma_sim.cli import main
 from dilemma_sim.engine import build_policies, compile_scenario
 from dilemma_sim.engine.compile import CompiledScenario
 from dilemma_sim.engine.footprint import bytes_per_run, chunk_runs_within, payoff_decisions
@@ -124,3 +127,28 @@ def test_runs_and_seeds_are_bounded() -> None:
     assert check_seed(2**63 - 1) == 2**63 - 1
     with pytest.raises(LimitExceeded):
         check_seed(2**63)
+
+
+def test_batch_shrinks_its_chunks_to_the_budget_with_the_same_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dilemma_sim.batch import runner
+
+    path = tmp_path / "crowd.yaml"
+    path.write_text(crowd_yaml(12))
+    per_run = bytes_per_run(compiled(crowd_yaml(12)))
+    planned: list[int] = []
+    plan = runner.plan_chunks
+    monkeypatch.setattr(
+        runner, "plan_chunks", lambda runs, size, first=0: planned.append(size) or plan(runs, size, first)
+    )
+
+    def rows(budget: int, out: Path) -> list[str]:
+        monkeypatch.setenv("DILEMMA_SIM_CHUNK_MEMORY", str(budget))
+        args = ["batch", str(path), "--runs", "2500", "--seed", "5", "--out", str(out)]
+        result = CliRunner().invoke(main, args, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return [line for line in out.read_text().splitlines() if not line.startswith("#")]
+
+    assert rows(per_run * BLOCK, tmp_path / "small.csv") == rows(1 << 40, tmp_path / "large.csv")
+    assert planned == [BLOCK, 65536]

@@ -180,7 +180,11 @@ def _show_turn(cs: Any, r: Any, sim: Any) -> None:
     "--scheduler", metavar="ADDR", help="Dask scheduler address (tcp://host:8786) instead of local workers."
 )
 @click.option(
-    "--chunk-runs", type=click.IntRange(min=1), default=65536, show_default=True, help="Runs per chunk."
+    "--chunk-runs",
+    type=click.IntRange(min=1),
+    default=65536,
+    show_default=True,
+    help="Runs per chunk (lowered to fit DILEMMA_SIM_CHUNK_MEMORY, 2 GiB by default).",
 )
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), help="Per-run rows: .csv, .jsonl or .parquet."
@@ -220,6 +224,10 @@ def batch(
     sref, cs = load_scenario_or_exit(scenario)
     policies = parse_policies(policy)
     check_policies(cs, policies)
+    from dilemma_sim.engine import build_policies
+    from dilemma_sim.engine.footprint import chunk_runs_within
+
+    chunk_runs = chunk_runs_within(cs, chunk_runs, build_policies(cs, policies))  # the memory budget
     if out is not None:
         try:
             format_of(out)
