@@ -17,10 +17,16 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dilemma_sim.cli import main
+from dilemma_sim.engine import compile_scenario
+from dilemma_sim.engine.compile import CompiledScenario
+from dilemma_sim.engine.replay import TranscriptError, check_transcript
 from dilemma_sim.errors import ExitCode
 from dilemma_sim.limits import MAX_RUNS
+from dilemma_sim.scenario.loader import load_or_raise
 from dilemma_sim.scenario.starter import starter_yaml
 
 
@@ -362,3 +368,51 @@ def test_a_scenario_too_large_for_memory_is_refused_when_compiled(
         )
     monkeypatch.setenv("DILEMMA_SIM_CHUNK_MEMORY", "1G")
     assert invoke("batch", path, "--runs", "10", "--json").exit_code == 0
+
+
+# --------------------------------------------------------------------------- transcripts, fuzzed
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix]
+    if isinstance(value, dict):
+        out += [p for k, v in value.items() for p in _paths(v, (*prefix, k))]
+    elif isinstance(value, list):
+        out += [p for i, v in enumerate(value) for p in _paths(v, (*prefix, i))]
+    return out
+
+
+@pytest.fixture(scope="module")
+def starter_compiled(starter: Path) -> CompiledScenario:
+    return compile_scenario(load_or_raise(starter))
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_a_mutated_transcript_is_read_or_refused_never_crashes(
+    starter: Path, starter_compiled: CompiledScenario, good_transcript: dict[str, Any], data: st.DataObject
+) -> None:
+    cs = starter_compiled
+    doc = json.loads(json.dumps(good_transcript))
+    path = data.draw(st.sampled_from(_paths(doc)[1:]))
+    parent = doc
+    for key in path[:-1]:
+        parent = parent[key]
+    if data.draw(st.booleans()) and isinstance(parent, dict):
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = data.draw(JSON_VALUES)
+    file = starter.parent / "fuzzed.json"
+    file.write_text(json.dumps(doc))
+    try:
+        problems = check_transcript(cs, file)
+    except TranscriptError as error:
+        assert str(file) in error.message
+    else:
+        assert all(isinstance(p, str) for p in problems)
