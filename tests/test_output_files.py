@@ -215,3 +215,16 @@ def test_write_atomically_leaves_an_existing_file_alone_on_failure(
     with pytest.raises(EnvironmentProblem, match="cannot write the transcript"):
         write_atomically(path, "new", what="the transcript")
     assert os.listdir(tmp_path) == ["t.json"] and path.read_text() == "old"
+
+
+def test_a_writer_left_open_is_cleaned_when_python_exits(tmp_path: Path) -> None:
+    code = (
+        "import numpy as np, sys\n"
+        "from dilemma_sim.batch.outputs import Layout, RunWriter\n"
+        "layout = Layout(actors=('gov',), state=(), counts=(), parameters=(), endings=())\n"
+        f"writer = RunWriter({str(tmp_path / 'runs.csv')!r}, layout, {{'seed': 1}})\n"
+        "sys.exit(3)  # an exit path nobody wrapped in try/finally\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 3, proc.stderr
+    assert os.listdir(tmp_path) == []

@@ -18,12 +18,14 @@ three strictly and raises `OutputFileError` for anything else.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import csv
 import io
 import json
 import os
 import re
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,6 +165,16 @@ def format_of(path: str | os.PathLike[str]) -> str:
     return fmt
 
 
+_OPEN_WRITERS: weakref.WeakSet[RunWriter] = weakref.WeakSet()
+"""Writers not closed yet: their temporary files are removed when the interpreter exits."""
+
+
+@atexit.register
+def _abort_open_writers() -> None:
+    for writer in list(_OPEN_WRITERS):
+        writer.abort()
+
+
 class RunWriter:
     """Writes per-run rows chunk by chunk to a temporary file; `close` moves it into place.
 
@@ -188,6 +200,7 @@ class RunWriter:
         self._file: IO[bytes] | None = None
         self._check_target()
         remove_stale_temps(self.path)
+        _OPEN_WRITERS.add(self)
         if self.format == "parquet":
             self._probe()  # the parquet writer needs the first chunk's schema; check we may write now
             return
@@ -316,6 +329,7 @@ class RunWriter:
             self.abort()
             raise
         self.closed = True
+        _OPEN_WRITERS.discard(self)
         return self.path
 
     def _finish(self, complete: bool) -> None:
@@ -359,6 +373,7 @@ class RunWriter:
         if self.closed:
             return
         self.closed = True
+        _OPEN_WRITERS.discard(self)
         with contextlib.suppress(Exception):
             if self._file is not None:
                 self._file.close()

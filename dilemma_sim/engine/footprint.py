@@ -68,8 +68,9 @@ def check_footprint(cs: CompiledScenario) -> None:
         raise LimitExceeded(
             f"{cs.scenario_id}: one block of {BLOCK} runs would need about "
             f"{human_bytes(per_run * BLOCK)} ({human_bytes(per_run)} per run), over the budget of "
-            f"{human_bytes(budget)} per chunk; {len(judged)} decisions are judged by expected payoffs "
-            f"against {len(cs.decisions)} decisions, which grows with the square of the actors",
+            f"{human_bytes(budget)} per chunk: {len(judged)} decisions are judged by expected payoffs, "
+            f"each option as a profile of all {len(cs.decisions)} decisions, which grows with the square "
+            "of the actors",
             hint=f"use fewer best_response/logit decisions, or raise {CHUNK_MEMORY_ENV} (e.g. 8G)",
         )
 
