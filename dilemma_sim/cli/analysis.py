@@ -11,9 +11,10 @@ from __future__ import annotations
 import click
 from rich.text import Text
 
-from dilemma_sim.cli import console, main
+from dilemma_sim.cli import console
 from dilemma_sim.cli.arguments import JSON, SCENARIO, SEED, load_scenario_or_exit, runs_type
 from dilemma_sim.cli.execution import execution_of, execution_options
+from dilemma_sim.cli.group import main
 from dilemma_sim.cli.output import num, print_json, progress, table
 
 # --------------------------------------------------------------------------- sweep

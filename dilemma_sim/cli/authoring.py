@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from dilemma_sim.cli import console, main
+from dilemma_sim.cli import console
 from dilemma_sim.cli.arguments import complete_scenarios, json_option
+from dilemma_sim.cli.group import main
 from dilemma_sim.cli.output import print_json
 from dilemma_sim.errors import InvalidInput
 from dilemma_sim.files import write_atomically

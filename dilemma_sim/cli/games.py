@@ -12,8 +12,9 @@ from typing import Any
 import click
 from rich.text import Text
 
-from dilemma_sim.cli import console, main
+from dilemma_sim.cli import console
 from dilemma_sim.cli.arguments import JSON, SCENARIO, SEED, load_scenario_or_exit
+from dilemma_sim.cli.group import main
 from dilemma_sim.cli.output import print_json, table
 
 # --------------------------------------------------------------------------- analyze

@@ -16,7 +16,7 @@ from typing import Any
 import click
 from rich.text import Text
 
-from dilemma_sim.cli import console, main
+from dilemma_sim.cli import console
 from dilemma_sim.cli.arguments import (
     DEFAULT_SCENARIO,
     JSON,
@@ -29,6 +29,7 @@ from dilemma_sim.cli.arguments import (
     runs_type,
 )
 from dilemma_sim.cli.execution import execution_of, execution_options
+from dilemma_sim.cli.group import main
 from dilemma_sim.cli.output import fail, num, print_json, progress, table
 
 __all__ = ["DEFAULT_SCENARIO", "batch", "run"]
