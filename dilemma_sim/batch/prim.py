@@ -15,6 +15,10 @@ outcome is common (high *density*) and that holds much of it (high *coverage*):
   the trajectory, as the EMA Workbench's `Prim.find_box` does.
 * **Pasting**: widen the chosen box again, one `paste_alpha` slice of one restricted parameter
   at a time, while that raises the mean (peeling is greedy; pasting undoes cuts that went too far).
+* **Pruning** (`prune=True`): peeling also cuts a parameter when a cut happens to drop a few points
+  without the outcome; such restrictions have a large quasi-p-value (below). The restriction with
+  the largest one above `QP_MAX` is released, again and again, while the box keeps density
+  `threshold` — as one does by hand with the Workbench's `drop_restriction`.
 * **Covering**: after a box is accepted, its points are set aside and the search runs again on
   the rest, for up to `max_boxes` boxes with density at least `threshold`.
 
@@ -43,6 +47,8 @@ PASTE_ALPHA = 0.05
 MASS_MIN = 0.05
 THRESHOLD = 0.8
 """Density a box must reach to be reported (80%: four points in five inside the box have the outcome)."""
+QP_MAX = 0.05
+"""Restrictions whose quasi-p-value is above this are released when the box keeps its threshold."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,9 @@ class Restriction:
     column: int
     low: float
     high: float
+    cuts_low: bool
+    """Whether the box cuts the parameter's low end (else `low` is the smallest value in the data)."""
+    cuts_high: bool
     density_without: float
     """Density of the box with this restriction released."""
     qp: float
@@ -76,6 +85,13 @@ class Box:
     """Points in the box with the outcome."""
     restrictions: tuple[Restriction, ...] = ()
     """Restricted parameters, most important first."""
+
+    def describe(self, restriction: Restriction, name: str) -> str:
+        """`name <= 0.5`, `name >= 2` or `1 <= name <= 2`."""
+        r = restriction
+        if r.cuts_low and r.cuts_high:
+            return f"{r.low:.4g} <= {name} <= {r.high:.4g}"
+        return f"{name} >= {r.low:.4g}" if r.cuts_low else f"{name} <= {r.high:.4g}"
 
     def contains(self, x: np.ndarray) -> np.ndarray:
         """(n,) whether each row of `x` lies in the box."""
@@ -109,8 +125,15 @@ def _objective(y_old: np.ndarray, y_new: np.ndarray) -> float:
 class _Search:
     """One PRIM search over the points `rows` (the points not yet in an accepted box)."""
 
-    def __init__(self, x: np.ndarray, y: np.ndarray, rows: np.ndarray, alpha: float, paste_alpha: float,
-                 mass_min: float) -> None:  # fmt: skip
+    def __init__(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        rows: np.ndarray,
+        alpha: float,
+        paste_alpha: float,
+        mass_min: float,
+    ) -> None:
         self.x, self.y, self.rows = x, y, rows
         self.n = len(y)
         self.alpha, self.paste_alpha, self.mass_min = alpha, paste_alpha, mass_min
@@ -168,7 +191,9 @@ class _Search:
                     data = xr[in_slab, j]
                     new_low, new_high = low.copy(), high.copy()
                     if side == "lower":
-                        new_low[j] = get_quantile(data, 1 - self.paste_alpha) if data.size else self.init_low[j]
+                        new_low[j] = (
+                            get_quantile(data, 1 - self.paste_alpha) if data.size else self.init_low[j]
+                        )
                     else:
                         new_high[j] = get_quantile(data, self.paste_alpha) if data.size else self.init_high[j]
                     new_inside = self.rows[_in(xr, new_low, new_high, res)]
@@ -183,6 +208,32 @@ class _Search:
                 low, high, inside = new_low, new_high, new_inside
             else:
                 return low, high, inside
+
+    def release(self, low: np.ndarray, high: np.ndarray, j: int) -> np.ndarray:
+        """Rows (of the search) in the box with column j's restriction released."""
+        others = np.array([c for c in np.flatnonzero(self.restricted(low, high)) if c != j], dtype=np.int64)
+        if others.size == 0:
+            return self.rows
+        return self.rows[_in(self.x[self.rows], low, high, others)]
+
+    def prune(
+        self, low: np.ndarray, high: np.ndarray, inside: np.ndarray, threshold: float
+    ) -> tuple[np.ndarray, ...]:
+        """Release restrictions that are not significant (quasi-p above `QP_MAX`) while density holds."""
+        while True:
+            hits, n = int(self.y[inside].sum()), inside.size
+            best: tuple[float, int, np.ndarray] | None = None
+            for j in np.flatnonzero(self.restricted(low, high)):
+                wider = self.release(low, high, int(j))
+                d = float(self.y[wider].mean())
+                qp = float(stats.binomtest(hits, n, d, alternative="greater").pvalue)
+                if qp > QP_MAX and d >= threshold and (best is None or qp > best[0]):
+                    best = (qp, int(j), wider)
+            if best is None:
+                return low, high, inside
+            _, j, inside = best
+            low, high = low.copy(), high.copy()
+            low[j], high[j] = self.init_low[j], self.init_high[j]
 
 
 def _in(x: np.ndarray, low: np.ndarray, high: np.ndarray, columns: np.ndarray) -> np.ndarray:
@@ -199,6 +250,7 @@ def find_boxes(
     paste_alpha: float = PASTE_ALPHA,
     mass_min: float = MASS_MIN,
     select: str = "coverage",
+    prune: bool = True,
 ) -> list[Box]:
     """Boxes where `y` is mostly true, by covering (see the module docstring); [] when `y` is never true.
 
@@ -222,6 +274,8 @@ def find_boxes(
         else:
             low, high, inside = _choose(trajectory, y, total, threshold)
         low, high, inside = search.paste(low, high, inside)
+        if prune:
+            low, high, inside = search.prune(low, high, inside, threshold)
         hits = float(y[inside].sum())
         density = hits / inside.size
         if density < threshold:
@@ -232,7 +286,10 @@ def find_boxes(
 
 
 def _choose(
-    trajectory: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]], y: np.ndarray, total: float, threshold: float
+    trajectory: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    y: np.ndarray,
+    total: float,
+    threshold: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The box of highest coverage with density >= threshold, else the densest box."""
     stats_ = [(float(y[r].sum()) / total, float(y[r].mean())) for _, _, r in trajectory]
@@ -250,14 +307,13 @@ def _box(search: _Search, low: np.ndarray, high: np.ndarray, inside: np.ndarray,
     hits = int(y[inside].sum())
     density = hits / inside.size
     res = np.flatnonzero(search.restricted(low, high))
-    xr = search.x[search.rows]
     restrictions = []
     for j in res:
-        others = np.array([c for c in res if c != j], dtype=np.int64)
-        without = search.rows[_in(xr, low, high, others)] if others.size else search.rows
+        without = search.release(low, high, int(j))
         d_without = float(y[without].mean())
         qp = float(stats.binomtest(hits, inside.size, d_without, alternative="greater").pvalue)
-        restrictions.append(Restriction(int(j), float(low[j]), float(high[j]), d_without, qp))
+        cuts = (bool(low[j] != search.init_low[j]), bool(high[j] != search.init_high[j]))
+        restrictions.append(Restriction(int(j), float(low[j]), float(high[j]), *cuts, d_without, qp))
     restrictions.sort(key=lambda r: (-(density - r.density_without), r.qp, r.column))
     return Box(
         low=low,

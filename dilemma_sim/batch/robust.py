@@ -100,14 +100,27 @@ def plan_robust(
     sobol_points = None
     if sobol:
         sobol_points = to_values(uncs, saltelli_unit(len(uncs), sobol_base, seed), space)
-    return RobustPlan(ref, cs, uncs, chosen, to_values(uncs, unit, space), runs, seed, design, space, sobol_points)
+    return RobustPlan(
+        ref, cs, uncs, chosen, to_values(uncs, unit, space), runs, seed, design, space, sobol_points
+    )
 
 
-def _play(plan: RobustPlan, values: np.ndarray, execution: Execution, stop: StopFlag | None,
-          progress: Progress | None) -> Plays:  # fmt: skip
+def _play(
+    plan: RobustPlan,
+    values: np.ndarray,
+    execution: Execution,
+    stop: StopFlag | None,
+    progress: Progress | None,
+) -> Plays:
     """Every entrant at every point (one compiled scenario with design points when it can)."""
     variants = point_scenarios(plan.ref, [u.path for u in plan.uncertainties], values)
-    common = {"runs": plan.runs, "seed": plan.seed, "execution": execution, "stop": stop, "progress": progress}
+    common = {
+        "runs": plan.runs,
+        "seed": plan.seed,
+        "execution": execution,
+        "stop": stop,
+        "progress": progress,
+    }
     if isinstance(variants, tuple):
         cs, points = variants
         return play_entrants(cs, plan.entrants, points=points, **common)  # type: ignore[arg-type]
@@ -188,7 +201,9 @@ def run_robust(
     )
 
 
-def _sobol(plan: RobustPlan, execution: Execution, stop: StopFlag | None, progress: Progress | None) -> SobolStudy:
+def _sobol(
+    plan: RobustPlan, execution: Execution, stop: StopFlag | None, progress: Progress | None
+) -> SobolStudy:
     """Sobol indices of each strategy's payoff and regret on the plan's Saltelli design."""
     assert plan.sobol_points is not None
     plays = _play(plan, plan.sobol_points, execution, stop, progress)

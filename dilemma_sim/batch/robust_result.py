@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from dilemma_sim.batch.outputs import Layout
 from dilemma_sim.batch.prim import Box
 from dilemma_sim.batch.regret import HIGH_PERCENTILE, LOW_PERCENTILE, Scores
 from dilemma_sim.batch.sensitivity import SobolIndices
@@ -16,6 +17,21 @@ TOLERANCE_RULES = {
     "pooled": "root mean square of the 95% CI half-widths of the paired differences to each point's best",
     "given": "given with --tolerance",
 }
+
+
+@dataclass(frozen=True)
+class PointLayout(Layout):
+    """The columns of the per-point rows (`RobustResult.point_columns`), for `outputs.RunWriter`."""
+
+    names: tuple[str, ...] = ()
+
+    def columns(self) -> list[str]:
+        return list(self.names)
+
+
+def point_layout(names: list[str]) -> PointLayout:
+    """A writer layout for rows with exactly these columns."""
+    return PointLayout((), (), (), (), (), tuple(names))
 
 
 @dataclass(frozen=True, eq=False)
@@ -129,8 +145,9 @@ class RobustResult:
             "limits": [
                 {
                     "path": self.uncertainties[r.column].path,
-                    "low": r.low,
-                    "high": r.high,
+                    "low": r.low if r.cuts_low else None,
+                    "high": r.high if r.cuts_high else None,
+                    "rule": box.describe(r, self.uncertainties[r.column].path),
                     "density_without": r.density_without,
                     "qp": r.qp,
                 }
@@ -152,7 +169,7 @@ class RobustResult:
             "player": self.player,
             "seed": self.seed,
             "runs": self.runs,
-            "samples": int(len(self.points)),
+            "samples": len(self.points),
             "design": self.design,
             "space": self.space,
             "measure": "mean total payoff of the player per design point",
@@ -206,8 +223,12 @@ class RobustResult:
             doc["sobol"] = {
                 "points": self.sobol.points,
                 "design": "Saltelli (SALib.sample.sobol, first and total order)",
-                "payoff": {s.id: ix.to_json() for s, ix in zip(self.strategies, self.sobol.payoff, strict=True)},
-                "regret": {s.id: ix.to_json() for s, ix in zip(self.strategies, self.sobol.regret, strict=True)},
+                "payoff": {
+                    s.id: ix.to_json() for s, ix in zip(self.strategies, self.sobol.payoff, strict=True)
+                },
+                "regret": {
+                    s.id: ix.to_json() for s, ix in zip(self.strategies, self.sobol.regret, strict=True)
+                },
             }
         return doc
 
@@ -223,7 +244,7 @@ class RobustResult:
         cols["regret"] = self.regret.T.ravel()
         cols["regret_ci95"] = self.regret_half.T.ravel()
         cols["best"] = (self.best[:, None] == np.arange(e)[None, :]).ravel().astype(np.int64)
-        cols["within_tolerance"] = (self.regret.T <= self.tolerance).ravel().astype(np.int64)
+        cols["within_tolerance"] = (self.tolerance >= self.regret.T).ravel().astype(np.int64)
         if self.ending is not None:
             cols["ending_share"] = self.ending.shares.T.ravel()
         return cols

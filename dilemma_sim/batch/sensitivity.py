@@ -82,8 +82,12 @@ def saltelli_unit(k: int, base: int, seed: int) -> np.ndarray:
         raise ValueError("Sobol indices need at least one parameter")
     sample, _ = _salib()
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # SALib warns when N is not a power of two: saltelli_base makes it one
-        unit = sample.sample(_problem(k), saltelli_base(base), calc_second_order=False, scramble=True, seed=seed)
+        warnings.simplefilter(
+            "ignore"
+        )  # SALib warns when N is not a power of two: saltelli_base makes it one
+        unit = sample.sample(
+            _problem(k), saltelli_base(base), calc_second_order=False, scramble=True, seed=seed
+        )
     return np.asarray(unit, dtype=np.float64)
 
 

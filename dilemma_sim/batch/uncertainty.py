@@ -95,7 +95,7 @@ def uncertainties(cs: CompiledScenario, params: Sequence[str] | None = None) -> 
         found = scenario_uncertainties(cs)
         if not found:
             raise InvalidInput(
-                f"scenario {cs.scenario_id!r} has no uncertain parameters: give ranges with --param PATH=LO:HI"
+                f"scenario {cs.scenario_id!r} has no uncertain parameters: give --param PATH=LO:HI"
             )
         return found
     parsed = [Uncertainty.parse(p) for p in params]
