@@ -212,7 +212,7 @@ def _sobol(
     names = tuple(u.path for u in plan.uncertainties)
     payoff = tuple(sobol_indices(names, means[e], plan.seed) for e in range(len(plan.entrants)))
     regret_ix = tuple(sobol_indices(names, regrets[e], plan.seed) for e in range(len(plan.entrants)))
-    return SobolStudy(len(plan.sobol_points), payoff, regret_ix)
+    return SobolStudy(plan.sobol_points, payoff, regret_ix)
 
 
 def robust(

@@ -69,9 +69,14 @@ class EndingShares:
 class SobolStudy:
     """Sobol indices on a Saltelli design: per strategy, of its mean payoff and of its regret."""
 
-    points: int
+    values: np.ndarray
+    """(N * (P + 2), P) the Saltelli points in parameter units, in SALib's order."""
     payoff: tuple[SobolIndices, ...]
     regret: tuple[SobolIndices, ...]
+
+    @property
+    def points(self) -> int:
+        return int(len(self.values))
 
 
 @dataclass(frozen=True, eq=False)

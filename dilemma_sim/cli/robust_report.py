@@ -78,7 +78,7 @@ def regret_svg(result: RobustResult) -> str:
     def x(v: float) -> float:
         return left + (v - lo) / (hi - lo) * span
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img">']
+    parts = [f'<svg width="{width}" height="{height}" role="img">']
     parts.append(f"<title>Regret of each strategy across {len(result.points)} design points</title>")
     for t in _ticks(lo, hi):
         parts.append(
@@ -128,7 +128,7 @@ def winner_svg(result: RobustResult) -> str:
     def sy(v: float) -> float:
         return top + size - (v - yl) / max(yh - yl, 1e-12) * size
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img">']
+    parts = [f'<svg width="{width}" height="{height}" role="img">']
     parts.append(f"<title>Winning strategy over {_e(ux.path)} and {_e(uy.path)}</title>")
     parts.append(f'<rect x="{left}" y="{top}" width="{size}" height="{size}" fill="none" stroke="#999"/>')
     for t in _ticks(xl, xh):
