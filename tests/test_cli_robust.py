@@ -94,3 +94,12 @@ def test_an_unknown_strategy_or_ending_exits_1_with_the_choices() -> None:
 def test_a_bad_param_range_is_a_usage_error_with_the_expected_form() -> None:
     result = invoke("robust", str(THRESHOLD), "--samples", "8", "--runs", "2", "--param", "parameters.p=1")
     assert result.exit_code == 1 and "PATH=LO:HI" in result.stderr
+
+
+def test_sweep_calls_its_ranking_standardized_regression_and_keeps_the_old_json_key() -> None:
+    args = ["sweep", str(THRESHOLD), "--param", "parameters.p=0:1:4", "--param", "parameters.q=0:1:2"]
+    doc = json_of(invoke(*args, "--runs", "2", "--json"))
+    assert doc["standardized_regression"] == doc["sensitivity"]
+    assert [row["path"] for row in doc["standardized_regression"]][0] == "parameters.p"
+    table = " ".join(invoke(*args, "--runs", "2", "--design", "sobol", "--points", "8").stdout.split())
+    assert "Standardized regression coefficients" in table and "not Sobol indices" in table
