@@ -165,3 +165,11 @@ def test_results_are_bit_identical_whatever_the_workers_or_chunks(
     for name in ("means", "half", "regret", "regret_half", "best", "decisive"):
         np.testing.assert_array_equal(getattr(serial, name), getattr(other, name), err_msg=name)
     assert serial.to_json() == other.to_json()
+
+
+def test_the_python_api_runs_the_same_study_as_the_studies_layer(threshold: ScenarioRef) -> None:
+    from dilemma_sim import api
+
+    via_api = api.robust(THRESHOLD, samples=16, runs=2, seed=1, strategies=["always-a", "always-b"])
+    direct = robust(threshold, samples=16, runs=2, seed=1, strategies=["always-a", "always-b"])
+    assert via_api.to_json() == direct.to_json()
