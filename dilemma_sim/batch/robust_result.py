@@ -76,7 +76,7 @@ class SobolStudy:
 
     @property
     def points(self) -> int:
-        return int(len(self.values))
+        return len(self.values)
 
 
 @dataclass(frozen=True, eq=False)
