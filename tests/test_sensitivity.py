@@ -79,3 +79,14 @@ def test_a_scenarios_indices_equal_salibs_on_its_known_payoff_function() -> None
     assert result.sobol.regret[1].st[0] == pytest.approx(1.0, abs=0.05)
     doc = result.to_json()["sobol"]
     assert doc["points"] == 2048 and doc["regret"]["always-a"][0]["path"] == "parameters.p"
+
+
+def test_without_salib_sobol_indices_name_the_extra_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from dilemma_sim.errors import ExitCode, MissingDependency
+
+    monkeypatch.setitem(sys.modules, "SALib.sample", None)  # import fails as if SALib were absent
+    with pytest.raises(MissingDependency) as err:
+        saltelli_unit(2, 8, 0)
+    assert err.value.exit_code == ExitCode.MISSING_DEPENDENCY and "dilemma-sim[robust]" in str(err.value.hint)

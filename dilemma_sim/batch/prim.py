@@ -223,12 +223,12 @@ class _Search:
         while True:
             hits, n = int(self.y[inside].sum()), inside.size
             best: tuple[float, int, np.ndarray] | None = None
-            for j in np.flatnonzero(self.restricted(low, high)):
-                wider = self.release(low, high, int(j))
+            for col in np.flatnonzero(self.restricted(low, high)):
+                wider = self.release(low, high, int(col))
                 d = float(self.y[wider].mean())
                 qp = float(stats.binomtest(hits, n, d, alternative="greater").pvalue)
                 if qp > QP_MAX and d >= threshold and (best is None or qp > best[0]):
-                    best = (qp, int(j), wider)
+                    best = (qp, int(col), wider)
             if best is None:
                 return low, high, inside
             _, j, inside = best

@@ -61,9 +61,7 @@ def _salib() -> tuple[Any, Any]:
         from SALib.analyze import sobol as analyze
         from SALib.sample import sobol as sample
     except ModuleNotFoundError:
-        raise MissingDependency(
-            "Sobol indices need SALib: pip install 'dilemma-sim[robust]' (or pip install SALib)"
-        ) from None
+        raise MissingDependency("SALib", "robust", "Sobol indices (--sobol)") from None
     return sample, analyze
 
 
