@@ -79,11 +79,12 @@ def main() -> None:
     figures["load_after"] = [round(x, 2) for x in os.getloadavg()]
     figures["bound_mb"] = figures["parent_peak_mb"] + args.workers * figures["worker_peak_mb"]
     print(json.dumps(figures, indent=2))
+    f = figures
     print(
-        f"{figures['total_runs']:,} runs ({figures['points']} points x {figures['strategies']} strategies x "
-        f"{figures['runs_per_point']} runs) in {figures['wall_s']:.1f} s with {args.workers} workers; peak RSS "
-        f"parent {figures['parent_peak_mb']:.0f} MB, largest worker {figures['worker_peak_mb']:.0f} MB "
-        f"(at most {figures['bound_mb']:.0f} MB together); load average {figures['load_before'][0]} before"
+        f"{f['total_runs']:,} runs ({f['points']} points x {f['strategies']} strategies x "
+        f"{f['runs_per_point']} runs) in {f['wall_s']:.1f} s with {args.workers} workers; peak RSS "
+        f"parent {f['parent_peak_mb']:.0f} MB, largest worker {f['worker_peak_mb']:.0f} MB "
+        f"(at most {f['bound_mb']:.0f} MB together); load average {f['load_before'][0]} before"
     )
 
 

@@ -100,6 +100,6 @@ def test_sweep_calls_its_ranking_standardized_regression_and_keeps_the_old_json_
     args = ["sweep", str(THRESHOLD), "--param", "parameters.p=0:1:4", "--param", "parameters.q=0:1:2"]
     doc = json_of(invoke(*args, "--runs", "2", "--json"))
     assert doc["standardized_regression"] == doc["sensitivity"]
-    assert [row["path"] for row in doc["standardized_regression"]][0] == "parameters.p"
+    assert doc["standardized_regression"][0]["path"] == "parameters.p"
     table = " ".join(invoke(*args, "--runs", "2", "--design", "sobol", "--points", "8").stdout.split())
     assert "Standardized regression coefficients" in table and "not Sobol indices" in table

@@ -40,8 +40,9 @@ def test_ishigami_indices_equal_salibs_own_and_the_known_values() -> None:
     problem = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-math.pi, math.pi]] * 3}
     x_salib = salib_sample.sample(problem, n, calc_second_order=False, scramble=True, seed=seed)
     np.testing.assert_allclose(x, x_salib, rtol=0, atol=1e-12)
-    theirs = salib_analyze.analyze(problem, ishigami(x_salib), calc_second_order=False, num_resamples=RESAMPLES,
-                                   seed=seed)  # fmt: skip
+    theirs = salib_analyze.analyze(
+        problem, ishigami(x_salib), calc_second_order=False, num_resamples=RESAMPLES, seed=seed
+    )
     for key, mine in (("S1", ours.s1), ("ST", ours.st), ("S1_conf", ours.s1_conf), ("ST_conf", ours.st_conf)):
         np.testing.assert_allclose(mine, theirs[key], rtol=1e-9, atol=1e-12, err_msg=key)
     s1, st = ishigami_indices()
@@ -60,14 +61,22 @@ def test_a_constant_output_has_zero_indices() -> None:
 
 
 def test_a_scenarios_indices_equal_salibs_on_its_known_payoff_function() -> None:
-    result = robust(ScenarioRef.of(THRESHOLD), samples=8, runs=2, seed=3, strategies=["always-a", "always-b"],
-                    sobol=True, sobol_base=512)  # fmt: skip
+    result = robust(
+        ScenarioRef.of(THRESHOLD),
+        samples=8,
+        runs=2,
+        seed=3,
+        strategies=["always-a", "always-b"],
+        sobol=True,
+        sobol_base=512,
+    )
     assert result.sobol is not None
     values = result.sobol.values
     assert values.shape == (512 * 4, 2)
     problem = {"num_vars": 2, "names": ["p", "q"], "bounds": [[0.0, 1.0]] * 2}
-    expected = salib_analyze.analyze(problem, 0.5 - values[:, 0], calc_second_order=False,
-                                     num_resamples=RESAMPLES, seed=3)  # fmt: skip
+    expected = salib_analyze.analyze(
+        problem, 0.5 - values[:, 0], calc_second_order=False, num_resamples=RESAMPLES, seed=3
+    )
     payoff = result.sobol.payoff[0]
     np.testing.assert_allclose(payoff.s1, expected["S1"], rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(payoff.st, expected["ST"], rtol=1e-9, atol=1e-12)
