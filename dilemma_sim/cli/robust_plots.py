@@ -35,10 +35,10 @@ def regret_boxes(result: RobustResult, *, color: bool) -> str:
     """Horizontal box plots of each strategy's regret across the design points."""
     fig = _figure()
     e = len(result.strategies)
-    fig.plot_size(WIDTH, min(40, 4 + 3 * e))
+    fig.plot_size(WIDTH, min(60, 5 + 4 * e))  # four rows a strategy: boxes never share a row
     labels = [f"{c} {s.id}"[:18] for c, s in zip(letters(e), result.strategies, strict=True)]
     data = [[float(v) for v in row] for row in result.regret]
-    fig.draw(fig.box(labels, data, orientation="h"))
+    fig.draw(fig.box(labels, data, orientation="h", width=0.5))
     fig.title(
         f"Regret of {result.player_name}'s strategies across {len(result.points)} points (lower is better)"
     )
