@@ -108,7 +108,7 @@ def test_where_finds_the_region_where_an_ending_is_common(starter: ScenarioRef) 
     assert result.ending is not None and result.ending.shares.shape == (1, 40)
     assert np.all((result.ending.shares >= 0) & (result.ending.shares <= 1))
     assert result.strategies[0].discovery.points == int(np.sum(result.ending.shares[0] > 0.3))
-    assert "ending" in result.to_json()["discovery_target"]
+    assert ending in result.to_json()["discovery_target"]
 
 
 def test_an_unknown_ending_or_strategy_is_named_with_the_choices(threshold: ScenarioRef) -> None:

@@ -161,10 +161,12 @@ class RobustResult:
         }
 
     def target(self) -> str:
-        """What the discovery boxes enclose."""
+        """What the discovery boxes enclose, for people."""
         if self.ending is None:
-            return "best"
-        return f"ending {self.ending.ending} in more than {self.ending.threshold:.0%} of runs"
+            return "where each strategy is the best"
+        return (
+            f"where {self.ending.ending} ends more than {self.ending.threshold:.0%} of each strategy's runs"
+        )
 
     def to_json(self) -> dict[str, Any]:
         """One JSON-ready document (per-point values are in `point_columns`)."""

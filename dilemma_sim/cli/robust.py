@@ -304,9 +304,7 @@ def _show_decisive(result: RobustResult) -> None:
 
 def _show_discovery(result: RobustResult) -> None:
     k = len(result.points)
-    console.out.print(
-        f"[bold]Scenario discovery (PRIM)[/bold]: where each strategy's outcome is {result.target()}"
-    )
+    console.out.print(f"[bold]Scenario discovery (PRIM)[/bold]: {result.target()}")
     for s in result.strategies:
         d = s.discovery
         line = f"  {s.id}: {d.points}/{k} points"
