@@ -118,17 +118,17 @@ def _play(
 ) -> Plays:
     """Every entrant at every point (one compiled scenario with design points when it can)."""
     variants = point_scenarios(plan.ref, [u.path for u in plan.uncertainties], values)
-    common = {
-        "runs": plan.runs,
-        "seed": plan.seed,
-        "execution": execution,
-        "stop": stop,
-        "progress": progress,
-    }
-    if isinstance(variants, tuple):
-        cs, points = variants
-        return play_entrants(cs, plan.entrants, points=points, **common)  # type: ignore[arg-type]
-    return play_entrants(variants, plan.entrants, **common)  # type: ignore[arg-type]
+    scenario, points = variants if isinstance(variants, tuple) else (variants, None)
+    return play_entrants(
+        scenario,
+        plan.entrants,
+        runs=plan.runs,
+        seed=plan.seed,
+        points=points,
+        execution=execution,
+        stop=stop,
+        progress=progress,
+    )
 
 
 def ending_code(cs: CompiledScenario, ending: str) -> int:

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from dilemma_sim.batch.outputs import Layout
+from dilemma_sim.batch.outputs import Layout, param_column
 from dilemma_sim.batch.prim import Box
 from dilemma_sim.batch.regret import HIGH_PERCENTILE, LOW_PERCENTILE, Scores
 from dilemma_sim.batch.sensitivity import SobolIndices
@@ -244,7 +244,7 @@ class RobustResult:
         k, e = len(self.points), len(self.strategies)
         cols: dict[str, np.ndarray] = {"point": np.repeat(np.arange(k, dtype=np.int64), e)}
         for j, u in enumerate(self.uncertainties):
-            cols["param." + u.path.removeprefix("parameters.")] = np.repeat(self.points[:, j], e)
+            cols[param_column(u.path)] = np.repeat(self.points[:, j], e)
         cols["strategy"] = np.array(self.ids * k, dtype=object)
         cols["mean"] = self.means.T.ravel()
         cols["ci95"] = self.half.T.ravel()
