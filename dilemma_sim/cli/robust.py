@@ -114,9 +114,11 @@ def robust(
 
     \b
     Example:
-      dilemma-sim robust pakistan-ttp --samples 200 --runs 200 --workers 2
-      dilemma-sim robust pakistan-ttp --where tribal_takeover --report robust.html
-      dilemma-sim robust pakistan-ttp --samples 64 --runs 100 --sobol --json
+      dilemma-sim robust pakistan-ttp --samples 64 --workers 2
+      dilemma-sim robust pakistan-ttp --strategies hedge,always-appease \\
+          --where tribal_takeover --report robust.html
+      dilemma-sim robust pakistan-ttp --samples 32 --strategies hedge,always-appease \\
+          --sobol --sobol-base 16 --json
     """
     from dilemma_sim.batch.robust import CHUNK_RUNS, plan_robust, run_robust
     from dilemma_sim.errors import DilemmaError
