@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from dilemma_sim.engine.simulate import BatchResult
 from dilemma_sim.engine.tables import CompiledScenario
-from dilemma_sim.executor import Execution, ScenarioRef, run_batch
+from dilemma_sim.executor import DEFAULT_CHUNK_RUNS, Execution, ScenarioRef, run_batch
 
 if TYPE_CHECKING:
     from dilemma_sim.batch.robust_result import RobustResult
@@ -73,13 +73,13 @@ def robust(
     sobol_base: int = 64,
     workers: int = 1,
     scheduler: str | None = None,
-    chunk_runs: int = 8192,
+    chunk_runs: int = DEFAULT_CHUNK_RUNS,
     overrides: Mapping[str, float] | None = None,
 ) -> RobustResult:
     """`dilemma-sim robust` in Python: every player strategy at `samples` design points over the
     scenario's uncertain parameters (or the `params` ranges, `"PATH=LO:HI"`), `runs` runs each on
     common random numbers, scored for robustness. The same seed gives the same result whatever
-    `workers`, `scheduler` or `chunk_runs` (default `batch.robust.CHUNK_RUNS`)."""
+    `workers`, `scheduler` or `chunk_runs`."""
     from dilemma_sim.batch.robust import robust as run_robust
 
     return run_robust(

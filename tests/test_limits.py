@@ -17,7 +17,13 @@ from click.testing import CliRunner
 from dilemma_sim.cli import main
 from dilemma_sim.engine import build_policies, compile_scenario
 from dilemma_sim.engine.compile import CompiledScenario
-from dilemma_sim.engine.footprint import bytes_per_run, chunk_runs_within, payoff_decisions
+from dilemma_sim.engine.footprint import (
+    bytes_per_run,
+    chunk_bytes,
+    chunk_runs_within,
+    payoff_decisions,
+    profile_piece,
+)
 from dilemma_sim.engine.sampling import BLOCK
 from dilemma_sim.engine.simulate import run_chunk
 from dilemma_sim.errors import LimitExceeded
@@ -73,18 +79,31 @@ def test_the_default_scenario_s_estimate_holds_too() -> None:
     assert payoff_decisions(cs) >= {p.decision for p in build_policies(cs) if p.needs_payoffs}
 
 
-def test_memory_grows_with_the_square_of_best_response_actors() -> None:
-    small, large = (bytes_per_run(compiled(crowd_yaml(n))) for n in (20, 40))
+def test_one_runs_expected_payoffs_grow_with_the_square_of_best_response_actors() -> None:
+    small, large = (chunk_bytes(compiled(crowd_yaml(n)), 1) for n in (20, 40))
     assert 3.5 < large / small < 4.5
+
+
+def test_expected_payoffs_are_evaluated_in_pieces_so_a_chunk_grows_only_linearly() -> None:
+    cs = compiled(crowd_yaml(40))
+    policies = build_policies(cs)
+    runs = 4 * BLOCK
+    assert (
+        profile_piece(cs, sum(len(cs.decisions[p.decision].option_ids) for p in policies if p.needs_payoffs))
+        < runs
+    )
+    estimate = chunk_bytes(cs, runs, policies)
+    assert measured_bytes_per_run(cs, runs) * runs <= estimate
+    unpieced = runs * chunk_bytes(cs, 1, policies)
+    assert estimate < unpieced / 2  # what one evaluation of every run's profiles would need
 
 
 def test_chunks_shrink_to_the_budget_in_whole_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     cs = compiled(crowd_yaml(20))
-    per_run = bytes_per_run(cs)
-    monkeypatch.setenv("DILEMMA_SIM_CHUNK_MEMORY", str(per_run * BLOCK * 3 + 1))
+    monkeypatch.setenv("DILEMMA_SIM_CHUNK_MEMORY", str(chunk_bytes(cs, 3 * BLOCK) + 1))
     assert chunk_runs_within(cs, 65536) == 3 * BLOCK
     assert chunk_runs_within(cs, 2048) == 2048  # a request that fits is kept
-    monkeypatch.setenv("DILEMMA_SIM_CHUNK_MEMORY", str(per_run * BLOCK))
+    monkeypatch.setenv("DILEMMA_SIM_CHUNK_MEMORY", str(chunk_bytes(cs, BLOCK)))
     assert chunk_runs_within(cs, 65536) == BLOCK
 
 
@@ -92,8 +111,7 @@ def test_a_scenario_whose_block_does_not_fit_is_refused_when_compiled(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     text = crowd_yaml(20)
-    per_run = bytes_per_run(compiled(text))
-    monkeypatch.setenv("DILEMMA_SIM_CHUNK_MEMORY", str(per_run * BLOCK - 1))
+    monkeypatch.setenv("DILEMMA_SIM_CHUNK_MEMORY", str(chunk_bytes(compiled(text), BLOCK) - 1))
     with pytest.raises(LimitExceeded, match="square of the actors") as caught:
         compiled(text)
     assert caught.value.hint is not None and "DILEMMA_SIM_CHUNK_MEMORY" in caught.value.hint
@@ -102,7 +120,7 @@ def test_a_scenario_whose_block_does_not_fit_is_refused_when_compiled(
 def test_nine_hundred_best_response_actors_are_refused_by_default() -> None:
     result = load_text(crowd_yaml(900))
     assert result.scenario is not None
-    with pytest.raises(LimitExceeded, match="GiB"):
+    with pytest.raises(LimitExceeded, match="expected payoffs of one run need about"):
         compile_scenario(result.scenario)
 
 

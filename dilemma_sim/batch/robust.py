@@ -38,10 +38,6 @@ from dilemma_sim.executor.run import SERIAL, Execution, Progress
 from dilemma_sim.executor.stats import mean_ci
 from dilemma_sim.executor.stop import StopFlag
 
-CHUNK_RUNS = 8192
-"""Rows per task of a study unless told otherwise. Smaller than the executor's default because the
-built-in `greedy` (a best response) evaluates every option of every decision for every row: at
-65,536 rows a pakistan-ttp task peaks at about 1.5 GB, at 8,192 under 300 MB, at the same speed."""
 WHERE_SHARE = 0.5
 """Default share of runs above which an ending counts as happening at a point (`--where`)."""
 MIN_DISCOVERY_POINTS = 20

@@ -109,8 +109,7 @@ def robust(
     or within the tolerance of the best. PRIM boxes show where each strategy wins (or, with
     --where, where an ending is common); parameters are ranked by how much they decide the
     winner. --sobol adds Sobol indices of each strategy's regret. Results are identical for a
-    seed whatever --workers, --scheduler or --chunk-runs (8,192 by default here: the built-in
-    greedy strategy needs memory per row for every option). Method and metrics: docs/robust.md.
+    seed whatever --workers, --scheduler or --chunk-runs. Method and metrics: docs/robust.md.
 
     \b
     Example:
@@ -120,12 +119,10 @@ def robust(
       dilemma-sim robust pakistan-ttp --samples 32 --strategies hedge,always-appease \\
           --sobol --sobol-base 16 --json
     """
-    from dilemma_sim.batch.robust import CHUNK_RUNS, plan_robust, run_robust
+    from dilemma_sim.batch.robust import plan_robust, run_robust
     from dilemma_sim.executor import StopFlag
 
     picked = [s.strip() for s in strategies.split(",") if s.strip()] if strategies else None
-    if click.get_current_context().get_parameter_source("chunk_runs") == click.core.ParameterSource.DEFAULT:
-        chunk_runs = CHUNK_RUNS  # smaller tasks keep the best-response strategy's workers small
     stop = StopFlag()
     with stop.on_sigint():
         sref, _ = load_scenario_or_exit(scenario)

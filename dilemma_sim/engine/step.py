@@ -14,6 +14,7 @@ from typing import Protocol
 import numpy as np
 
 from dilemma_sim.engine.finite import all_finite, diagnose
+from dilemma_sim.engine.footprint import profile_piece
 from dilemma_sim.engine.outcome import (
     Breakdown,
     evaluate,
@@ -340,7 +341,25 @@ class DecisionContext:
 def response_payoffs(
     cs: CompiledScenario, batch: BatchState, decisions: Sequence[int]
 ) -> dict[int, np.ndarray]:
-    """Expected payoffs (N, n_options) of each decision against its response profile, in one evaluation."""
+    """Expected payoffs (N, n_options) of each decision against its response profile.
+
+    Evaluated in pieces of runs whose profiles fit `footprint.PROFILE_BYTES`, so memory does not grow
+    with the chunk; a run's numbers do not depend on the piece it is in.
+    """
+    options = sum(len(cs.decisions[d].option_ids) for d in decisions)
+    piece = profile_piece(cs, options)
+    if batch.n <= piece:
+        return _response_payoffs(cs, batch, decisions)
+    parts = [
+        _response_payoffs(cs, batch.take(np.arange(lo, min(batch.n, lo + piece))), decisions)
+        for lo in range(0, batch.n, piece)
+    ]
+    return {d: np.concatenate([part[d] for part in parts]) for d in decisions}
+
+
+def _response_payoffs(
+    cs: CompiledScenario, batch: BatchState, decisions: Sequence[int]
+) -> dict[int, np.ndarray]:
     profiles, spans = [], []
     at = 0
     for d in decisions:
@@ -351,7 +370,8 @@ def response_payoffs(
         spans.append((d, at, at + m))
         at += m
     pay = expected_profiles(cs, batch, np.concatenate(profiles, axis=1))
-    return {d: pay[:, lo:hi, cs.decisions[d].actor_index] for d, lo, hi in spans}
+    # copies, not views: a view would keep every actor's payoffs of every profile alive (N x K x A)
+    return {d: np.ascontiguousarray(pay[:, lo:hi, cs.decisions[d].actor_index]) for d, lo, hi in spans}
 
 
 def decide(
