@@ -145,18 +145,22 @@ def greedy_policy(scenario: Scenario) -> dict[str, Any]:
 
 def entrants_of(cs: Any) -> dict[str, tuple[str, str | dict[str, Any]]]:
     """Entrant id -> (label, override for `build_policies`): the scenario's player strategies, then the
-    built-ins (a scenario strategy with a built-in's id keeps its place and the built-in is left out)."""
+    built-ins. A scenario strategy with a built-in's id is refused (E420 at validation; ValueError here
+    for a scenario built in code), so a built-in never plays under the author's label."""
     from dilemma_sim.batch.sweep import player_strategies
 
     sc: Scenario = cs.scenario
+    clash = sorted(set(sc.strategies) & set(BUILTINS))
+    if clash:
+        raise ValueError(f"the scenario defines a strategy {clash[0]!r}, the name of a built-in; rename it")
     out: dict[str, tuple[str, str | dict[str, Any]]] = {
         sid: (sc.strategies[sid].label, sid) for sid in player_strategies(sc)
     }
     recip = reciprocity_strategy(cs)
     if recip is not None:
-        out.setdefault("reciprocity", (recip.label + " (built-in)", dict(recip.policy)))
-    out.setdefault("random", ("Random (built-in)", "random"))
-    out.setdefault("greedy", ("Greedy (built-in)", greedy_policy(sc)))
+        out["reciprocity"] = (recip.label + " (built-in)", dict(recip.policy))
+    out["random"] = ("Random (built-in)", "random")
+    out["greedy"] = ("Greedy (built-in)", greedy_policy(sc))
     return out
 
 

@@ -23,7 +23,7 @@ PolicySpec = (
 )
 """A scenario policy model (or a dict validated into one)."""
 BUILTIN = ("default", "random", "human")
-"""Strategy ids every scenario understands (besides its own `strategies`)."""
+"""Strategy ids every scenario understands (besides its own `strategies`, which may not use them: E420)."""
 BEST_TOLERANCE = 1e-9
 """Best response: options within this (relative) distance of the best count as tied; the first wins."""
 
@@ -219,6 +219,10 @@ def build_policies(
         own = sc.actors[a].policy.get(info.id)
         policy: Policy = compile_policy(cs, d, own, "actor") if own is not None else DefaultPolicy(d)
         ov = overrides.get(a)
+        if isinstance(ov, str) and ov in BUILTIN and ov in sc.strategies:
+            raise ValueError(
+                f"the scenario defines a strategy {ov!r}, the name of a built-in strategy; rename it (E420)"
+            )
         if ov == "human":
             policy = ExternalChoice(d)
         elif ov == "default":

@@ -14,6 +14,9 @@ from dilemma_sim.scenario.strict_model import StrictModel
 
 LEVER_MOVES = ("lower", "hold", "raise")
 """The per-turn options of every lever decision, in index order."""
+BUILTIN_STRATEGIES = ("default", "random", "human", "reciprocity", "greedy")
+"""Strategy ids the tools give a meaning of their own (`--policy`, `tournament`): a scenario cannot
+define a strategy with one of them (E420), so a built-in never silently stands in for the author's."""
 
 
 # --------------------------------------------------------------------------- decisions

@@ -14,7 +14,7 @@ from typing import Any
 
 from dilemma_sim.scenario import expressions
 from dilemma_sim.scenario.diagnostics import Diagnostic, ScenarioError
-from dilemma_sim.scenario.models import Scenario, Strategy
+from dilemma_sim.scenario.models import BUILTIN_STRATEGIES, Scenario, Strategy
 from dilemma_sim.scenario.raw_data import (
     ExpressionSite,
     Names,
@@ -246,6 +246,15 @@ class _Checker:
 
     def strategies(self) -> None:
         for name, spec in as_dict(self.data.get("strategies")).items():
+            if name in BUILTIN_STRATEGIES:
+                self.report(
+                    ("strategies", name),
+                    "E420",
+                    f"strategy id '{name}' is the name of a built-in strategy, which `--policy` and "
+                    "`tournament` would play instead of yours; rename it",
+                    f"my-{name}",
+                    key=True,
+                )
             spec = as_dict(spec)
             actor = spec.get("actor", self.data.get("player"))
             if not isinstance(actor, str) or not self.names.actors:

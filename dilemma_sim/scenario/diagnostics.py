@@ -43,6 +43,7 @@ CODES: dict[str, str] = {
     "E407": "probability outside [0, 1]",
     "E408": "empty option set (a choice without options, a lever with fewer than two levels)",
     "E409": "``player`` is not an actor",
+    "E420": "strategy id reserved for a built-in strategy (default, random, human, reciprocity, greedy)",
     "W501": "state variable never used",
     "W502": "option with no effects and no cost (and nothing refers to it)",
     "W503": "event that can never fire",

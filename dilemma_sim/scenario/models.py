@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from dilemma_sim.scenario.actors import (
+    BUILTIN_STRATEGIES,
     LEVER_MOVES,
     Actor,
     BestResponsePolicy,
@@ -48,6 +49,7 @@ from dilemma_sim.scenario.quantities import (
 from dilemma_sim.scenario.strict_model import StrictModel
 
 __all__ = [
+    "BUILTIN_STRATEGIES",
     "IDENT",
     "LEVER_MOVES",
     "SLUG",
