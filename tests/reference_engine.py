@@ -167,6 +167,8 @@ class ReferenceRun:
                 self.q[p] = sampled[p]
             elif isinstance(q, m.Fixed):
                 self.q[p] = q.value
+            elif isinstance(q, str) and p[0] == "actors" and (p[2] == "utility" or p[-1] == "cost"):
+                self.q[p] = self.q[("parameters", q)]  # a weight or cost naming a parameter
             elif isinstance(q, str):
                 node = ex.parse(q)
                 self.q[p] = ex.compile_expr(node)

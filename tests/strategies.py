@@ -331,7 +331,9 @@ def scenarios(draw: Any) -> dict[str, Any]:
                     "options": {
                         o: {
                             "label": o,
-                            "cost": _scenario_quantity(draw, 0, 2),
+                            "cost": draw(st.sampled_from(list(params)))
+                            if params and draw(st.booleans())
+                            else _scenario_quantity(draw, 0, 2),
                             "effects": _scenario_effects(draw, [*levels, *counts], read),
                         }
                         for o in ids
@@ -361,7 +363,12 @@ def scenarios(draw: Any) -> dict[str, Any]:
     levers = [f"{a}.{d}" for a, d, _, kind in decisions if kind == "lever"]
     for actor in actors.values():
         keys = draw(st.lists(st.sampled_from([*levels, *counts, *levers]), max_size=3, unique=True))
-        actor["utility"] = {k: _scenario_quantity(draw, -2, 2) for k in keys}
+        actor["utility"] = {
+            k: draw(st.sampled_from(list(params)))
+            if params and draw(st.booleans())
+            else _scenario_quantity(draw, -2, 2)
+            for k in keys
+        }
     for a, d, ids, _ in decisions:
         kind = draw(st.sampled_from(["fixed", "mixed", "rules", "best_response", "logit", "default", None]))
         if kind is None:

@@ -11,7 +11,8 @@ sampled once per run from one uniform, numbered in this walk order:
 2. each state variable: initial, persistence, baseline (if set), then for counts rate and
    (negative binomial) dispersion;
 3. each actor: utility weights; each decision: the effects of every option (or level), then
-   their costs, then a lever's step_cost; then the actor's logit rationalities;
+   their costs, then a lever's step_cost; then the actor's logit rationalities (a weight or cost
+   that names a parameter uses that parameter's column and takes none of its own);
 4. interactions (effects); 5. dynamics (add); 6. events (probability, then effects);
 7. strategies (logit rationalities).
 Within an effect `{add, noise}` the add comes before the noise. Effects on count variables are
@@ -91,6 +92,7 @@ class _Builder:
         self.specs: list[tuple[str, Dist]] = []
         self.n_normal = 0
         self.cache: dict[str, ExprFn] = {}
+        self.parameters: dict[str, Value] = {}
 
     def quantity(self, q: Any, path: str) -> Value:
         if is_distribution(q):
@@ -99,6 +101,14 @@ class _Builder:
         if isinstance(q, Fixed):
             return Value(const=float(q.value))
         return Value(const=float(q))
+
+    def weight(self, q: Any, path: str) -> Value:
+        """A utility weight or cost: a quantity, or the name of a scenario parameter (its column)."""
+        if isinstance(q, str):
+            if q not in self.parameters:
+                raise ValueError(f"{path}: {q!r} is not a parameter")
+            return self.parameters[q]
+        return self.quantity(q, path)
 
     def value(self, q: Any, path: str) -> Value:
         if isinstance(q, str):
@@ -177,6 +187,7 @@ def compile_scenario(scenario: Scenario, *, scenario_hash: str | None = None) ->
     n_state = len(state)
 
     param_values = {name: b.quantity(q, f"parameters.{name}") for name, q in sc.parameters.items()}
+    b.parameters = param_values
     level_mask = np.array([v.kind == "level" for v in sc.state.values()])
     lows = np.array([float(v.range[0]) for v in sc.state.values()])
     highs = np.array([float(v.range[1]) for v in sc.state.values()])
@@ -225,7 +236,7 @@ def compile_scenario(scenario: Scenario, *, scenario_hash: str | None = None) ->
 
     for a_i, (a, actor) in enumerate(sc.actors.items()):
         for key, q in actor.utility.items():
-            v = b.quantity(q, f"actors.{a}.utility.{key}")
+            v = b.weight(q, f"actors.{a}.utility.{key}")
             kind, idx, _ = names.get(key, (-1, -1, -1))
             if kind not in (STATE, LEVER):
                 raise ValueError(f"actors.{a}.utility: {key!r} is neither a state variable nor a lever")
@@ -244,7 +255,7 @@ def compile_scenario(scenario: Scenario, *, scenario_hash: str | None = None) ->
                 eff = b.effects(
                     [o.effects for o in dec.options.values()], f"{p}.options", state, level_mask, True
                 )
-                costs = [b.quantity(o.cost, f"{p}.options.{oid}.cost") for oid, o in dec.options.items()]
+                costs = [b.weight(o.cost, f"{p}.options.{oid}.cost") for oid, o in dec.options.items()]
                 option_effects.append(eff if eff.columns or eff.terms else None)
                 option_cost.append(np.array([c.const for c in costs]))
                 cost_terms += [(d, o, c.param) for o, c in enumerate(costs) if not c.is_const]
@@ -255,7 +266,7 @@ def compile_scenario(scenario: Scenario, *, scenario_hash: str | None = None) ->
                 eff = b.effects(
                     [lv.effects for lv in dec.levels.values()], f"{p}.levels", state, level_mask, True
                 )
-                costs = [b.quantity(lv.cost, f"{p}.levels.{lid}.cost") for lid, lv in dec.levels.items()]
+                costs = [b.weight(lv.cost, f"{p}.levels.{lid}.cost") for lid, lv in dec.levels.items()]
                 level_effects.append(eff if eff.columns or eff.terms else None)
                 level_cost.append(np.array([c.const for c in costs]))
                 cost_terms += [(d, k, c.param) for k, c in enumerate(costs) if not c.is_const]

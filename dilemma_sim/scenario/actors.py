@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from dilemma_sim.scenario.quantities import Effects, Expression, Quantity
+from dilemma_sim.scenario.quantities import Effects, Expression, Quantity, Weight
 from dilemma_sim.scenario.strict_model import StrictModel
 
 LEVER_MOVES = ("lower", "hold", "raise")
@@ -31,8 +31,8 @@ class Option(StrictModel):
     """What choosing it means."""
     effects: Effects = {}
     """Changes to the state in the turn it is chosen."""
-    cost: Quantity = 0.0
-    """Payoff cost to the choosing actor in the turn it is chosen."""
+    cost: Weight = 0.0
+    """Payoff cost to the choosing actor in the turn it is chosen (a quantity or a parameter's name)."""
     text: str = ""
     """News line when chosen; `{actor}` is replaced by the actor's name."""
 
@@ -46,8 +46,9 @@ class Level(StrictModel):
     """What this level means in practice."""
     effects: Effects = {}
     """Changes to the state every turn the lever stays at this level."""
-    cost: Quantity = 0.0
-    """Payoff cost to the actor every turn the lever stays at this level."""
+    cost: Weight = 0.0
+    """Payoff cost to the actor every turn the lever stays at this level (a quantity or a parameter's
+    name)."""
 
 
 class Decision(StrictModel):
@@ -186,8 +187,9 @@ class Actor(StrictModel):
     """What it dreads, in prose (shown in the briefing)."""
     demands: list[str] = []
     """What it asks of others, in prose (shown in the briefing)."""
-    utility: dict[str, Quantity] = {}
-    """Payoff weights: state variable name or `actor.lever` (level index) -> weight per unit, per turn."""
+    utility: dict[str, Weight] = {}
+    """Payoff weights: state variable name or `actor.lever` (level index) -> weight per unit, per turn
+    (a quantity or a parameter's name)."""
     decisions: dict[str, Decision] = {}
     """The decisions it takes every turn, by id."""
     policy: dict[str, Policy] = {}

@@ -23,6 +23,7 @@ from dilemma_sim.scenario.raw_data import (
     cited_sources,
     effects_blocks,
     expression_sites,
+    named_weights,
     names_of,
 )
 from dilemma_sim.scenario.yamlio import Marks, YamlPath
@@ -39,6 +40,7 @@ __all__ = [
     "effects_blocks",
     "expression_sites",
     "find_strategy",
+    "named_weights",
     "names_of",
 ]
 
@@ -93,6 +95,7 @@ class _Checker:
         self.sources()
         self.probabilities()
         self.all_expressions()
+        self.weight_names()
         return self.out
 
     def identifier(self, path: YamlPath, what: str) -> None:
@@ -299,6 +302,12 @@ class _Checker:
                         message = f"'{name}' (this turn's choice) cannot be used in a policy rule"
                         suggestion = f"prev.{name}"
                 self.report(site.path, error.code, message, suggestion, offset=error.offset)
+
+    def weight_names(self) -> None:
+        for path, name in named_weights(self.data):
+            if name not in self.names.parameters:
+                message = f"'{name}' is not a parameter: a weight or cost is a number, a distribution or a parameter's name"
+                self.report(path, "E302", message, close_match(name, self.names.parameters))
 
 
 def _probability_numbers(value: Any) -> Iterator[tuple[YamlPath, float]]:

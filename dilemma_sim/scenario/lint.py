@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from dilemma_sim.scenario import expressions
-from dilemma_sim.scenario.checks import cited_sources, effects_blocks, expression_sites
+from dilemma_sim.scenario.checks import cited_sources, effects_blocks, expression_sites, named_weights
 from dilemma_sim.scenario.diagnostics import Diagnostic, sorted_unique
 from dilemma_sim.scenario.loader import LoadResult
 from dilemma_sim.scenario.models import Beta, Event, Fixed, Normal, Scenario, Triangular, Uniform
@@ -24,7 +24,7 @@ def _used_names(data: Any) -> set[str]:
         except expressions.ExpressionError:
             continue
         names.update(name for name, _ in expressions.name_refs(node))
-    return names
+    return names | {name for _, name in named_weights(data)}
 
 
 def _never_fires(event: Event) -> bool:

@@ -44,6 +44,7 @@ from dilemma_sim.scenario.quantities import (
     Quantity,
     Triangular,
     Uniform,
+    Weight,
     is_distribution,
 )
 from dilemma_sim.scenario.strict_model import StrictModel
@@ -86,6 +87,7 @@ __all__ = [
     "StrictModel",
     "Triangular",
     "Uniform",
+    "Weight",
     "is_distribution",
 ]
 

@@ -164,3 +164,17 @@ def _cited_sources(data: Any, path: YamlPath = ()) -> Iterator[tuple[YamlPath, s
 def cited_sources(data: Any) -> Iterator[tuple[YamlPath, str]]:
     """Every `source:` id a number or distribution cites, with the path of that number."""
     return _cited_sources(data)
+
+
+def named_weights(data: Any) -> Iterator[tuple[YamlPath, str]]:
+    """Every utility weight and option or level cost written as a parameter's name, with its path."""
+    for actor, spec in as_dict(as_dict(data).get("actors")).items():
+        for key, weight in as_dict(as_dict(spec).get("utility")).items():
+            if isinstance(weight, str):
+                yield ("actors", actor, "utility", key), weight
+        for decision, dspec in as_dict(as_dict(spec).get("decisions")).items():
+            for group in ("options", "levels"):
+                for item, ispec in as_dict(as_dict(dspec).get(group)).items():
+                    cost = as_dict(ispec).get("cost")
+                    if isinstance(cost, str):
+                        yield ("actors", actor, "decisions", decision, group, item, "cost"), cost

@@ -277,12 +277,17 @@ def _entry_diagnostic(
         got = str(ctx.get("tag", ""))
         message = f"unknown {tag} '{got}'; expected one of: {', '.join(expected)}"
         return _at(marks, (*path, tag), filename, "E202", message, close_match(got, expected))
-    if kind == "quantity":
+    if kind in ("quantity", "weight"):
         if isinstance(value, dict) and "dist" in value:
             got = str(value["dist"])
             message = f"unknown distribution '{got}'; expected one of: {', '.join(_DISTRIBUTIONS)}"
             return _at(marks, (*path, "dist"), filename, "E202", message, close_match(got, _DISTRIBUTIONS))
-        message = f"{_name(path)}: expected a number, {{value: ...}} or {{dist: ...}}, got {_describe(value)}"
+        forms = (
+            "{value: ...}, {dist: ...} or a parameter's name"
+            if kind == "weight"
+            else "{value: ...} or {dist: ...}"
+        )
+        message = f"{_name(path)}: expected a number, {forms}, got {_describe(value)}"
         return _at(marks, path, filename, "E202", message)
     if kind == "literal_error":
         expected = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
