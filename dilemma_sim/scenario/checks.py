@@ -306,7 +306,10 @@ class _Checker:
     def weight_names(self) -> None:
         for path, name in named_weights(self.data):
             if name not in self.names.parameters:
-                message = f"'{name}' is not a parameter: a weight or cost is a number, a distribution or a parameter's name"
+                message = (
+                    f"'{name}' is not a parameter: a weight or cost is a number, a distribution "
+                    "or a parameter's name"
+                )
                 self.report(path, "E302", message, close_match(name, self.names.parameters))
 
 
