@@ -93,6 +93,38 @@ def _sample(dist: Any, u: float) -> float:
     return float(stats.triang(c, loc=dist.low, scale=dist.high - dist.low).ppf(u))
 
 
+class _History(dict):  # type: ignore[type-arg]
+    """An expression environment that answers `count.<choice>` and `last(k).<choice>` from the past turns.
+
+    `count.a.d.o` is the number of turns played so far in which a.d chose o; `last(k).a.d.o` the number
+    of the last k turns played (fewer at the start) in which it did.
+    """
+
+    def __init__(self, past: list[dict[str, str]], start: Mapping[str, float]) -> None:
+        super().__init__(start)
+        self.past = past
+
+    def __missing__(self, name: str) -> float:
+        history = ex.history_name(name)
+        if history is None:
+            raise KeyError(name)
+        kind, k, choice = history
+        key, _, option = choice.rpartition(".")
+        turns = self.past if kind == "count" else self.past[-k:]
+        return float(sum(1 for t in turns if t.get(key) == option))
+
+
+def _draw(ids: tuple[str, ...], probabilities: Mapping[str, float], u: float) -> int:
+    """Inverse CDF of a draw over the options at the uniform u (the last option with weight if u is past)."""
+    probs = [probabilities.get(o, 0.0) for o in ids]
+    acc = 0.0
+    for o, p in enumerate(probs):
+        acc += p
+        if u < acc:
+            return o
+    return max(o for o, p in enumerate(probs) if p > 0)
+
+
 def count_draw(u: float, mu: float, dispersion: float | None, high: float) -> float:
     """Smallest k in [0, ceil(high)] with CDF(k) >= u, by bisection on the exact CDF."""
     if mu <= 0 or u <= 0:
@@ -183,6 +215,8 @@ class ReferenceRun:
             if dec.kind == "lever":
                 self.lev[key] = list(dec.levels).index(dec.initial_level())
         self.prev: dict[str, int] = {}
+        self.past: list[dict[str, str]] = []
+        """The option ids chosen in every turn played so far, oldest first."""
         self.fired: set[str] = set()
         self.turn = 0
         self.alive = True
@@ -198,7 +232,7 @@ class ReferenceRun:
         return float(v(env)) if callable(v) else float(v)
 
     def env(self, x: Mapping[str, float], lev: Mapping[str, int], choices: Mapping[str, int] | None) -> dict:
-        e: dict[str, Any] = dict(x)
+        e: dict[str, Any] = _History(self.past, x)
         for name in self.sc.parameters:
             e[name] = self.q[("parameters", name)]
         e.update({k: float(v) for k, v in lev.items()})
@@ -357,19 +391,15 @@ class ReferenceRun:
         if isinstance(pol, m.FixedPolicy):
             return ids.index(pol.option)
         if isinstance(pol, m.MixedPolicy):
-            probs = [pol.probabilities.get(o, 0.0) for o in ids]
-            acc = 0.0
-            for o, p in enumerate(probs):
-                acc += p
-                if u < acc:
-                    return o
-            return max(o for o, p in enumerate(probs) if p > 0)
+            return _draw(ids, pol.probabilities, u)
         if isinstance(pol, m.RulesPolicy):
             env = self.env(self.x, self.lev, None)
+            chosen = pol.otherwise
             for rule in pol.rules:
                 if ex.compile_expr(ex.parse(rule.when))(env):
-                    return ids.index(rule.choose)
-            return ids.index(pol.otherwise)
+                    chosen = rule.choose
+                    break
+            return ids.index(chosen) if isinstance(chosen, str) else _draw(ids, chosen, u)
         pay = self.expected(key)
         best = max(pay)
         if isinstance(pol, m.BestResponsePolicy):
@@ -444,6 +474,12 @@ class ReferenceRun:
             self.total[i] += p
             self.discounted[i] += self.sc.discount**self.turn * p
         self.x, self.lev, self.prev = x3, lev, choices
+        self.past.append(
+            {
+                k: dec.option_ids()[choices[k]]
+                for k, (_, _, dec) in zip(self.keys, self.decisions, strict=True)
+            }
+        )
         if ending >= 0:
             self.alive, self.ending, self.ended_turn = False, ending, self.turn
         turn = Turn(

@@ -276,6 +276,15 @@ def _scenario_effects(draw: Any, state: list[str], names: list[str]) -> dict[str
     return out
 
 
+def _branch(draw: Any, ids: list[str]) -> Any:
+    """What a rule chooses: an option, or a draw over the options."""
+    if draw(st.booleans()):
+        return draw(st.sampled_from(ids))
+    w = [draw(st.integers(0, 3)) for _ in ids]
+    w[-1] += 0 if sum(w) else 1
+    return {o: x / sum(w) for o, x in zip(ids, w, strict=True)}
+
+
 @st.composite
 def scenarios(draw: Any) -> dict[str, Any]:
     """Random valid scenario dicts that use every engine feature: distributions, noise, counts,
@@ -382,11 +391,16 @@ def scenarios(draw: Any) -> dict[str, Any]:
             pol["probabilities"] = {o: x / sum(w) for o, x in zip(ids, w, strict=True)}
         elif kind == "rules":
             conds = [f"{levels[0]} > 50", "turn >= 2", *prev[:3], *(f"{lv} >= 1" for lv in levers)]
+            history = [p.removeprefix("prev.") for p in prev]
+            conds += [f"count.{h} >= 2" for h in history[:3]]
+            conds += [f"last({k}).{h} == {k}" for h in history[-3:] for k in (1, 2)]
+            conds += [f"last(3).{h} >= 1" for h in history[:2]]
+
             pol["rules"] = [
-                {"when": draw(st.sampled_from(conds)), "choose": draw(st.sampled_from(ids))}
+                {"when": draw(st.sampled_from(conds)), "choose": _branch(draw, ids)}
                 for _ in range(draw(st.integers(1, 2)))
             ]
-            pol["otherwise"] = draw(st.sampled_from(ids))
+            pol["otherwise"] = _branch(draw, ids)
         elif kind == "logit":
             pol["rationality"] = _scenario_quantity(draw, 0, 3)
         actors[a].setdefault("policy", {})[d] = pol
@@ -418,11 +432,13 @@ def scenarios(draw: Any) -> dict[str, Any]:
     }
     if events and draw(st.booleans()):
         events["e0"]["probability"] = _scenario_quantity(draw, 0, 1)
+    counted = [f"count.{p.removeprefix('prev.')} >= 2 or " for p in prev[:2]]
     endings = {
         f"end{k}": {
             "label": "end",
             "text": "over",
-            "when": f"{draw(st.sampled_from(levels))} > {draw(st.integers(55, 95))}",
+            "when": draw(st.sampled_from(["", *counted]))
+            + f"{draw(st.sampled_from(levels))} > {draw(st.integers(55, 95))}",
             "min_turn": draw(st.integers(0, 2)),
         }
         for k in range(draw(st.integers(0, 2)))

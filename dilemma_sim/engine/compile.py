@@ -34,7 +34,9 @@ import numpy as np
 
 from dilemma_sim.engine.tables import (
     CHOICE,
+    COUNT,
     HORIZON,
+    LAST,
     LEVER,
     PARAM,
     PREV,
@@ -55,10 +57,13 @@ from dilemma_sim.engine.tables import (
 )
 from dilemma_sim.scenario import expressions as ex
 from dilemma_sim.scenario.models import EffectSpec, Fixed, LogitPolicy, Scenario, is_distribution
+from dilemma_sim.scenario.raw_data import expression_sites
 
 __all__ = [
     "CHOICE",
+    "COUNT",
     "HORIZON",
+    "LAST",
     "LEVER",
     "PARAM",
     "PREV",
@@ -157,13 +162,29 @@ class _Builder:
         return Effects(table, tuple(terms), columns)
 
 
-def _name_table(sc: Scenario) -> dict[str, tuple[int, int, int]]:
+def history_use(sources: Any) -> tuple[bool, int]:
+    """(whether any expression reads `count.*`, the largest k of a `last(k).*`) over expression sources."""
+    counts, k = False, 0
+    for source in sources:
+        try:
+            refs = ex.name_refs(ex.parse(source))
+        except ex.ExpressionError:
+            continue
+        for name, _ in refs:
+            history = ex.history_name(name)
+            if history is not None:
+                counts |= history[0] == "count"
+                k = max(k, history[1])
+    return counts, k
+
+
+def _name_table(sc: Scenario, counts: bool = False, k: int = 0) -> dict[str, tuple[int, int, int]]:
     names: dict[str, tuple[int, int, int]] = {}
     for i, name in enumerate(sc.state):
         names[name] = (STATE, i, 0)
     for i, name in enumerate(sc.parameters):
         names[name] = (PARAM, i, 0)
-    d = lever = 0
+    d = lever = column = 0
     for a, actor in sc.actors.items():
         for did, dec in actor.decisions.items():
             if dec.kind == "lever":
@@ -172,6 +193,11 @@ def _name_table(sc: Scenario) -> dict[str, tuple[int, int, int]]:
             for o, oid in enumerate(dec.option_ids()):
                 names[f"{a}.{did}.{oid}"] = (CHOICE, d, o)
                 names[f"prev.{a}.{did}.{oid}"] = (PREV, d, o)
+                if counts:
+                    names[f"count.{a}.{did}.{oid}"] = (COUNT, column, 0)
+                for j in range(1, k + 1):
+                    names[f"last({j}).{a}.{did}.{oid}"] = (LAST, d, o)
+                column += 1
             d += 1
     names["turn"] = (TURN, 0, 0)
     return names
@@ -181,7 +207,8 @@ def compile_scenario(scenario: Scenario, *, scenario_hash: str | None = None) ->
     """Resolve a scenario into the engine's tables; raises ValueError on names the engine cannot resolve."""
     sc = scenario
     digest = scenario_hash if scenario_hash is not None else _hash(sc)
-    names = _name_table(sc)
+    track_counts, history_k = history_use(site.source for site in expression_sites(sc.model_dump()))
+    names = _name_table(sc, track_counts, history_k)
     b = _Builder(names)
     state = list(sc.state)
     n_state = len(state)
@@ -352,6 +379,12 @@ def compile_scenario(scenario: Scenario, *, scenario_hash: str | None = None) ->
         n_uniform=len(decisions) + len(events) + len(counts),
         n_normal=b.n_normal,
         conditions=dict(b.cache),
+        option_offset=np.cumsum([0] + [len(dd.option_ids) for dd in decisions[:-1]], dtype=np.int64)[
+            : len(decisions)
+        ],
+        track_counts=track_counts,
+        history_k=history_k,
+        last_k={name: ex.history_name(name)[1] for name in names if name.startswith("last(")},  # type: ignore[index]
     )
 
 

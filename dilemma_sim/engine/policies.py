@@ -68,20 +68,39 @@ class MixedPolicy:
         return np.minimum(np.searchsorted(cum, ctx.uniform(self.decision), side="right"), last)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RulesPolicy:
-    """The first rule whose condition holds picks its option; otherwise `otherwise`."""
+    """The first rule whose condition holds picks its option; otherwise `otherwise`.
+
+    A rule (or `otherwise`) may choose a draw: its option is then found by inverse CDF of the
+    decision's uniform draw, as for a mixed policy, so a run's choices still depend only on its stream.
+    """
 
     decision: int
     conditions: tuple[Callable[[Any], Any], ...]
     options: tuple[int, ...]
+    """Option of each rule then of `otherwise` (-1 where that branch is a draw)."""
     otherwise: int
+    draws: np.ndarray | None = None
+    """(rules + 1, n_options) cumulative probabilities of each branch (a chosen option's row is a step
+    at that option), or None when no branch is a draw."""
     needs_payoffs: ClassVar[bool] = False
 
     def choose(self, ctx: DecisionContext) -> np.ndarray:
         n = ctx.batch.n
         conds = [np.broadcast_to(np.asarray(c(ctx.env)) != 0, (n,)) for c in self.conditions]
-        return np.select(conds, list(self.options), self.otherwise).astype(np.int64)
+        if self.draws is None:
+            return np.select(conds, list(self.options), self.otherwise).astype(np.int64)
+        branch = np.select(conds, list(range(len(conds))), len(conds))
+        cum = self.draws[branch]  # (N, n_options)
+        picked = np.sum(cum <= ctx.uniform(self.decision)[:, None], axis=1)
+        return np.minimum(picked, _last_positive(self.draws)[branch]).astype(np.int64)
+
+
+def _last_positive(cumulative: np.ndarray) -> np.ndarray:
+    """(rows,) index of each row's last option with a positive probability."""
+    steps = np.diff(cumulative, axis=1, prepend=0.0) > 0
+    return cumulative.shape[1] - 1 - np.argmax(steps[:, ::-1], axis=1)
 
 
 @dataclass(frozen=True)
@@ -179,8 +198,18 @@ def compile_policy(
                 if cs.names.get(name, (-1,))[0] == CHOICE:
                     raise ValueError(f"{info.key}: rules may read prev.{name}, not this turn's {name}")
             conds.append(cs.expression(rule.when))
-        opts = tuple(_option(cs, d, r.choose) for r in spec.rules)
-        return RulesPolicy(d, tuple(conds), opts, _option(cs, d, spec.otherwise))
+        branches = [*(r.choose for r in spec.rules), spec.otherwise]
+        if all(isinstance(b, str) for b in branches):
+            opts = tuple(_option(cs, d, r.choose) for r in spec.rules)  # type: ignore[arg-type]
+            return RulesPolicy(d, tuple(conds), opts, _option(cs, d, spec.otherwise))  # type: ignore[arg-type]
+        cum = np.zeros((len(branches), len(info.option_ids)))
+        for r, branch in enumerate(branches):
+            weights: dict[str, float] = {branch: 1.0} if isinstance(branch, str) else branch
+            for oid, p in weights.items():
+                cum[r, _option(cs, d, oid)] += p
+            cum[r] = np.cumsum(cum[r])
+        index = [_option(cs, d, b) if isinstance(b, str) else -1 for b in branches]
+        return RulesPolicy(d, tuple(conds), tuple(index[:-1]), index[-1], cum)
     if isinstance(spec, m.BestResponsePolicy):
         return BestResponse(d)
     if isinstance(spec, m.LogitPolicy):

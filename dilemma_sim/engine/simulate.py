@@ -287,7 +287,17 @@ def merge_rows(full: BatchState, rows: np.ndarray, part: BatchState) -> BatchSta
         arr = getattr(full, name).copy(order="K")
         arr[rows] = getattr(part, name)
         fields[name] = arr
-    return BatchState(turn=part.turn, params=full.params, run_index=full.run_index, **fields)
+    history = {}
+    for name in ("choice_counts", "recent_choices"):  # None until something is remembered
+        new = getattr(part, name)
+        if new is not None:
+            old = getattr(full, name)
+            empty = 0 if name == "choice_counts" else -1  # nothing counted, no choice remembered
+            shape = (full.n, *new.shape[1:])
+            arr = np.full(shape, empty, dtype=new.dtype, order="F") if old is None else old.copy(order="K")
+            arr[rows] = new
+            history[name] = arr
+    return BatchState(turn=part.turn, params=full.params, run_index=full.run_index, **fields, **history)
 
 
 def chunk_bounds(first_run: int, runs: int, chunk_runs: int) -> list[tuple[int, int]]:

@@ -36,6 +36,7 @@ __all__ = [
     "expected_profiles",
     "lever_utility",
     "move_levers",
+    "remember",
     "response_payoffs",
     "response_profile",
     "stage_payoffs",
@@ -89,9 +90,19 @@ def step(
         raise ValueError("choices must be option indices of each decision")
     alive = batch.alive
     lev_new = move_levers(cs, batch.levels, choices)
-    env = Env(cs, batch.state, lev_new, choices, batch.prev_choices, batch.params, turn)
+    env = Env(
+        cs,
+        batch.state,
+        lev_new,
+        choices,
+        batch.prev_choices,
+        batch.params,
+        turn,
+        counts=batch.choice_counts,
+        recent=batch.recent_choices,
+    )
     bd = Breakdown(n, len(cs.state_names)) if breakdown else None
-    x2, x3, pay, fired, counts = evaluate(
+    x2, x3, pay, fired, drawn = evaluate(
         cs, env, batch.state, batch.levels, lev_new, choices, batch.fired_once, batch.params, draws, bd
     )
     table = None
@@ -107,7 +118,7 @@ def step(
         lev_new[dead] = batch.levels[dead]
         pay[dead] = 0.0
         fired[dead] = False
-        counts[dead] = 0.0
+        drawn[dead] = 0.0
         shown = choices.copy(order="F")
         shown[dead] = -1
     ending = np.full(n, -1, dtype=np.int64)
@@ -136,6 +147,7 @@ def step(
     if dead is not None:
         pay[dead] = batch.final_utility[dead]
     prev = shown if dead is None else fortran(np.where(alive[:, None], choices, batch.prev_choices))
+    counts, recent = remember(cs, batch, choices)
     after = BatchState(
         state=x3,
         levels=lev_new,
@@ -150,8 +162,35 @@ def step(
         final_utility=final,
         params=batch.params,
         run_index=batch.run_index,
+        choice_counts=counts,
+        recent_choices=recent,
     )
-    return TurnResult(turn, shown, fired, counts, pay, x3, lev_new, ending, after, table)
+    return TurnResult(turn, shown, fired, drawn, pay, x3, lev_new, ending, after, table)
+
+
+def remember(
+    cs: CompiledScenario, batch: BatchState, choices: np.ndarray
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The batch's choice counts and ring of recent choices with this turn's choices (N, D) added.
+
+    Only the runs still going choose; new arrays are made (earlier batches stay valid for undo and
+    forks), and only when the scenario reads `count.*` or `last(k).*` at all.
+    """
+    n, alive = batch.n, batch.alive
+    counts = batch.choice_counts
+    if cs.track_counts:
+        width = int(cs.option_offset[-1]) + len(cs.decisions[-1].option_ids)
+        counts = np.zeros((n, width), order="F") if counts is None else counts.copy(order="F")
+        rows = np.arange(n)
+        for d in range(len(cs.decisions)):
+            counts[rows, cs.option_offset[d] + choices[:, d]] += alive
+    recent = batch.recent_choices
+    if cs.history_k:
+        shape = (n, cs.history_k, len(cs.decisions))
+        recent = np.full(shape, -1, dtype=np.int64, order="F") if recent is None else recent.copy(order="F")
+        slot = batch.turn % cs.history_k
+        recent[:, slot, :] = np.where(alive[:, None], choices, recent[:, slot, :])
+    return counts, recent
 
 
 # --------------------------------------------------------------------------- expected payoffs
@@ -180,7 +219,9 @@ def expected_profiles(cs: CompiledScenario, batch: BatchState, profiles: np.ndar
     params, prev = fortran(batch.params[rows]), fortran(batch.prev_choices[rows])
     ch = fortran(profiles.reshape(n * k, n_dec).astype(np.int64))
     lev_new = move_levers(cs, lev, ch)
-    env = Env(cs, x, lev_new, ch, prev, params, batch.turn)
+    counts = None if batch.choice_counts is None else fortran(batch.choice_counts[rows])
+    recent = None if batch.recent_choices is None else fortran(batch.recent_choices[rows])
+    env = Env(cs, x, lev_new, ch, prev, params, batch.turn, counts=counts, recent=recent)
     pay = evaluate(cs, env, x, lev, lev_new, ch, batch.fired_once[rows], params, None, None)[2]
     return pay.reshape(n, k, len(cs.actors))
 
@@ -293,7 +334,17 @@ def decide(
     """(N, D) every decision taken simultaneously by its policy from the start-of-turn batch."""
     if [p.decision for p in policies] != list(range(len(cs.decisions))):
         raise ValueError("need one policy per decision, in decision order")
-    env = Env(cs, batch.state, batch.levels, None, batch.prev_choices, batch.params, batch.turn)
+    env = Env(
+        cs,
+        batch.state,
+        batch.levels,
+        None,
+        batch.prev_choices,
+        batch.params,
+        batch.turn,
+        counts=batch.choice_counts,
+        recent=batch.recent_choices,
+    )
     ctx = DecisionContext(cs, batch, draws, env, dict(external or {}))
     need = [p.decision for p in policies if p.needs_payoffs]
     if need:

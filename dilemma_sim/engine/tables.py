@@ -18,8 +18,10 @@ from dilemma_sim.scenario.models import Beta, Normal, Scenario, Triangular, Unif
 Dist = Uniform | Normal | Beta | Triangular
 ExprFn = Callable[[Mapping[str, "np.ndarray | float"]], "np.ndarray | float"]
 
-STATE, PARAM, LEVER, CHOICE, PREV, TURN = range(6)
-"""Kinds of names an expression may use (first item of `CompiledScenario.names` values)."""
+STATE, PARAM, LEVER, CHOICE, PREV, TURN, COUNT, LAST = range(8)
+"""Kinds of names an expression may use (first item of `CompiledScenario.names` values). COUNT names
+are (COUNT, column of `BatchState.choice_counts`, 0); LAST names (LAST, decision, option) with their k
+in `CompiledScenario.last_k`."""
 HORIZON = "horizon"
 """Id of the ending reached when the last turn passes without another ending."""
 
@@ -212,6 +214,14 @@ class CompiledScenario:
     n_normal: int
     conditions: Mapping[str, ExprFn] = field(default_factory=dict)
     """Compiled expressions by source (policy rules compile through `expression`)."""
+    option_offset: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """(D,) column of each decision's first option in `BatchState.choice_counts` (all options, in order)."""
+    track_counts: bool = False
+    """Whether some expression reads `count.*`: the engine then keeps `BatchState.choice_counts`."""
+    history_k: int = 0
+    """The largest k of a `last(k).*` name (0: none); the engine keeps the last k choices."""
+    last_k: Mapping[str, int] = field(default_factory=dict)
+    """k of each `last(k).*` name."""
 
     @property
     def n_params(self) -> int:

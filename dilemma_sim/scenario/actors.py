@@ -111,6 +111,15 @@ class FixedPolicy(StrictModel):
     """The option id (for levers: lower, hold or raise)."""
 
 
+def probabilities(v: dict[str, float]) -> dict[str, float]:
+    """`v` if it is a probability for each option, within [0, 1] and summing to 1; else ValueError."""
+    if any(p < 0 or p > 1 for p in v.values()):
+        raise ValueError("each probability must be within [0, 1]")
+    if abs(sum(v.values()) - 1.0) > 1e-6:
+        raise ValueError(f"probabilities must sum to 1 (they sum to {sum(v.values()):g})")
+    return v
+
+
 class MixedPolicy(StrictModel):
     """Options drawn at random with fixed probabilities (summing to 1)."""
 
@@ -121,20 +130,36 @@ class MixedPolicy(StrictModel):
     @field_validator("probabilities")
     @classmethod
     def _sum_to_one(cls, v: dict[str, float]) -> dict[str, float]:
-        if any(p < 0 or p > 1 for p in v.values()):
-            raise ValueError("each probability must be within [0, 1]")
-        if abs(sum(v.values()) - 1.0) > 1e-6:
-            raise ValueError(f"probabilities must sum to 1 (they sum to {sum(v.values()):g})")
-        return v
+        return probabilities(v)
+
+
+Choice = str | dict[str, float]
+"""What a rule chooses: an option id, or option id -> probability (a draw, summing to 1)."""
+
+
+def choice_text(choice: Choice) -> str:
+    """`defect`, or `cooperate 0.9, defect 0.1` for a draw."""
+    if isinstance(choice, str):
+        return choice
+    return ", ".join(f"{option} {p:g}" for option, p in choice.items())
+
+
+def _choice(v: Choice) -> Choice:
+    return v if isinstance(v, str) else probabilities(v)
 
 
 class Rule(StrictModel):
     """Choose `choose` when `when` holds."""
 
     when: Expression
-    """Condition over the state, lever levels and previous choices (`prev.actor.decision.option`)."""
-    choose: str
-    """Option id taken when the condition holds."""
+    """Condition over the state, lever levels and the history of choices (`prev.`, `count.`, `last(k).`)."""
+    choose: Choice
+    """Option id taken when the condition holds, or option id -> probability for a random draw."""
+
+    @field_validator("choose")
+    @classmethod
+    def _draw_sums_to_one(cls, v: Choice) -> Choice:
+        return _choice(v)
 
 
 class RulesPolicy(StrictModel):
@@ -143,8 +168,13 @@ class RulesPolicy(StrictModel):
     kind: Literal["rules"]
     rules: list[Rule]
     """Rules, tried in order."""
-    otherwise: str
-    """Option id when no rule holds."""
+    otherwise: Choice
+    """Option id (or option id -> probability) when no rule holds."""
+
+    @field_validator("otherwise")
+    @classmethod
+    def _draw_sums_to_one(cls, v: Choice) -> Choice:
+        return _choice(v)
 
 
 class BestResponsePolicy(StrictModel):

@@ -48,6 +48,9 @@ IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 """What state, parameter, actor, decision, option and level ids must match in full."""
 RESERVED = frozenset({"turn", "prev", *expressions.KEYWORDS})
 """Names an id cannot take because expressions already give them a meaning."""
+RESERVED_ACTORS = frozenset({"count", "last", "self", "opponent", "others"})
+"""Names an actor id cannot take: history names (`count.`, `last(k).`) and the names of seats in a
+reusable strategy start with them."""
 
 
 def close_match(word: str, candidates: Iterable[str]) -> str | None:
@@ -130,6 +133,13 @@ class _Checker:
                 )
         for actor, spec in as_dict(data.get("actors")).items():
             self.identifier(("actors", actor), "actor")
+            if actor in RESERVED_ACTORS:
+                self.report(
+                    ("actors", actor),
+                    "E406",
+                    f"actor id '{actor}' is reserved in expressions; choose another",
+                    key=True,
+                )
             for decision, dspec in as_dict(as_dict(spec).get("decisions")).items():
                 base = ("actors", actor, "decisions", decision)
                 self.identifier(base, "decision")
@@ -224,15 +234,18 @@ class _Checker:
             policy = as_dict(policy)
             refs: list[tuple[YamlPath, Any, bool]] = [
                 ((*path, decision, "option"), policy.get("option"), False),
-                ((*path, decision, "otherwise"), policy.get("otherwise"), False),
             ]
             refs += [
                 ((*path, decision, "probabilities", o), o, True) for o in as_dict(policy.get("probabilities"))
             ]
-            refs += [
-                ((*path, decision, "rules", i, "choose"), as_dict(rule).get("choose"), False)
+            branches: list[tuple[YamlPath, Any]] = [((*path, decision, "otherwise"), policy.get("otherwise"))]
+            branches += [
+                ((*path, decision, "rules", i, "choose"), as_dict(rule).get("choose"))
                 for i, rule in enumerate(as_list(policy.get("rules")))
             ]
+            for at, branch in branches:  # an option id, or a draw: option id -> probability
+                refs += [(at, branch, False)] if isinstance(branch, str) else []
+                refs += [((*at, o), o, True) for o in as_dict(branch)]
             for ref_path, option, key in refs:
                 if isinstance(option, str) and options and option not in options:
                     self.report(

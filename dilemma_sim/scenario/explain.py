@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from dilemma_sim.scenario.actors import choice_text
 from dilemma_sim.scenario.models import (
     Actor,
     BestResponsePolicy,
@@ -149,8 +150,8 @@ def policy_data(policy: object, decision: Decision) -> Data:
     elif isinstance(policy, MixedPolicy):
         text = "mixed: " + ", ".join(f"{o} {p:g}" for o, p in policy.probabilities.items())
     elif isinstance(policy, RulesPolicy):
-        rules = [f"if {r.when} then {r.choose}" for r in policy.rules]
-        text = "; ".join([*rules, f"otherwise {policy.otherwise}"])
+        rules = [f"if {r.when} then {choice_text(r.choose)}" for r in policy.rules]
+        text = "; ".join([*rules, f"otherwise {choice_text(policy.otherwise)}"])
     elif isinstance(policy, BestResponsePolicy):
         text = "best response (highest expected payoff this turn)"
     elif isinstance(policy, LogitPolicy):

@@ -29,6 +29,7 @@ from dilemma_sim.scenario.expression_tree import (
     FUNCTIONS,
     KEYWORDS,
     MAX_DEPTH,
+    MAX_LAST,
     MAX_LENGTH,
     Binary,
     Boolean,
@@ -41,6 +42,7 @@ from dilemma_sim.scenario.expression_tree import (
     Not,
     Number,
     Unary,
+    history_name,
     name_refs,
 )
 from dilemma_sim.scenario.suggestions import close_match, did_you_mean
@@ -50,6 +52,7 @@ __all__ = [
     "KEYWORDS",
     "LOG_FLOOR",
     "MAX_DEPTH",
+    "MAX_LAST",
     "MAX_LENGTH",
     "Binary",
     "BoolOp",
@@ -65,6 +68,7 @@ __all__ = [
     "check",
     "compile_expr",
     "constant_value",
+    "history_name",
     "name_refs",
     "parse",
 ]
@@ -79,6 +83,22 @@ def check(source: str, known: Collection[str]) -> list[ExpressionError]:
     problems: list[ExpressionError] = []
     known_set = known if isinstance(known, set | frozenset) else set(known)
     for name, offset in name_refs(node):
+        history = history_name(name)
+        if history is not None:
+            # count.X and last(k).X are known exactly when prev.X is
+            kind, k, choice = history
+            if kind == "last" and not 1 <= k <= MAX_LAST:
+                message = f"'{name}': k in last(k) must be between 1 and {MAX_LAST}"
+                problems.append(ExpressionError(message, offset, len(name), None, "E302"))
+                continue
+            if f"prev.{choice}" in known_set:
+                continue
+            prefix = name[: len(name) - len(choice)]
+            hint = close_match(f"prev.{choice}", known_set)
+            hint = None if hint is None or not hint.startswith("prev.") else prefix + hint[5:]
+            message = f"unknown name '{name}'{did_you_mean(hint)}"
+            problems.append(ExpressionError(message, offset, len(name), hint, "E302"))
+            continue
         if name in known_set:
             continue
         hint = close_match(name, known_set)

@@ -81,6 +81,8 @@ def _yaml_path(
     path: list[str | int] = []
     missing: str | int | None = None
     for i, segment in enumerate(loc):
+        if isinstance(current, dict) and segment in (current.get("kind"), current.get("dist")):
+            continue  # a union tag, even one named like a field (`kind: rules` holds `rules:`)
         in_dict = isinstance(current, dict) and isinstance(segment, str) and segment in current
         if in_dict or (
             isinstance(current, list) and isinstance(segment, int) and 0 <= segment < len(current)
