@@ -19,6 +19,7 @@ from scipy import special, stats
 from dilemma_sim.engine.sampling import BLOCK, block_generator
 from dilemma_sim.scenario import expressions as ex
 from dilemma_sim.scenario import models as m
+from dilemma_sim.scenario.binding import bind_strategy, own_policy
 
 Path = tuple[str, ...]
 
@@ -69,9 +70,10 @@ def walk(sc: m.Scenario) -> Iterator[tuple[Path, Any]]:
         yield ("events", eid, "probability"), ev.probability
         yield from _effect_quantities(("events", eid, "effects"), ev.effects)
     for sid, strat in sc.strategies.items():
-        for did, pol in strat.policy.items():
+        seat = "*" if strat.is_relative else strat.actor or sc.player
+        for did, pol in own_policy(strat).items():
             if isinstance(pol, m.LogitPolicy):
-                yield ("policy", f"strategy:{sid}", strat.actor or sc.player, did), pol.rationality
+                yield ("policy", f"strategy:{sid}", seat, did), pol.rationality
 
 
 def _sample(dist: Any, u: float) -> float:
@@ -367,7 +369,7 @@ class ReferenceRun:
             out.append(self.outcome(prof, None, None)[4][actor])
         return out
 
-    def policy(self, key: str) -> tuple[Any, str | None]:
+    def policy(self, key: str) -> tuple[Any, tuple[str, str, str] | None]:
         a, did = key.split(".")
         ov = self.overrides.get(a)
         if ov == "default":
@@ -375,13 +377,13 @@ class ReferenceRun:
         if ov == "random":
             return "random", None
         if ov is not None:
-            strat = self.sc.strategies[ov]
-            return strat.policy.get(did), f"strategy:{ov}"
-        return self.sc.actors[a].policy.get(did), "actor"
+            bound = bind_strategy(self.sc, ov, a)  # a relative strategy in this seat's own names
+            seat = "*" if self.sc.strategies[ov].is_relative else a
+            return bound.policy.get(did), (f"strategy:{ov}", seat, bound.source.get(did, did))
+        return self.sc.actors[a].policy.get(did), ("actor", a, did)
 
     def choose(self, key: str, u: float) -> int:
-        i = self.keys.index(key)
-        a, did, dec = self.decisions[i]
+        dec = self.decisions[self.keys.index(key)][2]
         ids = dec.option_ids()
         pol, owner = self.policy(key)
         if pol is None or isinstance(pol, m.DefaultPolicy):
@@ -406,7 +408,8 @@ class ReferenceRun:
             tol = 1e-9 * max(1.0, abs(best))
             return next(o for o, p in enumerate(pay) if p >= best - tol)
         assert isinstance(pol, m.LogitPolicy)
-        r = self.q[("policy", owner or "", a, did)]
+        assert owner is not None
+        r = self.q[("policy", *owner)]
         weights = [math.exp(r * (p - best)) for p in pay]
         cum, acc = [], 0.0
         for w in weights:

@@ -461,6 +461,33 @@ def scenarios(draw: Any) -> dict[str, Any]:
                 )
             },
         }
+    if decisions and draw(st.booleans()):
+        # a relative strategy: its names are the seat's own (`self.`), bound to whichever seat has them
+        _, d, ids, _ = decisions[0]
+        mine = [f"{prefix}self.{d}.{o}" for o in ids for prefix in ("prev.", "count.", "last(2).")]
+        strategies["rel"] = {
+            "label": "rel",
+            "relative": True,
+            "policy": {
+                d: draw(
+                    st.sampled_from(
+                        [
+                            {
+                                "kind": "rules",
+                                "rules": [
+                                    {
+                                        "when": f"{draw(st.sampled_from(mine))} >= 1",
+                                        "choose": _branch(draw, ids),
+                                    }
+                                ],
+                                "otherwise": _branch(draw, ids),
+                            },
+                            {"kind": "logit", "rationality": _scenario_quantity(draw, 0, 2)},
+                        ]
+                    )
+                )
+            },
+        }
     return {
         "id": "generated",
         "title": "Generated",

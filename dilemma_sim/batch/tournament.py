@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from dilemma_sim.scenario.binding import label_of
 from dilemma_sim.scenario.models import BestResponsePolicy, Rule, RulesPolicy, Scenario, Strategy
 
 BUILTINS = ("reciprocity", "random", "greedy")
@@ -154,11 +155,11 @@ def entrants_of(cs: Any) -> dict[str, tuple[str, str | dict[str, Any]]]:
     if clash:
         raise ValueError(f"the scenario defines a strategy {clash[0]!r}, the name of a built-in; rename it")
     out: dict[str, tuple[str, str | dict[str, Any]]] = {
-        sid: (sc.strategies[sid].label, sid) for sid in player_strategies(sc)
+        sid: (label_of(sc.strategies[sid]), sid) for sid in player_strategies(sc)
     }
     recip = reciprocity_strategy(cs)
     if recip is not None:
-        out["reciprocity"] = (recip.label + " (built-in)", dict(recip.policy))
+        out["reciprocity"] = (f"{recip.label} (built-in)", dict(recip.policy))
     out["random"] = ("Random (built-in)", "random")
     out["greedy"] = ("Greedy (built-in)", greedy_policy(sc))
     return out

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import click
@@ -43,12 +44,28 @@ def load_scenario_or_exit(ref: str, overrides: dict[str, float] | None = None) -
         raise  # unreachable
 
 
-def check_policies(cs: Any, policies: dict[str, str]) -> None:
-    """Exit 1 with the reason when a policy names an unknown actor or strategy."""
+def check_policies(cs: Any, policies: dict[str, str], path: str | None = None) -> None:
+    """Exit 1 with the reason when a policy names an unknown actor or strategy.
+
+    A relative strategy that cannot play the seat it is given is reported as `file:line:col` errors
+    (E421) in the scenario file `path`.
+    """
     from dilemma_sim.engine import build_policies
+    from dilemma_sim.scenario.binding import StrategyBindingError, binding_diagnostics
+    from dilemma_sim.scenario.loader import load_scenario
 
     try:
         build_policies(cs, policies)
+    except StrategyBindingError as exc:
+        if path is None:
+            fail(str(exc))
+        loaded = load_scenario(Path(str(path)))
+        console.err.print(
+            f"strategy '{exc.strategy}' cannot play '{exc.seat}':", markup=False, soft_wrap=True
+        )
+        for d in binding_diagnostics(exc.problems, loaded.marks, str(path)):
+            console.err.print(d.format(), style="red", soft_wrap=True, markup=False, emoji=False)
+        raise SystemExit(1) from None
     except (KeyError, ValueError) as exc:
         fail(str(exc.args[0]) if exc.args else str(exc))
 

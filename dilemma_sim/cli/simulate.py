@@ -70,7 +70,7 @@ def run(
     from dilemma_sim.engine import Simulation, check_transcript
     from dilemma_sim.engine import transcript as make_transcript
 
-    _, cs = load_scenario_or_exit(scenario)
+    sref, cs = load_scenario_or_exit(scenario)
     if check is not None:
         try:
             problems = check_transcript(cs, check)
@@ -88,7 +88,7 @@ def run(
         console.err.print(f"{check}: replays exactly", style="green", markup=False, soft_wrap=True)
         return
     policies = parse_policies(policy)
-    check_policies(cs, policies)
+    check_policies(cs, policies, sref.path)
     sim = Simulation(cs, runs=1, seed=seed, first_run=run_index, policies=policies, breakdown=True)
     results = []
     while not sim.done:
@@ -219,7 +219,7 @@ def batch(
 
     sref, cs = load_scenario_or_exit(scenario)
     policies = parse_policies(policy)
-    check_policies(cs, policies)
+    check_policies(cs, policies, sref.path)
     if out is not None:
         try:
             format_of(out)

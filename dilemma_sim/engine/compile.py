@@ -14,7 +14,8 @@ sampled once per run from one uniform, numbered in this walk order:
    their costs, then a lever's step_cost; then the actor's logit rationalities (a weight or cost
    that names a parameter uses that parameter's column and takes none of its own);
 4. interactions (effects); 5. dynamics (add); 6. events (probability, then effects);
-7. strategies (logit rationalities).
+7. strategies (logit rationalities; a relative strategy's, library imports included, once whatever
+   seat it plays, keyed `(strategy:<id>, "*", <its own decision id>)`).
 Within an effect `{add, noise}` the add comes before the noise. Effects on count variables are
 numbered but ignored (counts are not changed by deltas).
 
@@ -56,6 +57,7 @@ from dilemma_sim.engine.tables import (
     compile_source,
 )
 from dilemma_sim.scenario import expressions as ex
+from dilemma_sim.scenario.binding import expression_sources, own_policy
 from dilemma_sim.scenario.models import EffectSpec, Fixed, LogitPolicy, Scenario, is_distribution
 from dilemma_sim.scenario.raw_data import expression_sites
 
@@ -81,6 +83,10 @@ __all__ = [
     "compile_scenario",
     "scenario_hash",
 ]
+
+
+RELATIVE = "*"
+"""The actor part of a relative strategy's rationality key (see `CompiledScenario.rationality`)."""
 
 
 def scenario_hash(scenario: Scenario) -> str:
@@ -207,7 +213,8 @@ def compile_scenario(scenario: Scenario, *, scenario_hash: str | None = None) ->
     """Resolve a scenario into the engine's tables; raises ValueError on names the engine cannot resolve."""
     sc = scenario
     digest = scenario_hash if scenario_hash is not None else _hash(sc)
-    track_counts, history_k = history_use(site.source for site in expression_sites(sc.model_dump()))
+    sources = [site.source for site in expression_sites(sc.model_dump())]
+    track_counts, history_k = history_use([*sources, *expression_sources(sc.strategies)])
     names = _name_table(sc, track_counts, history_k)
     b = _Builder(names)
     state = list(sc.state)
@@ -326,7 +333,9 @@ def compile_scenario(scenario: Scenario, *, scenario_hash: str | None = None) ->
         eff = b.effects([evt.effects], f"events.{eid}", state, level_mask, False)
         events.append(EventInfo(eid, evt.label, prob, evt.once, eff))
     for sid, strat in sc.strategies.items():
-        policy_params(f"strategy:{sid}", strat.actor or sc.player, strat.policy, f"strategies.{sid}.policy")
+        # a relative strategy's rationalities are its own, whatever seat it plays: keyed by "*"
+        seat = RELATIVE if strat.is_relative else strat.actor or sc.player
+        policy_params(f"strategy:{sid}", seat, own_policy(strat), f"strategies.{sid}.policy")
     endings = tuple(
         EndingInfo(eid, e.label, e.outcome, b.condition(e.when), e.min_turn) for eid, e in sc.endings.items()
     )

@@ -13,10 +13,11 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import TypeAdapter
 
-from dilemma_sim.engine.compile import CHOICE, CompiledScenario, Value
+from dilemma_sim.engine.compile import CHOICE, RELATIVE, CompiledScenario, Value
 from dilemma_sim.engine.step import DecisionContext, Policy
 from dilemma_sim.scenario import expressions as ex
 from dilemma_sim.scenario import models as m
+from dilemma_sim.scenario.binding import BoundStrategy, bind_strategy
 
 PolicySpec = (
     m.FixedPolicy | m.MixedPolicy | m.RulesPolicy | m.BestResponsePolicy | m.LogitPolicy | m.DefaultPolicy
@@ -175,11 +176,16 @@ def _option(cs: CompiledScenario, d: int, option: str) -> int:
 
 
 def compile_policy(
-    cs: CompiledScenario, d: int, spec: PolicySpec | Mapping[str, Any], owner: str | None
+    cs: CompiledScenario,
+    d: int,
+    spec: PolicySpec | Mapping[str, Any],
+    owner: str | None,
+    slot: tuple[str, str] | None = None,
 ) -> Policy:
     """Compile one policy model for decision `d`.
 
-    `owner` (`actor` or `strategy:<id>`) locates a sampled rationality among the scenario's parameters.
+    `owner` (`actor` or `strategy:<id>`) and `slot` ((actor, decision), default the decision's own; a
+    relative strategy's is ("*", its decision id)) locate a sampled rationality among the parameters.
     """
     if isinstance(spec, Mapping):
         spec = _POLICY_ADAPTER.validate_python(dict(spec))
@@ -213,7 +219,8 @@ def compile_policy(
     if isinstance(spec, m.BestResponsePolicy):
         return BestResponse(d)
     if isinstance(spec, m.LogitPolicy):
-        value = cs.rationality.get((owner, info.actor, info.id)) if owner else None
+        actor, did = slot or (info.actor, info.id)
+        value = cs.rationality.get((owner, actor, did)) if owner else None
         if value is None:
             if m.is_distribution(spec.rationality):
                 raise ValueError(f"{info.key}: a sampled rationality must be declared in the scenario")
@@ -236,12 +243,21 @@ def build_policies(
 
     An override is a strategy id (the scenario's `strategies`, or `default`, `random`, `human`) or a
     mapping decision id -> policy for just those decisions (the actor's other decisions keep theirs).
+    A relative strategy is bound to the actor's seat (`binding.bind_strategy`); one that cannot play it
+    raises `StrategyBindingError` (a ValueError) with every problem located in the scenario file.
     """
     sc = cs.scenario
     overrides = overrides or {}
     for actor in overrides:
         if actor not in sc.actors:
             raise KeyError(f"unknown actor {actor!r} (actors: {', '.join(sc.actors)})")
+    bound: dict[str, BoundStrategy] = {}
+    for actor, given in overrides.items():
+        if isinstance(given, str) and given not in BUILTIN:
+            if given not in sc.strategies:
+                known = ", ".join([*sc.strategies, *BUILTIN])
+                raise KeyError(f"unknown strategy {given!r} (strategies: {known})")
+            bound[actor] = bind_strategy(sc, given, actor)  # StrategyBindingError when it cannot play there
     out: list[Policy] = []
     for info in cs.decisions:
         d, a = info.index, info.actor
@@ -259,14 +275,11 @@ def build_policies(
         elif ov == "random":
             policy = _uniform(cs, d)
         elif isinstance(ov, str):
-            strategy = sc.strategies.get(ov)
-            if strategy is None:
-                known = ", ".join([*sc.strategies, *BUILTIN])
-                raise KeyError(f"unknown strategy {ov!r} (strategies: {known})")
-            if (strategy.actor or sc.player) != a:
-                raise ValueError(f"strategy {ov!r} plays {strategy.actor or sc.player}, not {a}")
-            spec = strategy.policy.get(info.id)
-            policy = compile_policy(cs, d, spec, f"strategy:{ov}") if spec is not None else DefaultPolicy(d)
+            spec = bound[a].policy.get(info.id)
+            slot = (RELATIVE, bound[a].source[info.id]) if sc.strategies[ov].is_relative and spec else None
+            policy = (
+                compile_policy(cs, d, spec, f"strategy:{ov}", slot) if spec is not None else DefaultPolicy(d)
+            )
         elif ov is not None:
             unknown = set(ov) - set(sc.actors[a].decisions)
             if unknown:

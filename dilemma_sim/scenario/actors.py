@@ -229,11 +229,40 @@ class Actor(StrictModel):
 class Strategy(StrictModel):
     """A named way to play an actor, for batch runs, tournaments and the advisor."""
 
-    label: str
-    """Short name."""
+    label: str | None = None
+    """Short name (required, except for a `library:` import, which takes the library's)."""
     description: str = ""
     """What the strategy does and why someone would try it."""
     actor: str | None = None
-    """The actor it plays (defaults to the scenario's `player`)."""
-    policy: dict[str, Policy]
+    """The actor it plays (defaults to the scenario's `player`); none for a relative strategy."""
+    relative: bool = False
+    """Written relative to the seat that plays it (`self`, `opponent`, `others`, roles): any seat may."""
+    library: str | None = None
+    """Import this strategy of the built-in library (relative; see docs/games.md) instead of a `policy`."""
+    rename: dict[str, str] = {}
+    """Relative strategies: the strategy's decision and option ids -> this scenario's (`move: stance`)."""
+    roles: dict[str, str] = {}
+    """Relative strategies: a role name used in its rules -> the actor it stands for (or `others`)."""
+    policy: dict[str, Policy] = {}
     """Decision id -> policy; decisions left out take their default option."""
+
+    @property
+    def is_relative(self) -> bool:
+        """Whether any seat may play it (`relative: true` or a library import)."""
+        return self.relative or self.library is not None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Strategy:
+        if self.library is not None and self.policy:
+            raise ValueError("give either `library:` (import a strategy) or `policy:`, not both")
+        if self.library is None and not self.policy:
+            raise ValueError("a strategy needs a `policy` (or `library:` to import one)")
+        if self.library is None and not self.label:
+            raise ValueError("a strategy needs a `label`")
+        if self.is_relative and self.actor is not None:
+            raise ValueError("a relative strategy plays any seat: drop `actor` (or `relative`)")
+        if (self.rename or self.roles) and not self.is_relative:
+            raise ValueError(
+                "`rename` and `roles` belong to relative strategies (`relative: true` or `library:`)"
+            )
+        return self

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from dilemma_sim.scenario import expressions
+from dilemma_sim.scenario.binding import library
 from dilemma_sim.scenario.diagnostics import Diagnostic, ScenarioError
 from dilemma_sim.scenario.models import BUILTIN_STRATEGIES, Scenario, Strategy
 from dilemma_sim.scenario.raw_data import (
@@ -261,7 +262,17 @@ class _Checker:
             self.policy_block(("actors", actor, "policy"), actor, as_dict(spec).get("policy"))
 
     def strategies(self) -> None:
+        library_ids = library()
         for name, spec in as_dict(self.data.get("strategies")).items():
+            imported = as_dict(spec).get("library")
+            if isinstance(imported, str) and imported not in library_ids:
+                known = ", ".join(library_ids)
+                self.report(
+                    ("strategies", name, "library"),
+                    "E422",
+                    f"no strategy '{imported}' in the library (it has: {known})",
+                    close_match(imported, library_ids),
+                )
             if name in BUILTIN_STRATEGIES:
                 self.report(
                     ("strategies", name),
@@ -272,6 +283,8 @@ class _Checker:
                     key=True,
                 )
             spec = as_dict(spec)
+            if spec.get("relative") is True or "library" in spec:
+                continue  # a relative strategy is checked by binding it to the seats (binding.py)
             actor = spec.get("actor", self.data.get("player"))
             if not isinstance(actor, str) or not self.names.actors:
                 continue
@@ -306,6 +319,8 @@ class _Checker:
         scoped = {True: self.names.expression_names(True), False: self.names.expression_names(False)}
         for site in expression_sites(self.data):
             for error in expressions.check(site.source, scoped[site.choices_in_scope]):
+                if site.relative and error.code == "E302":
+                    continue  # names in a relative strategy are checked when it is bound to a seat
                 message, suggestion = error.message, error.suggestion
                 if suggestion:
                     message = message.removesuffix(f" (did you mean '{suggestion}'?)")

@@ -44,6 +44,8 @@ CODES: dict[str, str] = {
     "E408": "empty option set (a choice without options, a lever with fewer than two levels)",
     "E409": "``player`` is not an actor",
     "E420": "strategy id reserved for a built-in strategy (default, random, human, reciprocity, greedy)",
+    "E421": "a relative strategy cannot play any seat: a decision, option or name it needs is missing",
+    "E422": "unknown strategy in the built-in library",
     "W501": "state variable never used",
     "W502": "option with no effects and no cost (and nothing refers to it)",
     "W503": "event that can never fire",

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from dilemma_sim.scenario.actors import choice_text
+from dilemma_sim.scenario.binding import StrategyBindingError, bind_strategy, label_of, library
 from dilemma_sim.scenario.models import (
     Actor,
     BestResponsePolicy,
@@ -215,15 +216,27 @@ def _strategy(strategy_id: str, scenario: Scenario) -> Data:
     actor_id = strategy.actor or scenario.player
     actor = scenario.actors.get(actor_id)
     decisions = actor.decisions if actor is not None else {}
-    return {
+    try:  # a relative strategy is shown as it plays the player
+        policy = bind_strategy(scenario, strategy_id, actor_id).policy
+    except StrategyBindingError:
+        policy = {}
+    data: Data = {
         "id": strategy_id,
-        "label": strategy.label,
-        "description": strategy.description,
+        "label": label_of(strategy),
+        "description": strategy.description or _library_description(strategy.library),
         "actor": actor_id,
-        "policy": {
-            did: policy_data(strategy.policy.get(did), decision) for did, decision in decisions.items()
-        },
+        "policy": {did: policy_data(policy.get(did), decision) for did, decision in decisions.items()},
     }
+    if strategy.is_relative:
+        data["relative"] = True
+    if strategy.library is not None:
+        data["library"] = strategy.library
+    return data
+
+
+def _library_description(library_id: str | None) -> str:
+    entry = library().get(library_id or "")
+    return "" if entry is None else f"{entry.description} (Axelrod: {entry.axelrod})"
 
 
 # --------------------------------------------------------------------------- whole scenario

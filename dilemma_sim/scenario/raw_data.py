@@ -30,6 +30,8 @@ class ExpressionSite:
     path: YamlPath
     source: str
     choices_in_scope: bool
+    relative: bool = False
+    """In a relative strategy: its seat names (`self.`, `opponent.`, ...) are checked when it is bound."""
 
 
 @dataclass(frozen=True)
@@ -100,12 +102,12 @@ def _effects_sites(effects: Any, path: YamlPath, in_scope: bool) -> Iterator[Exp
             yield ExpressionSite((*path, var, "add"), effect["add"], in_scope)
 
 
-def _rules_sites(policies: Any, path: YamlPath) -> Iterator[ExpressionSite]:
+def _rules_sites(policies: Any, path: YamlPath, relative: bool = False) -> Iterator[ExpressionSite]:
     for decision, policy in as_dict(policies).items():
         for i, rule in enumerate(as_list(as_dict(policy).get("rules"))):
             when = as_dict(rule).get("when")
             if isinstance(when, str):
-                yield ExpressionSite((*path, decision, "rules", i, "when"), when, False)
+                yield ExpressionSite((*path, decision, "rules", i, "when"), when, False, relative)
 
 
 def effects_blocks(data: Any) -> Iterator[tuple[YamlPath, dict[str, Any]]]:
@@ -135,7 +137,8 @@ def expression_sites(data: Any) -> Iterator[ExpressionSite]:
     for actor, spec in as_dict(data.get("actors")).items():
         yield from _rules_sites(as_dict(spec).get("policy"), ("actors", actor, "policy"))
     for name, spec in as_dict(data.get("strategies")).items():
-        yield from _rules_sites(as_dict(spec).get("policy"), ("strategies", name, "policy"))
+        relative = as_dict(spec).get("relative") is True or as_dict(spec).get("library") is not None
+        yield from _rules_sites(as_dict(spec).get("policy"), ("strategies", name, "policy"), relative)
     for section, key in (
         ("interactions", "when"),
         ("dynamics", "add"),

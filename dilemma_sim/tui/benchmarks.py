@@ -31,19 +31,20 @@ def strategy_benchmarks(session: GameSession, runs: int = BENCHMARK_RUNS) -> lis
     import numpy as np
 
     from dilemma_sim.engine import run_batch
+    from dilemma_sim.scenario.binding import label_of, plays
 
     scenario, human = session.scenario, session.human
     player_total = session.history[-1].totals[human] if session.history else 0.0
     column = session.compiled.actors.index(human)
     out = []
     for strategy_id, strategy in scenario.strategies.items():
-        if (strategy.actor or scenario.player) != human:
+        if not plays(scenario, strategy_id, human):
             continue
         totals = run_batch(session.compiled, runs, session.seed, {human: strategy_id}).totals[:, column]
         p10, p50, p90 = np.percentile(totals, [10, 50, 90])
         out.append(
             Benchmark(
-                strategy.label,
+                label_of(strategy),
                 float(totals.mean()),
                 float(p10),
                 float(p50),
