@@ -20,6 +20,7 @@ from dilemma_sim.engine.sampling import BLOCK, block_generator
 from dilemma_sim.scenario import expressions as ex
 from dilemma_sim.scenario import models as m
 from dilemma_sim.scenario.binding import bind_strategy, own_policy
+from dilemma_sim.scenario.payoffs import cells
 
 Path = tuple[str, ...]
 
@@ -69,11 +70,19 @@ def walk(sc: m.Scenario) -> Iterator[tuple[Path, Any]]:
     for eid, ev in sc.events.items():
         yield ("events", eid, "probability"), ev.probability
         yield from _effect_quantities(("events", eid, "effects"), ev.effects)
+    for pid, pt in sc.payoffs.items():
+        for profile, player, cell, _ in cells(pt, [_options(sc, key) for key in pt.players]):
+            yield ("payoffs", pid, *map(str, profile), str(player)), cell
     for sid, strat in sc.strategies.items():
         seat = "*" if strat.is_relative else strat.actor or sc.player
         for did, pol in own_policy(strat).items():
             if isinstance(pol, m.LogitPolicy):
                 yield ("policy", f"strategy:{sid}", seat, did), pol.rationality
+
+
+def _options(sc: m.Scenario, key: str) -> tuple[str, ...]:
+    actor, _, decision = key.partition(".")
+    return sc.actors[actor].decisions[decision].option_ids()
 
 
 def _sample(dist: Any, u: float) -> float:
@@ -346,6 +355,18 @@ class ReferenceRun:
                     if lev[key] != self.lev[key]:
                         total -= self.q[("actors", a, did, "step_cost")]
             pay.append(total)
+        actors = list(sc.actors)
+        for pid, pt in sc.payoffs.items():
+            # the payoff table's cell of this turn's joint choices (k, n: the symmetric form's names)
+            profile = tuple(choices[key] for key in pt.players)
+            n = len(pt.players)
+            for player, key in enumerate(pt.players):
+                e = dict(env)
+                if pt.each is not None:
+                    chosen = [_options(sc, k)[choices[k]] for k in pt.players]
+                    e.update(k=float(sum(c == pt.count for c in chosen)), n=float(n))
+                path = ("payoffs", pid, *map(str, profile), str(player))
+                pay[actors.index(key.partition(".")[0])] += self.val(path, _History(self.past, e))
         return x3, lev, fired, counts, pay
 
     # ------------------------------------------------------------------ policies

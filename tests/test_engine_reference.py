@@ -10,7 +10,7 @@ import pytest
 from engine_scenarios import crisis, tiny
 from hypothesis import HealthCheck, given, settings
 from reference_engine import ReferenceRun
-from strategies import scenarios
+from strategies import games, scenarios
 
 from dilemma_sim.engine import compile_scenario, run_chunk
 from dilemma_sim.scenario.binding import plays
@@ -99,3 +99,17 @@ def test_random_scenarios_play_as_the_reference(data: dict[str, Any]) -> None:
         assert_same_runs(sc, seed=3, first_run=0, runs=3, overrides={seat: sid})
     actor = next(iter(sc.actors))
     assert_same_runs(sc, seed=4, first_run=7, runs=3, overrides={actor: "random"})
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(games())
+def test_random_games_with_payoff_tables_and_library_strategies_play_as_the_reference(
+    data: dict[str, Any],
+) -> None:
+    sc = Scenario.model_validate(data)
+    assert_same_runs(sc, seed=2, first_run=1022, runs=3)
+    seats = list(sc.actors)
+    for i, sid in enumerate(sc.strategies):
+        others = [s for s in sc.strategies if s != sid] or [sid]
+        overrides = {seats[0]: sid, seats[1]: others[i % len(others)]}
+        assert_same_runs(sc, seed=3, first_run=0, runs=3, overrides=overrides)

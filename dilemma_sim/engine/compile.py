@@ -14,6 +14,7 @@ sampled once per run from one uniform, numbered in this walk order:
    their costs, then a lever's step_cost; then the actor's logit rationalities (a weight or cost
    that names a parameter uses that parameter's column and takes none of its own);
 4. interactions (effects); 5. dynamics (add); 6. events (probability, then effects);
+6b. payoff tables, in file order, each cell by profile (the last player's option fastest) then player;
 7. strategies (logit rationalities; a relative strategy's, library imports included, once whatever
    seat it plays, keyed `(strategy:<id>, "*", <its own decision id>)`).
 Within an effect `{add, noise}` the add comes before the noise. Effects on count variables are
@@ -53,12 +54,14 @@ from dilemma_sim.engine.tables import (
     EventInfo,
     ExprFn,
     InteractionInfo,
+    PayoffInfo,
     Value,
     compile_source,
 )
 from dilemma_sim.scenario import expressions as ex
 from dilemma_sim.scenario.binding import expression_sources, own_policy
 from dilemma_sim.scenario.models import EffectSpec, Fixed, LogitPolicy, Scenario, is_distribution
+from dilemma_sim.scenario.payoffs import cells
 from dilemma_sim.scenario.raw_data import expression_sites
 
 __all__ = [
@@ -79,6 +82,7 @@ __all__ = [
     "EndingInfo",
     "EventInfo",
     "InteractionInfo",
+    "PayoffInfo",
     "Value",
     "compile_scenario",
     "scenario_hash",
@@ -332,6 +336,7 @@ def compile_scenario(scenario: Scenario, *, scenario_hash: str | None = None) ->
         prob = b.value(evt.probability, f"events.{eid}.probability")
         eff = b.effects([evt.effects], f"events.{eid}", state, level_mask, False)
         events.append(EventInfo(eid, evt.label, prob, evt.once, eff))
+    payoff_tables = tuple(_payoff_table(b, sc, pid, decisions) for pid in sc.payoffs)
     for sid, strat in sc.strategies.items():
         # a relative strategy's rationalities are its own, whatever seat it plays: keyed by "*"
         seat = RELATIVE if strat.is_relative else strat.actor or sc.player
@@ -388,12 +393,37 @@ def compile_scenario(scenario: Scenario, *, scenario_hash: str | None = None) ->
         n_uniform=len(decisions) + len(events) + len(counts),
         n_normal=b.n_normal,
         conditions=dict(b.cache),
+        payoff_tables=payoff_tables,
         option_offset=np.cumsum([0] + [len(dd.option_ids) for dd in decisions[:-1]], dtype=np.int64)[
             : len(decisions)
         ],
         track_counts=track_counts,
         history_k=history_k,
         last_k={name: ex.history_name(name)[1] for name in names if name.startswith("last(")},  # type: ignore[index]
+    )
+
+
+def _payoff_table(b: _Builder, sc: Scenario, pid: str, decisions: list[DecisionInfo]) -> PayoffInfo:
+    """One payoff table as a dense array over the players' option profiles, plus its non-constant cells."""
+    pt = sc.payoffs[pid]
+    by_key = {dd.key: dd for dd in decisions}
+    players = [by_key[key] for key in pt.players]
+    shape = tuple(len(dd.option_ids) for dd in players)
+    table = np.zeros((int(np.prod(shape)), len(players)))
+    terms: list[tuple[int, int, Value]] = []
+    for profile, player, cell, fixed in cells(pt, [dd.option_ids for dd in players]):
+        row = int(np.ravel_multi_index(profile, shape))
+        path = f"payoffs.{pid}.{'.'.join(map(str, profile))}.{player}"
+        if isinstance(cell, str) and fixed:  # the symmetric form: k and n are numbers here
+            cell = ex.substitute(cell, {name: f"({value:g})" for name, value in fixed.items()})
+        value = b.value(cell, path)
+        if value.is_const:
+            table[row, player] = value.const
+        else:
+            terms.append((row, player, value))
+    actors = tuple(dd.actor_index for dd in players)
+    return PayoffInfo(
+        pid, pt.label or pid, tuple(dd.index for dd in players), actors, shape, table, tuple(terms)
     )
 
 

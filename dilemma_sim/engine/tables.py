@@ -130,6 +130,24 @@ class CountInfo:
 
 
 @dataclass(frozen=True, eq=False)
+class PayoffInfo:
+    """A payoff table: each player's payoff for every profile of the players' options, as one dense array."""
+
+    id: str
+    label: str
+    decisions: tuple[int, ...]
+    """Decision index of each player."""
+    actors: tuple[int, ...]
+    """Actor index of each player."""
+    shape: tuple[int, ...]
+    """Options of each player."""
+    table: np.ndarray
+    """(prod(shape), players) constant payoffs; row = `ravel_multi_index(option indices, shape)`."""
+    terms: tuple[tuple[int, int, Value], ...] = ()
+    """(row, player, value) of the payoffs sampled per run or given by an expression."""
+
+
+@dataclass(frozen=True, eq=False)
 class EndingInfo:
     """An early ending, checked in file order on the end-of-turn state."""
 
@@ -214,6 +232,8 @@ class CompiledScenario:
     n_normal: int
     conditions: Mapping[str, ExprFn] = field(default_factory=dict)
     """Compiled expressions by source (policy rules compile through `expression`)."""
+    payoff_tables: tuple[PayoffInfo, ...] = ()
+    """The scenario's `payoffs`, compiled."""
     option_offset: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     """(D,) column of each decision's first option in `BatchState.choice_counts` (all options, in order)."""
     track_counts: bool = False

@@ -16,6 +16,7 @@ from dilemma_sim.scenario import expressions
 from dilemma_sim.scenario.binding import library
 from dilemma_sim.scenario.diagnostics import Diagnostic, ScenarioError
 from dilemma_sim.scenario.models import BUILTIN_STRATEGIES, Scenario, Strategy
+from dilemma_sim.scenario.payoffs import check_payoffs
 from dilemma_sim.scenario.raw_data import (
     ExpressionSite,
     Names,
@@ -100,6 +101,7 @@ class _Checker:
         self.probabilities()
         self.all_expressions()
         self.weight_names()
+        check_payoffs(self.data, self.names, self.report)
         return self.out
 
     def identifier(self, path: YamlPath, what: str) -> None:
@@ -318,7 +320,12 @@ class _Checker:
     def all_expressions(self) -> None:
         scoped = {True: self.names.expression_names(True), False: self.names.expression_names(False)}
         for site in expression_sites(self.data):
-            for error in expressions.check(site.source, scoped[site.choices_in_scope]):
+            known = (
+                scoped[site.choices_in_scope] | set(site.extra)
+                if site.extra
+                else scoped[site.choices_in_scope]
+            )
+            for error in expressions.check(site.source, known):
                 if site.relative and error.code == "E302":
                     continue  # names in a relative strategy are checked when it is bound to a seat
                 message, suggestion = error.message, error.suggestion

@@ -46,6 +46,7 @@ CODES: dict[str, str] = {
     "E420": "strategy id reserved for a built-in strategy (default, random, human, reciprocity, greedy)",
     "E421": "a relative strategy cannot play any seat: a decision, option or name it needs is missing",
     "E422": "unknown strategy in the built-in library",
+    "E423": "payoff table: unknown player decision or option, missing profile, or wrong number of payoffs",
     "W501": "state variable never used",
     "W502": "option with no effects and no cost (and nothing refers to it)",
     "W503": "event that can never fire",

@@ -21,7 +21,7 @@ Booleans (``true``, comparisons, ``and``/``or``/``not``) count as 1 and 0 in ari
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 from dilemma_sim.scenario.expression_compiler import LOG_FLOOR, compile_expr, constant_value
 from dilemma_sim.scenario.expression_parser import parse
@@ -71,7 +71,16 @@ __all__ = [
     "history_name",
     "name_refs",
     "parse",
+    "substitute",
 ]
+
+
+def substitute(source: str, replace: Mapping[str, str]) -> str:
+    """`source` with every use of a name in `replace` written as its replacement (parenthesise sums)."""
+    refs = [(offset, name) for name, offset in name_refs(parse(source)) if name in replace]
+    for offset, name in sorted(refs, reverse=True):
+        source = source[:offset] + replace[name] + source[offset + len(name) :]
+    return source
 
 
 def check(source: str, known: Collection[str]) -> list[ExpressionError]:

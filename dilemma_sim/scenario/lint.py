@@ -64,11 +64,14 @@ class _Linter:
         targets = {var for _, effects in effects_blocks(self.data) for var in effects}
         targets |= {influence.target for influence in s.dynamics.values()}
         weighted = {key for actor in s.actors.values() for key in actor.utility}
+        in_tables = {key for table in s.payoffs.values() for key in table.players}
         for name in s.state:
             if name not in used | targets | weighted:
                 self.warn(("state", name), "W501", f"state variable '{name}' is never used")
         for actor_id, actor in s.actors.items():
-            if not any(key in s.state for key in actor.utility):
+            if not any(key in s.state for key in actor.utility) and not any(
+                key.partition(".")[0] == actor_id for key in in_tables
+            ):
                 self.warn(
                     ("actors", actor_id, "utility") if actor.utility else ("actors", actor_id),
                     "W504",
@@ -86,6 +89,7 @@ class _Linter:
                 for option_id, option in decision.options.items():
                     name = f"{actor_id}.{decision_id}.{option_id}"
                     referred = name in used or f"prev.{name}" in used
+                    referred = referred or f"{actor_id}.{decision_id}" in in_tables
                     if not option.effects and option.cost == 0 and not referred and option_id != default:
                         self.warn(
                             (*base, "options", option_id),

@@ -32,6 +32,7 @@ from dilemma_sim.scenario.actors import (
     RulesPolicy,
     Strategy,
 )
+from dilemma_sim.scenario.payoffs import PayoffTable
 from dilemma_sim.scenario.quantities import (
     Beta,
     Distribution,
@@ -76,6 +77,7 @@ __all__ = [
     "MixedPolicy",
     "Normal",
     "Option",
+    "PayoffTable",
     "Policy",
     "Quantity",
     "Rule",
@@ -273,12 +275,14 @@ class Scenario(StrictModel):
     """Citations, by id; numbers point at them with `source:`."""
     parameters: dict[str, Quantity] = {}
     """Named numbers usable in expressions; distributions are sampled once per run."""
-    state: dict[str, StateVar]
-    """State variables, by name."""
+    state: dict[str, StateVar] = {}
+    """State variables, by name (required unless the scenario scores through `payoffs` alone)."""
     actors: dict[str, Actor]
     """Actors, by id."""
     interactions: dict[str, Interaction] = {}
     """Combination effects, by id."""
+    payoffs: dict[str, PayoffTable] = {}
+    """Payoff tables (normal-form games over the actors' joint choices), by id; added every turn."""
     dynamics: dict[str, Influence] = {}
     """Influences between variables applied every turn, by id."""
     events: dict[str, Event] = {}
@@ -288,9 +292,15 @@ class Scenario(StrictModel):
     endings: dict[str, Ending] = {}
     """Early endings, by id, checked in order."""
 
-    @field_validator("state", "actors")
+    @field_validator("actors")
     @classmethod
     def _not_empty(cls, v: dict[str, Any]) -> dict[str, Any]:
         if not v:
             raise ValueError("must not be empty")
         return v
+
+    @model_validator(mode="after")
+    def _something_to_score(self) -> Scenario:
+        if not self.state and not self.payoffs:
+            raise ValueError("`state` must not be empty (an abstract game may have only `payoffs`)")
+        return self

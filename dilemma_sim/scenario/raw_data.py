@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from dilemma_sim.scenario.models import LEVER_MOVES
+from dilemma_sim.scenario.actors import LEVER_MOVES
 from dilemma_sim.scenario.yamlio import YamlPath
 
 _EFFECT_OWNERS = ("interactions", "events")
@@ -32,6 +32,8 @@ class ExpressionSite:
     choices_in_scope: bool
     relative: bool = False
     """In a relative strategy: its seat names (`self.`, `opponent.`, ...) are checked when it is bound."""
+    extra: tuple[str, ...] = ()
+    """Names known only here (`k` and `n` in a symmetric payoff table)."""
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,7 @@ def expression_sites(data: Any) -> Iterator[ExpressionSite]:
     for name, spec in as_dict(data.get("strategies")).items():
         relative = as_dict(spec).get("relative") is True or as_dict(spec).get("library") is not None
         yield from _rules_sites(as_dict(spec).get("policy"), ("strategies", name, "policy"), relative)
+    yield from _payoff_sites(data)
     for section, key in (
         ("interactions", "when"),
         ("dynamics", "add"),
@@ -148,6 +151,24 @@ def expression_sites(data: Any) -> Iterator[ExpressionSite]:
         for name, spec in as_dict(data.get(section)).items():
             if isinstance(as_dict(spec).get(key), str):
                 yield ExpressionSite((section, name, key), spec[key], True)
+
+
+def _payoff_sites(data: dict[str, Any]) -> Iterator[ExpressionSite]:
+    for pid, spec in as_dict(data.get("payoffs")).items():
+        spec = as_dict(spec)
+        base: YamlPath = ("payoffs", pid)
+        for row, line in as_dict(spec.get("table")).items():
+            for col, cell in as_dict(line).items():
+                for i, value in enumerate(as_list(cell)):
+                    if isinstance(value, str):
+                        yield ExpressionSite((*base, "table", row, col, i), value, True)
+        for key, cell in as_dict(spec.get("profiles")).items():
+            for i, value in enumerate(as_list(cell)):
+                if isinstance(value, str):
+                    yield ExpressionSite((*base, "profiles", key, i), value, True)
+        for option, value in as_dict(spec.get("each")).items():
+            if isinstance(value, str):
+                yield ExpressionSite((*base, "each", option), value, True, extra=("k", "n"))
 
 
 def _cited_sources(data: Any, path: YamlPath = ()) -> Iterator[tuple[YamlPath, str]]:
