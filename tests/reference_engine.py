@@ -231,6 +231,7 @@ class ReferenceRun:
         self.fired: set[str] = set()
         self.turn = 0
         self.alive = True
+        self.stopped = False
         self.total = [0.0] * len(sc.actors)
         self.discounted = [0.0] * len(sc.actors)
         self.ending = -1
@@ -461,9 +462,11 @@ class ReferenceRun:
         """
         u = [float(v) for v in self.gen.random((BLOCK, self._n_uniform))[self.row]]
         z = [float(v) for v in self.gen.standard_normal((BLOCK, len(self.normal_slot)))[self.row]]
+        stop_draw = float(self.gen.random((BLOCK, 1))[self.row, 0]) if self.sc.prob_end > 0 else 1.0
         if not self.alive:
-            # a run that is over keeps its final state and levers and earns their utility every turn
-            pay = self.final_utility()
+            # a run that is over keeps its final state and levers and earns their utility every turn;
+            # a run stopped by prob_end earns nothing (the match is over)
+            pay = [0.0] * len(self.sc.actors) if self.stopped else self.final_utility()
             for i, p in enumerate(pay):
                 self.total[i] += p
                 self.discounted[i] += self.sc.discount**self.turn * p
@@ -492,6 +495,8 @@ class ReferenceRun:
             if self.turn >= end.min_turn and ex.compile_expr(ex.parse(end.when))(env3):
                 ending = i
                 break
+        if ending < 0 and self.turn < self.sc.turns - 1 and stop_draw < self.sc.prob_end:
+            ending, self.stopped = len(self.sc.endings), True  # Axelrod's prob_end, after scoring
         if ending < 0 and self.turn == self.sc.turns - 1:
             ending = len(self.sc.endings)
         for i, p in enumerate(pay):

@@ -22,7 +22,8 @@ numbered but ignored (counts are not changed by deltas).
 
 Turn draws (see docs/architecture.md): uniform slots are one per decision (0..D-1), one per event
 (D..D+E-1), one per count variable (D+E..D+E+C-1); normal slots are one per effect whose noise is
-not a fixed 0, in the same walk order (options and levels, interactions, events).
+not a fixed 0, in the same walk order (options and levels, interactions, events); with `prob_end`,
+one more uniform per turn, drawn after the normals (`TurnDraws.end`).
 """
 
 from __future__ import annotations
@@ -226,7 +227,7 @@ def compile_scenario(scenario: Scenario, *, scenario_hash: str | None = None) ->
 
     param_values = {name: b.quantity(q, f"parameters.{name}") for name, q in sc.parameters.items()}
     b.parameters = param_values
-    level_mask = np.array([v.kind == "level" for v in sc.state.values()])
+    level_mask = np.array([v.kind == "level" for v in sc.state.values()], dtype=bool)
     lows = np.array([float(v.range[0]) for v in sc.state.values()])
     highs = np.array([float(v.range[1]) for v in sc.state.values()])
     initial: list[Value] = []
@@ -394,6 +395,7 @@ def compile_scenario(scenario: Scenario, *, scenario_hash: str | None = None) ->
         n_normal=b.n_normal,
         conditions=dict(b.cache),
         payoff_tables=payoff_tables,
+        prob_end=float(sc.prob_end),
         option_offset=np.cumsum([0] + [len(dd.option_ids) for dd in decisions[:-1]], dtype=np.int64)[
             : len(decisions)
         ],

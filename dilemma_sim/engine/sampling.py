@@ -2,8 +2,9 @@
 
 Runs are grouped in blocks of `BLOCK` consecutive run indices; block `b` has its own generator
 (`block_generator`). A block first draws its parameter uniforms `(BLOCK, P)`, then every turn
-`random((BLOCK, U))` and `standard_normal((BLOCK, Z))`, whole blocks always; a run uses its own
-row. So a run's draws depend only on the seed and its run index, never on how runs are chunked.
+`random((BLOCK, U))` and `standard_normal((BLOCK, Z))` (and, with `prob_end`, `random((BLOCK, 1))`),
+whole blocks always; a run uses its own row. So a run's draws depend only on the seed and its run
+index, never on how runs are chunked.
 """
 
 from __future__ import annotations
@@ -48,20 +49,34 @@ class TurnDraws:
     """(N, U) in [0, 1): decisions, then events, then count variables."""
     normals: np.ndarray
     """(N, Z) standard normals: one per noisy effect term."""
+    end: np.ndarray | None = None
+    """(N,) with `prob_end`: the uniform that stops a run after the turn, drawn after the normals."""
 
     def take(self, rows: np.ndarray) -> TurnDraws:
         """The draws of the given rows."""
-        return TurnDraws(np.asfortranarray(self.uniforms[rows]), np.asfortranarray(self.normals[rows]))
+        end = None if self.end is None else self.end[rows]
+        return TurnDraws(np.asfortranarray(self.uniforms[rows]), np.asfortranarray(self.normals[rows]), end)
 
 
 class RunStreams:
     """The random streams of runs `first_run .. first_run + runs - 1` (whole blocks drawn, rows kept)."""
 
-    def __init__(self, seed: int, first_run: int, runs: int, n_params: int, n_uniform: int, n_normal: int):
+    def __init__(
+        self,
+        seed: int,
+        first_run: int,
+        runs: int,
+        n_params: int,
+        n_uniform: int,
+        n_normal: int,
+        n_end: int = 0,
+    ):
+        """`n_end` (0 or 1): whether each turn also draws the `prob_end` uniform, after the normals, so
+        a scenario's other draws are the same with and without it."""
         if runs < 1 or first_run < 0:
             raise ValueError("need runs >= 1 and first_run >= 0")
         self.seed, self.first_run, self.runs = int(seed), int(first_run), int(runs)
-        self.n_uniform, self.n_normal = n_uniform, n_normal
+        self.n_uniform, self.n_normal, self.n_end = n_uniform, n_normal, n_end
         first_block, last_block = first_run // BLOCK, (first_run + runs - 1) // BLOCK
         self._gens = [block_generator(self.seed, b) for b in range(first_block, last_block + 1)]
         # (row offset in the block, rows, offset in the output) of each block
@@ -90,7 +105,8 @@ class RunStreams:
         """The next turn's uniforms and normals."""
         u = self._draw(self.n_uniform, normal=False)
         z = self._draw(self.n_normal, normal=True)
-        return TurnDraws(u, z)
+        end = self._draw(1, normal=False)[:, 0] if self.n_end else None
+        return TurnDraws(u, z, end)
 
 
 def sample_parameters(specs: Sequence[object], uniforms: np.ndarray) -> np.ndarray:

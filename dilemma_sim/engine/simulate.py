@@ -39,7 +39,7 @@ def resolve_policies(
 
 def start(cs: CompiledScenario, seed: int, first_run: int, runs: int) -> tuple[RunStreams, BatchState]:
     """The random streams and the turn-0 batch of runs `first_run .. first_run + runs - 1`."""
-    streams = RunStreams(seed, first_run, runs, cs.n_params, cs.n_uniform, cs.n_normal)
+    streams = RunStreams(seed, first_run, runs, cs.n_params, cs.n_uniform, cs.n_normal, cs.n_end)
     run_index = np.arange(first_run, first_run + runs, dtype=np.int64)
     return streams, init_batch(cs, streams.parameter_uniforms, run_index)
 
@@ -123,7 +123,9 @@ class Simulation:
 
     def _new_streams(self) -> RunStreams:
         cs = self.cs
-        return RunStreams(self.seed, self.first_run, self.runs, cs.n_params, cs.n_uniform, cs.n_normal)
+        return RunStreams(
+            self.seed, self.first_run, self.runs, cs.n_params, cs.n_uniform, cs.n_normal, cs.n_end
+        )
 
     def _restart(self) -> None:
         self._streams = self._new_streams()

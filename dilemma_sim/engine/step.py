@@ -129,16 +129,23 @@ def step(
             hit = np.broadcast_to(np.asarray(e.when(end_env)) != 0, (n,)) & open_
             ending[hit] = i
             open_ &= ~hit
+    stopped = None
+    if turn < cs.turns - 1 and cs.prob_end > 0 and draws.end is not None:
+        # Axelrod's prob_end: after the turn is scored, a run still going stops (ending `horizon`)
+        stopped = open_ & (draws.end < cs.prob_end)
+        ending[stopped] = len(cs.endings)
+        open_ &= ~stopped
     if turn == cs.turns - 1:
         ending[open_] = len(cs.endings)
     ended = ending >= 0
     total = batch.payoff_total + pay
     discounted = batch.payoff_discounted + cs.discount**turn * pay
     final = batch.final_utility
-    if turn < cs.turns - 1 and ended.any():
+    frozen = ended if stopped is None else ended & ~stopped  # a stopped run earns nothing after
+    if turn < cs.turns - 1 and frozen.any():
         # a run that ends keeps earning its final state's utility every remaining turn: added here at
         # once, so totals are final when the run ends
-        rows = np.flatnonzero(ended)
+        rows = np.flatnonzero(frozen)
         u = final_utility(cs, x3[rows], lev_new[rows], batch.params[rows])
         final = final.copy(order="F")
         final[rows] = u

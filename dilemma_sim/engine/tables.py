@@ -232,6 +232,8 @@ class CompiledScenario:
     n_normal: int
     conditions: Mapping[str, ExprFn] = field(default_factory=dict)
     """Compiled expressions by source (policy rules compile through `expression`)."""
+    prob_end: float = 0.0
+    """Chance that a run still going stops after each turn (Axelrod's `prob_end`); 0: it never does."""
     payoff_tables: tuple[PayoffInfo, ...] = ()
     """The scenario's `payoffs`, compiled."""
     option_offset: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
@@ -247,6 +249,11 @@ class CompiledScenario:
     def n_params(self) -> int:
         """Number of per-run parameter columns (P)."""
         return len(self.param_specs)
+
+    @property
+    def n_end(self) -> int:
+        """Uniforms drawn per turn to stop runs (1 with `prob_end`, else 0)."""
+        return 1 if self.prob_end > 0 else 0
 
     @property
     def n_levers(self) -> int:

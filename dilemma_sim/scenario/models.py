@@ -112,19 +112,27 @@ class Source(StrictModel):
 
 
 class Calendar(StrictModel):
-    """Maps turn numbers to dates shown to the player."""
+    """Maps turn numbers to dates shown to the player (`calendar: none`: `turn 1`, `turn 2`, ...)."""
 
-    start: str = Field(pattern=r"^\d{4}(-(Q[1-4]|\d{2}))?$")
-    """First turn: `2023`, `2023-Q1` or `2023-01`."""
-    step: Literal["year", "quarter", "month"] = "quarter"
-    """Length of one turn."""
+    start: str | None = Field(default=None, pattern=r"^\d{4}(-(Q[1-4]|\d{2}))?$")
+    """First turn: `2023`, `2023-Q1` or `2023-01` (required unless `step: none`)."""
+    step: Literal["year", "quarter", "month", "none"] = "quarter"
+    """Length of one turn; `none` for an abstract game whose turns are not dates."""
+
+    @model_validator(mode="after")
+    def _dated(self) -> Calendar:
+        if self.start is None and self.step != "none":
+            raise ValueError("a calendar needs a `start` (or `step: none`, or `calendar: none`)")
+        return self
 
     def turns_per_year(self) -> int:
-        """How many turns make one simulated year."""
-        return {"year": 1, "quarter": 4, "month": 12}[self.step]
+        """How many turns make one simulated year (1 when turns are not dates)."""
+        return {"year": 1, "quarter": 4, "month": 12, "none": 1}[self.step]
 
     def label(self, turn: int) -> str:
-        """The calendar label of a 0-based turn, e.g. `2023-Q3`."""
+        """The calendar label of a 0-based turn, e.g. `2023-Q3` (`turn 4` without a calendar)."""
+        if self.step == "none" or self.start is None:
+            return f"turn {turn + 1}"
         m = re.match(r"^(\d{4})(?:-(Q[1-4]|\d{2}))?$", self.start)
         assert m is not None
         year = int(m.group(1))
@@ -266,9 +274,12 @@ class Scenario(StrictModel):
     turns: int = Field(ge=1, le=400)
     """Number of turns."""
     calendar: Calendar = Calendar(start="2023-Q1", step="quarter")
-    """Turn dates."""
+    """Turn dates; `none` for an abstract game (turns shown as `turn 1`, `turn 2`, ...)."""
     discount: float = Field(default=1.0, gt=0, le=1)
     """Per-turn discount factor on payoffs."""
+    prob_end: float = Field(default=0.0, ge=0, lt=1)
+    """Chance that a run stops after each turn, once it is scored (Axelrod's `prob_end`); `turns` is then
+    the longest a run can last. A stopped run ends with `horizon` and earns nothing after."""
     player: str
     """Actor a person plays by default."""
     sources: dict[str, Source] = {}
@@ -291,6 +302,11 @@ class Scenario(StrictModel):
     """Named strategies, by id."""
     endings: dict[str, Ending] = {}
     """Early endings, by id, checked in order."""
+
+    @field_validator("calendar", mode="before")
+    @classmethod
+    def _no_calendar(cls, v: Any) -> Any:
+        return {"step": "none"} if v == "none" else v
 
     @field_validator("actors")
     @classmethod
