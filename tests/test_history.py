@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from dilemma_sim.engine import Simulation, compile_scenario, run_batch, run_chunk
+from dilemma_sim.engine import Simulation, compile_scenario, run_chunk
+from dilemma_sim.executor import Execution, run_batch
 from dilemma_sim.scenario.loader import load_text
 from dilemma_sim.scenario.models import Scenario
 
@@ -124,7 +125,7 @@ def test_a_random_rule_draws_with_its_probabilities_from_the_decisions_uniform()
     share = mine[:, after_d].mean()
     assert abs(share - 0.75) < 0.01  # 60,000 draws: sd about 0.002
     # the same runs, whatever the chunking: the draw is the run's own
-    again = run_batch(cs, 20_000, seed=1, chunk_runs=1024, collect_turns=True)
+    again = run_batch(cs, 20_000, seed=1, execution=Execution(chunk_runs=1024), collect_turns=True)
     assert again.trajectories is not None and np.array_equal(
         again.trajectories["choices"], res.trajectories["choices"]
     )

@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 from engine_scenarios import TINY, scenario
 
-from dilemma_sim.batch.scenario_ref import load_with_overrides
-from dilemma_sim.engine import compile_scenario, run_batch
+from dilemma_sim.engine import compile_scenario
+from dilemma_sim.executor import run_batch
+from dilemma_sim.executor.scenario_ref import load_with_overrides
 from dilemma_sim.scenario.lint import lint
 from dilemma_sim.scenario.loader import load_scenario, load_text
 from dilemma_sim.scenario.starter import starter_yaml

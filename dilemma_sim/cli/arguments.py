@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import click
@@ -28,7 +27,7 @@ def parse_policies(values: Sequence[str]) -> dict[str, str]:
 
 def load_scenario_or_exit(ref: str, overrides: dict[str, float] | None = None) -> tuple[Any, Any]:
     """(ScenarioRef, compiled scenario), or the diagnostics on stderr and exit 1."""
-    from dilemma_sim.batch.runner import ScenarioRef
+    from dilemma_sim.executor import ScenarioRef
     from dilemma_sim.scenario.diagnostics import ScenarioError
 
     try:
@@ -44,26 +43,24 @@ def load_scenario_or_exit(ref: str, overrides: dict[str, float] | None = None) -
         raise  # unreachable
 
 
-def check_policies(cs: Any, policies: dict[str, str], path: str | None = None) -> None:
+def check_policies(cs: Any, policies: dict[str, str]) -> None:
     """Exit 1 with the reason when a policy names an unknown actor or strategy.
 
     A relative strategy that cannot play the seat it is given is reported as `file:line:col` errors
-    (E421) in the scenario file `path`.
+    (E421) in the scenario file, located by the marks the scenario was compiled with.
     """
     from dilemma_sim.engine import build_policies
     from dilemma_sim.scenario.binding import StrategyBindingError, binding_diagnostics
-    from dilemma_sim.scenario.loader import load_scenario
+    from dilemma_sim.scenario.yamlio import Marks
 
     try:
         build_policies(cs, policies)
     except StrategyBindingError as exc:
-        if path is None:
-            fail(str(exc))
-        loaded = load_scenario(Path(str(path)))
         console.err.print(
             f"strategy '{exc.strategy}' cannot play '{exc.seat}':", markup=False, soft_wrap=True
         )
-        for d in binding_diagnostics(exc.problems, loaded.marks, str(path)):
+        marks = cs.marks if cs.marks is not None else Marks()
+        for d in binding_diagnostics(exc.problems, marks, f"{cs.scenario_id}.yaml"):
             console.err.print(d.format(), style="red", soft_wrap=True, markup=False, emoji=False)
         raise SystemExit(1) from None
     except (KeyError, ValueError) as exc:

@@ -30,7 +30,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+import math
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -58,12 +59,15 @@ from dilemma_sim.engine.tables import (
     PayoffInfo,
     Value,
     compile_source,
+    locate,
 )
+from dilemma_sim.errors import NonFiniteError
 from dilemma_sim.scenario import expressions as ex
 from dilemma_sim.scenario.binding import expression_sources, own_policy
 from dilemma_sim.scenario.models import EffectSpec, Fixed, LogitPolicy, Scenario, is_distribution
 from dilemma_sim.scenario.payoffs import cells
 from dilemma_sim.scenario.raw_data import expression_sites
+from dilemma_sim.scenario.yaml_marks import Marks
 
 __all__ = [
     "CHOICE",
@@ -103,8 +107,9 @@ def scenario_hash(scenario: Scenario) -> str:
 class _Builder:
     """Walks the scenario in the documented order, numbering parameter columns and normal slots."""
 
-    def __init__(self, names: dict[str, tuple[int, int, int]]) -> None:
+    def __init__(self, names: dict[str, tuple[int, int, int]], locate: Callable[[str], str]) -> None:
         self.names = names
+        self.locate = locate
         self.specs: list[tuple[str, Dist]] = []
         self.n_normal = 0
         self.cache: dict[str, ExprFn] = {}
@@ -113,10 +118,10 @@ class _Builder:
     def quantity(self, q: Any, path: str) -> Value:
         if is_distribution(q):
             self.specs.append((path, q))
-            return Value(param=len(self.specs) - 1)
+            return Value(param=len(self.specs) - 1, origin=path)
         if isinstance(q, Fixed):
-            return Value(const=float(q.value))
-        return Value(const=float(q))
+            return Value(const=float(q.value), origin=path)
+        return Value(const=float(q), origin=path)
 
     def weight(self, q: Any, path: str) -> Value:
         """A utility weight or cost: a quantity, or the name of a scenario parameter (its column)."""
@@ -131,11 +136,15 @@ class _Builder:
             node = ex.parse(q)
             constant = ex.constant_value(node)
             if constant is not None:
-                return Value(const=constant)
+                if not math.isfinite(constant):
+                    raise NonFiniteError(f"{path} ({q!r}) is {constant}", path=path).located(
+                        self.locate(path)
+                    )
+                return Value(const=constant, origin=path, source=q)
             fn = self.cache.get(q)
             if fn is None:
                 fn = self.cache[q] = compile_source(q, self.names)
-            return Value(expr=fn)
+            return Value(expr=fn, origin=path, source=q)
         return self.quantity(q, path)
 
     def condition(self, source: str) -> ExprFn:
@@ -145,19 +154,30 @@ class _Builder:
         return fn
 
     def effects(
-        self, rows: list[Mapping[str, Any]], path: str, state: list[str], levels: np.ndarray, per_row: bool
+        self,
+        rows: list[Mapping[str, Any]],
+        path: str,
+        state: list[str],
+        levels: np.ndarray,
+        per_row: bool,
+        keys: Sequence[str] = (),
     ) -> Effects:
-        """Compile effects dicts (one per option or level, or one) into a constant table plus terms."""
+        """Compile effects dicts (one per option or level, or one) into a constant table plus terms.
+
+        Row `r`'s effects sit at `path.keys[r].effects` (options and levels), else at `path.effects`.
+        """
         table = np.zeros((len(rows), len(state)))
         terms: list[EffectTerm] = []
         for r, effects in enumerate(rows):
+            at = f"{path}.{keys[r]}.effects" if keys else f"{path}.effects"
             for target, eff in effects.items():
                 if target not in state:
                     raise ValueError(f"{path}: effect on unknown state variable {target!r}")
                 s = state.index(target)
+                spec = isinstance(eff, EffectSpec)
                 add, noise = (eff.add, eff.noise) if isinstance(eff, EffectSpec) else (eff, 0.0)
-                value = self.value(add, f"{path}.{target}.add")
-                noise_v = self.quantity(noise, f"{path}.{target}.noise")
+                value = self.value(add, f"{at}.{target}.add" if spec else f"{at}.{target}")
+                noise_v = self.quantity(noise, f"{at}.{target}.noise")
                 slot = -1
                 if not (noise_v.is_const and noise_v.const == 0.0):
                     slot = self.n_normal
@@ -214,14 +234,19 @@ def _name_table(sc: Scenario, counts: bool = False, k: int = 0) -> dict[str, tup
     return names
 
 
-def compile_scenario(scenario: Scenario, *, scenario_hash: str | None = None) -> CompiledScenario:
-    """Resolve a scenario into the engine's tables; raises ValueError on names the engine cannot resolve."""
+def compile_scenario(
+    scenario: Scenario, *, scenario_hash: str | None = None, marks: Marks | None = None
+) -> CompiledScenario:
+    """Resolve a scenario into the engine's tables; raises ValueError on names the engine cannot resolve.
+
+    `marks` (from loading the file) let run-time errors name the `file:line:col` of a value.
+    """
     sc = scenario
     digest = scenario_hash if scenario_hash is not None else _hash(sc)
     sources = [site.source for site in expression_sites(sc.model_dump())]
     track_counts, history_k = history_use([*sources, *expression_sources(sc.strategies)])
     names = _name_table(sc, track_counts, history_k)
-    b = _Builder(names)
+    b = _Builder(names, lambda path: locate(marks, path))
     state = list(sc.state)
     n_state = len(state)
 
@@ -292,7 +317,12 @@ def compile_scenario(scenario: Scenario, *, scenario_hash: str | None = None) ->
             default = opts.index(dec.default_option())
             if dec.kind == "choice":
                 eff = b.effects(
-                    [o.effects for o in dec.options.values()], f"{p}.options", state, level_mask, True
+                    [o.effects for o in dec.options.values()],
+                    f"{p}.options",
+                    state,
+                    level_mask,
+                    True,
+                    tuple(dec.options),
                 )
                 costs = [b.weight(o.cost, f"{p}.options.{oid}.cost") for oid, o in dec.options.items()]
                 option_effects.append(eff if eff.columns or eff.terms else None)
@@ -303,7 +333,12 @@ def compile_scenario(scenario: Scenario, *, scenario_hash: str | None = None) ->
             else:
                 lev = len(level_effects)
                 eff = b.effects(
-                    [lv.effects for lv in dec.levels.values()], f"{p}.levels", state, level_mask, True
+                    [lv.effects for lv in dec.levels.values()],
+                    f"{p}.levels",
+                    state,
+                    level_mask,
+                    True,
+                    tuple(dec.levels),
                 )
                 costs = [b.weight(lv.cost, f"{p}.levels.{lid}.cost") for lid, lv in dec.levels.items()]
                 level_effects.append(eff if eff.columns or eff.terms else None)
@@ -402,6 +437,7 @@ def compile_scenario(scenario: Scenario, *, scenario_hash: str | None = None) ->
         track_counts=track_counts,
         history_k=history_k,
         last_k={name: ex.history_name(name)[1] for name in names if name.startswith("last(")},  # type: ignore[index]
+        marks=marks,
     )
 
 

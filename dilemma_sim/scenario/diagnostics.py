@@ -47,6 +47,7 @@ CODES: dict[str, str] = {
     "E421": "a relative strategy cannot play any seat: a decision, option or name it needs is missing",
     "E422": "unknown strategy in the built-in library",
     "E423": "payoff table: unknown player decision or option, missing profile, or wrong number of payoffs",
+    "E601": "a value becomes NaN or infinite when the first turn is played (found by `lint`'s engine checks)",
     "W501": "state variable never used",
     "W502": "option with no effects and no cost (and nothing refers to it)",
     "W503": "event that can never fire",
@@ -60,6 +61,8 @@ CODES: dict[str, str] = {
         "not a dilemma: one option is the player's best first-turn choice under every parameter sample"
         " (engine lint)"
     ),
+    "W530": "expression that can overflow: the declared ranges of the names it reads let it exceed 1e300",
+    "W531": "count rate that can exceed the largest rate the engine draws (1e9 per turn)",
 }
 """Every diagnostic code and what it means; E = error, W = warning. Codes never change meaning."""
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dilemma_sim.scenario import expressions
+from dilemma_sim.scenario import expressions, intervals
 from dilemma_sim.scenario.checks import cited_sources, effects_blocks, expression_sites, named_weights
 from dilemma_sim.scenario.diagnostics import Diagnostic, sorted_unique
 from dilemma_sim.scenario.loader import LoadResult
@@ -102,6 +102,7 @@ class _Linter:
         for name in s.parameters:
             if name not in used:
                 self.warn(("parameters", name), "W506", f"parameter '{name}' is never used")
+        self.ranges()
         cited = {source for _, source in cited_sources(self.data)}
         for source_id in s.sources:
             if source_id not in cited:
@@ -116,6 +117,34 @@ class _Linter:
                         "or a `note:` saying it is an assumption",
                     )
         return self.out
+
+    def ranges(self) -> None:
+        """W530/W531: expressions whose declared ranges allow overflow or an undrawable count rate."""
+        names = intervals.name_ranges(self.scenario)
+        for site in expression_sites(self.data):
+            try:
+                node = expressions.parse(site.source)
+            except expressions.ExpressionError:
+                continue
+            lo, hi = intervals.interval(node, names)
+            where = ".".join(str(p) for p in site.path)
+            if intervals.overflows((lo, hi)):
+                self.warn(
+                    site.path,
+                    "W530",
+                    f"{where} can overflow: with the declared ranges it can reach [{lo:g}, {hi:g}] "
+                    "(runs stop with an error if it does)",
+                )
+            elif len(site.path) == 3 and site.path[0] == "state" and site.path[2] == "rate" and hi > MAX_RATE:
+                self.warn(
+                    site.path,
+                    "W531",
+                    f"{where} can reach {hi:g}, above the largest count rate per turn ({MAX_RATE:g})",
+                )
+
+
+MAX_RATE = 1e9
+"""The engine's largest count rate per turn (`engine.finite.MAX_COUNT_RATE`)."""
 
 
 def lint(result: LoadResult) -> list[Diagnostic]:
