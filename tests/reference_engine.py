@@ -201,6 +201,9 @@ class ReferenceRun:
         ]
         self.normal_slot = {p[:-1]: i for i, p in enumerate(noisy)}
         self.gen = block_generator(self.seed, self.run_index // BLOCK)
+        # prob_end's uniforms: the block's second stream, spawn key (block, 1)
+        end_seq = np.random.SeedSequence(self.seed, spawn_key=(self.run_index // BLOCK, 1))
+        self.end_gen = np.random.Generator(np.random.PCG64(end_seq))
         self.row = self.run_index % BLOCK
         pu = self.gen.random((BLOCK, len(dists)))[self.row]
         sampled = {p: _sample(q, float(u) + 2.0**-54) for (p, q), u in zip(dists, pu, strict=True)}
@@ -462,7 +465,7 @@ class ReferenceRun:
         """
         u = [float(v) for v in self.gen.random((BLOCK, self._n_uniform))[self.row]]
         z = [float(v) for v in self.gen.standard_normal((BLOCK, len(self.normal_slot)))[self.row]]
-        stop_draw = float(self.gen.random((BLOCK, 1))[self.row, 0]) if self.sc.prob_end > 0 else 1.0
+        stop_draw = float(self.end_gen.random((BLOCK, 1))[self.row, 0]) if self.sc.prob_end > 0 else 1.0
         if not self.alive:
             # a run that is over keeps its final state and levers and earns their utility every turn;
             # a run stopped by prob_end earns nothing (the match is over)

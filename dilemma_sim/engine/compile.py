@@ -23,7 +23,7 @@ numbered but ignored (counts are not changed by deltas).
 Turn draws (see docs/architecture.md): uniform slots are one per decision (0..D-1), one per event
 (D..D+E-1), one per count variable (D+E..D+E+C-1); normal slots are one per effect whose noise is
 not a fixed 0, in the same walk order (options and levels, interactions, events); with `prob_end`,
-one more uniform per turn, drawn after the normals (`TurnDraws.end`).
+one more uniform per turn from each block's second stream (`TurnDraws.end`, `sampling.end_generator`).
 """
 
 from __future__ import annotations

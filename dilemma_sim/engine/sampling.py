@@ -2,9 +2,9 @@
 
 Runs are grouped in blocks of `BLOCK` consecutive run indices; block `b` has its own generator
 (`block_generator`). A block first draws its parameter uniforms `(BLOCK, P)`, then every turn
-`random((BLOCK, U))` and `standard_normal((BLOCK, Z))` (and, with `prob_end`, `random((BLOCK, 1))`),
-whole blocks always; a run uses its own row. So a run's draws depend only on the seed and its run
-index, never on how runs are chunked.
+`random((BLOCK, U))` and `standard_normal((BLOCK, Z))`, whole blocks always; a run uses its own row.
+With `prob_end`, each block's second stream (`end_generator`) draws `random((BLOCK, 1))` a turn.
+So a run's draws depend only on the seed and its run index, never on how runs are chunked.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ __all__ = [
     "TurnDraws",
     "block_generator",
     "count_ppf",
+    "end_generator",
     "quantile",
     "sample_parameters",
 ]
@@ -41,6 +42,16 @@ def block_generator(seed: int, block: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block,))))
 
 
+END_STREAM = 1
+"""Second spawn-key entry of the stream that draws `prob_end`'s uniforms (see `end_generator`)."""
+
+
+def end_generator(seed: int, block: int) -> np.random.Generator:
+    """The generator of block `block`'s `prob_end` draws, apart from its other draws so none of them shift:
+    `Generator(PCG64(SeedSequence(seed, spawn_key=(block, END_STREAM))))`."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block, END_STREAM))))
+
+
 @dataclass(frozen=True)
 class TurnDraws:
     """One turn's draws for a range of runs."""
@@ -50,7 +61,7 @@ class TurnDraws:
     normals: np.ndarray
     """(N, Z) standard normals: one per noisy effect term."""
     end: np.ndarray | None = None
-    """(N,) with `prob_end`: the uniform that stops a run after the turn, drawn after the normals."""
+    """(N,) with `prob_end`: the uniform that stops a run after the turn (from the block's end stream)."""
 
     def take(self, rows: np.ndarray) -> TurnDraws:
         """The draws of the given rows."""
@@ -71,14 +82,16 @@ class RunStreams:
         n_normal: int,
         n_end: int = 0,
     ):
-        """`n_end` (0 or 1): whether each turn also draws the `prob_end` uniform, after the normals, so
-        a scenario's other draws are the same with and without it."""
+        """`n_end` (0 or 1): whether each turn also draws the `prob_end` uniform, from each block's own end
+        stream (`end_generator`), so a scenario's other draws are the same with and without it."""
         if runs < 1 or first_run < 0:
             raise ValueError("need runs >= 1 and first_run >= 0")
         self.seed, self.first_run, self.runs = int(seed), int(first_run), int(runs)
         self.n_uniform, self.n_normal, self.n_end = n_uniform, n_normal, n_end
         first_block, last_block = first_run // BLOCK, (first_run + runs - 1) // BLOCK
         self._gens = [block_generator(self.seed, b) for b in range(first_block, last_block + 1)]
+        blocks = range(first_block, last_block + 1) if n_end else range(0)
+        self._end_gens = [end_generator(self.seed, b) for b in blocks]
         # (row offset in the block, rows, offset in the output) of each block
         self._spans: list[tuple[int, int, int]] = []
         out = 0
@@ -90,10 +103,10 @@ class RunStreams:
         self.parameter_uniforms = self._draw(n_params, normal=False)
         """(N, P) uniforms for the per-run parameters (drawn first, once)."""
 
-    def _draw(self, width: int, normal: bool) -> np.ndarray:
+    def _draw(self, width: int, normal: bool, gens: list[np.random.Generator] | None = None) -> np.ndarray:
         out = np.empty((width, self.runs))  # transposed: the result is (N, width) in Fortran order
         buf = np.empty((BLOCK, width))
-        for gen, (row, n, at) in zip(self._gens, self._spans, strict=True):
+        for gen, (row, n, at) in zip(self._gens if gens is None else gens, self._spans, strict=True):
             if normal:
                 gen.standard_normal(out=buf)
             else:
@@ -105,7 +118,7 @@ class RunStreams:
         """The next turn's uniforms and normals."""
         u = self._draw(self.n_uniform, normal=False)
         z = self._draw(self.n_normal, normal=True)
-        end = self._draw(1, normal=False)[:, 0] if self.n_end else None
+        end = self._draw(1, normal=False, gens=self._end_gens)[:, 0] if self.n_end else None
         return TurnDraws(u, z, end)
 
 
