@@ -42,7 +42,7 @@ def _plural(n: int, word: str) -> str:
 
 def _print_diagnostics(diagnostics: Iterable[Diagnostic]) -> None:
     for d in diagnostics:
-        style = "red" if d.is_error else "yellow"
+        style = "red" if d.is_error else "yellow" if d.severity == "warning" else "cyan"
         console.err.print(d.format(), style=style, soft_wrap=True, markup=False, emoji=False)
 
 
@@ -64,7 +64,7 @@ class _Checked:
 
     @property
     def warnings(self) -> int:
-        return len(self.diagnostics) - self.errors
+        return sum(d.severity == "warning" for d in self.diagnostics)
 
 
 def _load(ref: str) -> _Checked:

@@ -12,7 +12,7 @@ from typing import Literal
 
 from dilemma_sim.errors import InvalidInput
 
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "note"]
 
 CODES: dict[str, str] = {
     "E101": "YAML syntax error",
@@ -63,8 +63,9 @@ CODES: dict[str, str] = {
     ),
     "W530": "expression that can overflow: the declared ranges of the names it reads let it exceed 1e300",
     "W531": "count rate that can exceed the largest rate the engine draws (1e9 per turn)",
+    "N520": "note: the first-turn game is a social dilemma (prisoner's dilemma, chicken, stag hunt, ...)",
 }
-"""Every diagnostic code and what it means; E = error, W = warning. Codes never change meaning."""
+"""Every diagnostic code and what it means; E = error, W = warning, N = note. Codes never change meaning."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ class Diagnostic:
     code: str
     """Stable code, see the table in this module's docstring."""
     severity: Severity
-    """`error` stops the scenario from loading; `warning` is advice (lint)."""
+    """`error` stops the scenario from loading; `warning` is advice (lint); `note` is information."""
     message: str
     """What is wrong, in the author's terms."""
     suggestion: str | None = None

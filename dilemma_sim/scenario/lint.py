@@ -122,11 +122,17 @@ class _Linter:
         """W530/W531: expressions whose declared ranges allow overflow or an undrawable count rate."""
         names = intervals.name_ranges(self.scenario)
         for site in expression_sites(self.data):
+            if site.relative:
+                continue  # a relative strategy's names exist only once it is bound to a seat
             try:
                 node = expressions.parse(site.source)
             except expressions.ExpressionError:
                 continue
-            lo, hi = intervals.interval(node, names)
+            scope = names
+            if site.extra:  # a symmetric payoff table: k players of n chose the counted option
+                n = float(len(self.scenario.payoffs[str(site.path[1])].players))
+                scope = {**names, "k": (0.0, n), "n": (n, n)}
+            lo, hi = intervals.interval(node, scope)
             where = ".".join(str(p) for p in site.path)
             if intervals.overflows((lo, hi)):
                 self.warn(
