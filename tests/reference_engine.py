@@ -204,6 +204,8 @@ class ReferenceRun:
         # prob_end's uniforms: the block's second stream, spawn key (block, 1)
         end_seq = np.random.SeedSequence(self.seed, spawn_key=(self.run_index // BLOCK, 1))
         self.end_gen = np.random.Generator(np.random.PCG64(end_seq))
+        noise_seq = np.random.SeedSequence(self.seed, spawn_key=(self.run_index // BLOCK, 2))
+        self.noise_gen = np.random.Generator(np.random.PCG64(noise_seq))
         self.row = self.run_index % BLOCK
         pu = self.gen.random((BLOCK, len(dists)))[self.row]
         sampled = {p: _sample(q, float(u) + 2.0**-54) for (p, q), u in zip(dists, pu, strict=True)}
@@ -466,6 +468,9 @@ class ReferenceRun:
         u = [float(v) for v in self.gen.random((BLOCK, self._n_uniform))[self.row]]
         z = [float(v) for v in self.gen.standard_normal((BLOCK, len(self.normal_slot)))[self.row]]
         stop_draw = float(self.end_gen.random((BLOCK, 1))[self.row, 0]) if self.sc.prob_end > 0 else 1.0
+        noise_draw = None
+        if self.sc.noise > 0:  # the block's third stream, spawn key (block, 2): two uniforms per decision
+            noise_draw = [float(v) for v in self.noise_gen.random((BLOCK, 2 * len(self.keys)))[self.row]]
         if not self.alive:
             # a run that is over keeps its final state and levers and earns their utility every turn;
             # a run stopped by prob_end earns nothing (the match is over)
@@ -488,6 +493,13 @@ class ReferenceRun:
         choices = {
             k: (given[k] if given and k in given else self.choose(k, u[i])) for i, k in enumerate(self.keys)
         }
+        if noise_draw is not None:  # a trembling hand: another option, uniformly, with probability noise
+            D = len(self.keys)
+            for i, (k, (_, _, dec)) in enumerate(zip(self.keys, self.decisions, strict=True)):
+                m = len(dec.option_ids())
+                if m > 1 and noise_draw[i] < self.sc.noise:
+                    pick = min(int(noise_draw[D + i] * (m - 1)), m - 2)
+                    choices[k] = pick + 1 if pick >= choices[k] else pick
         x3, lev, fired, counts, pay = self.outcome(choices, u, z)
         for e, eid in enumerate(self.sc.events):
             if fired[e]:

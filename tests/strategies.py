@@ -591,6 +591,7 @@ def games(draw: Any) -> dict[str, Any]:
         "summary": "A random abstract game for property tests.",
         "turns": draw(st.integers(1, 8)),
         "prob_end": draw(st.sampled_from([0.0, 0.2, 0.5])),
+        "noise": draw(st.sampled_from([0.0, 0.05, 0.5])),
         "calendar": draw(st.sampled_from(["none", {"start": "2020", "step": "year"}])),
         "player": players[0],
         "parameters": {"r": {"dist": "uniform", "low": 1, "high": 3}},

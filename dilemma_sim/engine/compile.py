@@ -431,6 +431,7 @@ def compile_scenario(
         conditions=dict(b.cache),
         payoff_tables=payoff_tables,
         prob_end=float(sc.prob_end),
+        noise=float(sc.noise),
         option_offset=np.cumsum([0] + [len(dd.option_ids) for dd in decisions[:-1]], dtype=np.int64)[
             : len(decisions)
         ],

@@ -44,12 +44,15 @@ def block_generator(seed: int, block: int) -> np.random.Generator:
 
 END_STREAM = 1
 """Second spawn-key entry of the stream that draws `prob_end`'s uniforms (see `end_generator`)."""
+NOISE_STREAM = 2
+"""Second spawn-key entry of the stream that draws `noise`'s uniforms."""
 
 
-def end_generator(seed: int, block: int) -> np.random.Generator:
-    """The generator of block `block`'s `prob_end` draws, apart from its other draws so none of them shift:
-    `Generator(PCG64(SeedSequence(seed, spawn_key=(block, END_STREAM))))`."""
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block, END_STREAM))))
+def end_generator(seed: int, block: int, stream: int = END_STREAM) -> np.random.Generator:
+    """The generator of block `block`'s `prob_end` (or, `stream=NOISE_STREAM`, `noise`) draws, apart from
+    its other draws so none of them shift: `Generator(PCG64(SeedSequence(seed, spawn_key=(block, stream))))`.
+    """
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block, stream))))
 
 
 @dataclass(frozen=True)
@@ -62,11 +65,16 @@ class TurnDraws:
     """(N, Z) standard normals: one per noisy effect term."""
     end: np.ndarray | None = None
     """(N,) with `prob_end`: the uniform that stops a run after the turn (from the block's end stream)."""
+    noise: np.ndarray | None = None
+    """(N, 2D) with `noise`: per decision, the uniform that flips its choice, then the one that picks
+    the replacement (from the block's noise stream)."""
 
     def take(self, rows: np.ndarray) -> TurnDraws:
         """The draws of the given rows."""
         end = None if self.end is None else self.end[rows]
-        return TurnDraws(np.asfortranarray(self.uniforms[rows]), np.asfortranarray(self.normals[rows]), end)
+        noise = None if self.noise is None else np.asfortranarray(self.noise[rows])
+        uniforms, normals = np.asfortranarray(self.uniforms[rows]), np.asfortranarray(self.normals[rows])
+        return TurnDraws(uniforms, normals, end, noise)
 
 
 class RunStreams:
@@ -81,17 +89,21 @@ class RunStreams:
         n_uniform: int,
         n_normal: int,
         n_end: int = 0,
+        n_noise: int = 0,
     ):
         """`n_end` (0 or 1): whether each turn also draws the `prob_end` uniform, from each block's own end
-        stream (`end_generator`), so a scenario's other draws are the same with and without it."""
+        stream (`end_generator`), so a scenario's other draws are the same with and without it; `n_noise`
+        (2D or 0) likewise the `noise` uniforms, from a third stream."""
         if runs < 1 or first_run < 0:
             raise ValueError("need runs >= 1 and first_run >= 0")
         self.seed, self.first_run, self.runs = int(seed), int(first_run), int(runs)
-        self.n_uniform, self.n_normal, self.n_end = n_uniform, n_normal, n_end
+        self.n_uniform, self.n_normal, self.n_end, self.n_noise = n_uniform, n_normal, n_end, n_noise
         first_block, last_block = first_run // BLOCK, (first_run + runs - 1) // BLOCK
         self._gens = [block_generator(self.seed, b) for b in range(first_block, last_block + 1)]
         blocks = range(first_block, last_block + 1) if n_end else range(0)
         self._end_gens = [end_generator(self.seed, b) for b in blocks]
+        noisy = range(first_block, last_block + 1) if n_noise else range(0)
+        self._noise_gens = [end_generator(self.seed, b, NOISE_STREAM) for b in noisy]
         # (row offset in the block, rows, offset in the output) of each block
         self._spans: list[tuple[int, int, int]] = []
         out = 0
@@ -119,7 +131,8 @@ class RunStreams:
         u = self._draw(self.n_uniform, normal=False)
         z = self._draw(self.n_normal, normal=True)
         end = self._draw(1, normal=False, gens=self._end_gens)[:, 0] if self.n_end else None
-        return TurnDraws(u, z, end)
+        noise = self._draw(self.n_noise, normal=False, gens=self._noise_gens) if self.n_noise else None
+        return TurnDraws(u, z, end, noise)
 
 
 def sample_parameters(specs: Sequence[object], uniforms: np.ndarray) -> np.ndarray:

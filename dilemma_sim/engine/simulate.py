@@ -40,7 +40,7 @@ def resolve_policies(
 
 def start(cs: CompiledScenario, seed: int, first_run: int, runs: int) -> tuple[RunStreams, BatchState]:
     """The random streams and the turn-0 batch of runs `first_run .. first_run + runs - 1`."""
-    streams = RunStreams(seed, first_run, runs, cs.n_params, cs.n_uniform, cs.n_normal, cs.n_end)
+    streams = RunStreams(seed, first_run, runs, cs.n_params, cs.n_uniform, cs.n_normal, cs.n_end, cs.n_noise)
     run_index = np.arange(first_run, first_run + runs, dtype=np.int64)
     return streams, init_batch(cs, streams.parameter_uniforms, run_index)
 
@@ -125,7 +125,7 @@ class Simulation:
     def _new_streams(self) -> RunStreams:
         cs = self.cs
         return RunStreams(
-            self.seed, self.first_run, self.runs, cs.n_params, cs.n_uniform, cs.n_normal, cs.n_end
+            self.seed, self.first_run, self.runs, cs.n_params, cs.n_uniform, cs.n_normal, cs.n_end, cs.n_noise
         )
 
     def _restart(self) -> None:
@@ -240,7 +240,8 @@ class _Replicated:
     def draw_turn(self) -> TurnDraws:
         draws = self._streams.draw_turn()
         end = None if draws.end is None else np.tile(draws.end, self._points)
-        return TurnDraws(_tile(draws.uniforms, self._points), _tile(draws.normals, self._points), end)
+        noise = None if draws.noise is None else _tile(draws.noise, self._points)
+        return TurnDraws(_tile(draws.uniforms, self._points), _tile(draws.normals, self._points), end, noise)
 
 
 def _tile(a: np.ndarray, k: int) -> np.ndarray:
@@ -264,7 +265,7 @@ def run_chunk(
     """
     pols = resolve_policies(cs, policies)
     k = 1 if points is None else points.count
-    own = RunStreams(seed, first_run, runs, cs.n_params, cs.n_uniform, cs.n_normal, cs.n_end)
+    own = RunStreams(seed, first_run, runs, cs.n_params, cs.n_uniform, cs.n_normal, cs.n_end, cs.n_noise)
     streams: RunStreams | _Replicated = own if k == 1 else _Replicated(own, k)
     run_index = np.tile(np.arange(first_run, first_run + runs, dtype=np.int64), k)
     fixed = None

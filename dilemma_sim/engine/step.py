@@ -440,4 +440,17 @@ def decide(
     out = np.empty((batch.n, len(cs.decisions)), dtype=np.int64, order="F")
     for p in policies:
         out[:, p.decision] = p.choose(ctx)
+    if cs.noise > 0 and draws is not None and draws.noise is not None:
+        tremble(cs, out, draws.noise)
     return out
+
+
+def tremble(cs: CompiledScenario, choices: np.ndarray, noise: np.ndarray) -> None:
+    """Axelrod's noise, in place: each choice (N, D) is replaced with probability `cs.noise` by another of
+    its decision's options, picked uniformly from the second half of `noise` (N, 2D)."""
+    D = len(cs.decisions)
+    m = np.array([len(info.option_ids) for info in cs.decisions], dtype=np.int64)
+    flip = (noise[:, :D] < cs.noise) & (m > 1)
+    pick = np.minimum((noise[:, D:] * (m - 1)).astype(np.int64), np.maximum(m - 2, 0))
+    other = np.where(pick >= choices, pick + 1, pick)
+    np.copyto(choices, other, where=flip)

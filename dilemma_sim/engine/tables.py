@@ -259,6 +259,8 @@ class CompiledScenario:
     """Compiled expressions by source (policy rules compile through `expression`)."""
     prob_end: float = 0.0
     """Chance that a run still going stops after each turn (Axelrod's `prob_end`); 0: it never does."""
+    noise: float = 0.0
+    """Chance that each choice is replaced by another of its decision's options (Axelrod's `noise`)."""
     payoff_tables: tuple[PayoffInfo, ...] = ()
     """The scenario's `payoffs`, compiled."""
     option_offset: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
@@ -286,6 +288,11 @@ class CompiledScenario:
     def n_end(self) -> int:
         """Uniforms drawn per turn to stop runs (1 with `prob_end`, else 0)."""
         return 1 if self.prob_end > 0 else 0
+
+    @property
+    def n_noise(self) -> int:
+        """Noise uniforms drawn per turn (two per decision with `noise`, else 0)."""
+        return 2 * len(self.decisions) if self.noise > 0 else 0
 
     @property
     def n_levers(self) -> int:

@@ -283,6 +283,9 @@ class Scenario(StrictModel):
     prob_end: float = Field(default=0.0, ge=0, lt=1)
     """Chance that a run stops after each turn, once it is scored (Axelrod's `prob_end`); `turns` is then
     the longest a run can last. A stopped run ends with `horizon` and earns nothing after."""
+    noise: float = Field(default=0.0, ge=0, le=1)
+    """Chance that each choice, whoever made it, is replaced by another option of its decision at random
+    (Axelrod's `noise`: a trembling hand)."""
     player: str
     """Actor a person plays by default."""
     sources: dict[str, Source] = {}
