@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
+from dilemma_sim.cli import main
 from dilemma_sim.engine import Simulation, build_policies, compile_scenario, run_chunk
 from dilemma_sim.engine.analysis import stage_games
 from dilemma_sim.scenario.loader import load_scenario, load_text
@@ -151,3 +154,14 @@ payoffs:
 """
     (error,) = load_text(text).errors
     assert (error.code, error.line, error.suggestion) == ("E423", 10, "b.m")
+
+
+def test_the_matrix_starter_validates_lints_clean_and_plays_a_round_robin(tmp_path: Path) -> None:
+    runner = CliRunner()
+    made = runner.invoke(main, ["new", "my-game", "--template", "matrix", "--dir", str(tmp_path)])
+    assert made.exit_code == 0, made.output
+    path = tmp_path / "my-game.yaml"
+    linted = runner.invoke(main, ["lint", "--strict", str(path)])
+    assert linted.exit_code == 0 and "note[N520]" in linted.output and "prisoner's dilemma" in linted.output
+    played = runner.invoke(main, ["tournament", str(path), "--round-robin", "--repetitions", "2", "--json"])
+    assert played.exit_code == 0 and len(played.stdout) > 0

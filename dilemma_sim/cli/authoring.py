@@ -272,19 +272,28 @@ def _slug(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
     help="Folder to write NAME.yaml into (created if missing).",
 )
 @click.option("--title", help="Title of the scenario (default: from NAME).")
+@click.option(
+    "--template",
+    type=click.Choice(["policy", "matrix"]),
+    default="policy",
+    show_default=True,
+    help="`policy`: a policy dilemma told through state; `matrix`: a two-player game as a payoff table.",
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
-def new(name: str, directory: Path, title: str | None, force: bool) -> None:
+def new(name: str, directory: Path, title: str | None, template: str, force: bool) -> None:
     """Write a commented starter scenario, DIR/NAME.yaml.
 
-    The starter is a small, complete dilemma that validates and runs: two actors, a choice and a
-    lever, a level and a count variable, an interaction, a dynamic, an event, an ending, a
-    strategy, and a parameter with a distribution and a source. NAME (the scenario id) must be a
-    slug. An existing file is never overwritten without `--force`.
+    The policy starter is a small, complete dilemma that validates and runs: two actors, a choice
+    and a lever, a level and a count variable, an interaction, a dynamic, an event, an ending, a
+    strategy, and a parameter with a distribution and a source. The matrix starter is the iterated
+    prisoner's dilemma as a payoff table, with strategies from the built-in library. NAME (the
+    scenario id) must be a slug. An existing file is never overwritten without `--force`.
 
     \b
     Example:
       dilemma-sim new water-rights
       dilemma-sim new water-rights --dir my-scenarios --title "Water rights on the Indus"
+      dilemma-sim new my-game --template matrix
       dilemma-sim validate scenarios/water-rights.yaml
     """
     from dilemma_sim.scenario.starter import starter_yaml
@@ -294,7 +303,8 @@ def new(name: str, directory: Path, title: str | None, force: bool) -> None:
         console.err.print(f"error: {path} already exists (use --force to overwrite it)", markup=False)
         raise SystemExit(1)
     directory.mkdir(parents=True, exist_ok=True)
-    path.write_text(starter_yaml(name, title=title, directory=directory.as_posix()), encoding="utf-8")
+    text = starter_yaml(name, title=title, directory=directory.as_posix(), template=template)
+    path.write_text(text, encoding="utf-8")
     console.out.print(f"wrote {path}", markup=False, soft_wrap=True)
     console.err.print(f"next: edit it, then `dilemma-sim validate {path}`", markup=False, soft_wrap=True)
 
