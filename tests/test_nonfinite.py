@@ -24,12 +24,22 @@ MINIMAL = (Path(__file__).parent / "fixtures" / "minimal.yaml").read_text()
 RATE = "rate: base_rate * (2 - security / 50)"
 CONFRONT = "              security: 3\n            cost: 1"
 
+
+def line_of(text: str, marker: str) -> int:
+    """1-based number of the first line of `text` that contains `marker`."""
+    return next(i for i, line in enumerate(text.splitlines(), 1) if marker in line)
+
+
 CASES = {
-    "a count rate that is infinite": (MINIMAL.replace(RATE, "rate: exp(1000)"), "state.attacks.rate", 26),
+    "a count rate that is infinite": (
+        MINIMAL.replace(RATE, "rate: exp(1000)"),
+        "state.attacks.rate",
+        "exp(1000)",
+    ),
     "a count rate too large to draw": (
         MINIMAL.replace(RATE, "rate: 1e16").replace("range: [0, 50]", "range: [0, 1.0e18]"),
         "state.attacks.rate",
-        26,
+        "rate: 1e16",
     ),
     "an effect that is inf - inf at run time": (
         MINIMAL.replace(
@@ -39,7 +49,7 @@ CASES = {
             ),
         ),
         "actors.government.decisions.approach.options.confront.effects.security",
-        46,
+        "security * exp(1000)",
     ),
     "a dispersion drawn below zero": (
         MINIMAL.replace(
@@ -48,21 +58,21 @@ CASES = {
             "    dispersion: {dist: uniform, low: -1, high: 1}\n",
         ),
         "state.attacks.dispersion",
-        26,
+        "dispersion: {dist",
     ),
     "a parameter whose draws overflow": (
         MINIMAL.replace(
             "  base_rate:\n    value: 2", "  base_rate:\n    dist: normal\n    mean: 0\n    sd: 1.0e308"
         ),
         "parameters.base_rate",
-        15,
+        "dist: normal",
     ),
     "a payoff that overflows": (
         MINIMAL.replace(CONFRONT, CONFRONT.replace("security: 3", "security: exp(1000)"))
         .replace("      security: 0.1\n", "      security: 10\n")
         .replace("range: [0, 100]", "range: [0, 1.0e308]"),
         "actors.government.utility",
-        32,
+        "      security: 10",
     ),
 }
 
@@ -70,7 +80,7 @@ CASES = {
 @pytest.mark.parametrize("workers", [1, 2], ids=["in-process", "worker-processes"])
 @pytest.mark.parametrize("case", list(CASES))
 def test_the_error_names_the_value_and_where_it_is_written(tmp_path: Path, case: str, workers: int) -> None:
-    text, path, line = CASES[case]
+    text, path, marker = CASES[case]
     file = tmp_path / "broken.yaml"
     file.write_text(text)
     cs = ScenarioRef.of(file).compile()
@@ -81,7 +91,7 @@ def test_the_error_names_the_value_and_where_it_is_written(tmp_path: Path, case:
     error = caught.value
     assert error.path == path
     assert error.exit_code == ExitCode.NUMERIC
-    assert f"{file}:{line}:" in str(error), str(error)
+    assert f"{file}:{line_of(text, marker)}:" in str(error), str(error)
 
 
 @pytest.mark.parametrize("value", ["0", "-2"])
@@ -94,16 +104,21 @@ def test_a_fixed_dispersion_must_be_positive(tmp_path: Path, value: str) -> None
         )
     )
     result = load_scenario(file)
-    assert [(d.code, d.line) for d in result.errors] == [("E205", 23)]
+    text = file.read_text()
+    assert [(d.code, d.line) for d in result.errors] == [("E205", line_of(text, "label: Attacks"))]
     assert "dispersion must be above 0" in result.errors[0].message
 
 
 @pytest.mark.parametrize(
-    ("change", "code", "line"),
+    ("change", "code", "marker"),
     [
-        ((RATE, "rate: exp(1000)"), "W530", 26),
-        ((RATE, "rate: base_rate * security * 1e8"), "W531", 26),
-        ((CONFRONT, CONFRONT.replace("security: 3", "security: 1 / (security - 50)")), "W530", 46),
+        ((RATE, "rate: exp(1000)"), "W530", "rate: exp(1000)"),
+        ((RATE, "rate: base_rate * security * 1e8"), "W531", "rate: base_rate * security"),
+        (
+            (CONFRONT, CONFRONT.replace("security: 3", "security: 1 / (security - 50)")),
+            "W530",
+            "1 / (security",
+        ),
         (
             (
                 CONFRONT,
@@ -112,16 +127,17 @@ def test_a_fixed_dispersion_must_be_positive(tmp_path: Path, value: str) -> None
                 ),
             ),
             "E601",
-            46,
+            "security * exp(1000)",
         ),
     ],
     ids=["saturated-exp", "rate-above-1e9", "division-by-a-range-through-zero", "nan-on-turn-one"],
 )
 def test_lint_warns_where_the_declared_ranges_let_an_expression_overflow(
-    tmp_path: Path, change: tuple[str, str], code: str, line: int
+    tmp_path: Path, change: tuple[str, str], code: str, marker: str
 ) -> None:
     file = tmp_path / "risky.yaml"
     file.write_text(MINIMAL.replace(*change))
+    line = line_of(file.read_text(), marker)
     result = CliRunner().invoke(main, ["lint", str(file)])
     found = [ln for ln in result.stderr.splitlines() if f"[{code}]" in ln]
     assert found and found[0].startswith(f"{file}:{line}:"), result.stderr
@@ -141,7 +157,10 @@ def test_a_constant_expression_that_is_not_finite_fails_when_compiled(tmp_path: 
             CONFRONT, CONFRONT.replace("security: 3", "security: exp(1000) * 10 - exp(1000) * 10")
         )
     )
-    with pytest.raises(NonFiniteError, match=r"broken.yaml:46:25: .*confront.effects.security .* is nan"):
+    line = line_of(file.read_text(), "exp(1000) * 10")
+    with pytest.raises(
+        NonFiniteError, match=rf"broken.yaml:{line}:25: .*confront.effects.security .* is nan"
+    ):
         ScenarioRef.of(file).compile()
 
 

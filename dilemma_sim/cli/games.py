@@ -11,9 +11,11 @@ from typing import Any
 
 import click
 import numpy as np
+from rich.text import Text
 
-from dilemma_sim.cli import console, main
+from dilemma_sim.cli import console
 from dilemma_sim.cli.arguments import JSON, SCENARIO, SEED, load_scenario_or_exit
+from dilemma_sim.cli.group import main
 from dilemma_sim.cli.output import print_json, table
 
 # --------------------------------------------------------------------------- analyze
@@ -50,14 +52,15 @@ def analyze(
 
     `--json` prints `{"games": [{"turn", "row_actor", "col_actor", "row_options", "col_options",
     "row_payoffs", "col_payoffs", "equilibria": [{"row": [...], "col": [...]}], "qre", "type"}],
-    "game": {"actors", "decisions", "options", "payoffs", "pure_equilibria", "dominated",
-    "dominant", "dilemma", "qre", "mixed_equilibria"} or null}`.
+    "game": {"turn", "actors", "decisions", "options", "payoffs", "pure_equilibria", "dominated",
+    "dominant", "dilemma", "qre", "mixed_equilibria"}}`: `game` is every actor's first choice decision as
+    one game (null when fewer than two actors have one).
 
     \b
     Example:
       dilemma-sim analyze pakistan-ttp
       dilemma-sim analyze ipd-3 --nfg games/
-      dilemma-sim analyze pakistan-ttp --turn 4 --players pakistan.posture,taliban.ttp_policy,ttp.stance
+      dilemma-sim analyze pakistan-ttp --turn 4 --players pakistan.posture,taliban.ttp_stance,ttp.campaign
     """
     from dilemma_sim.engine.analysis import normal_form_game, stage_games
 
@@ -76,8 +79,6 @@ def analyze(
     except ValueError as exc:
         if chosen is not None:
             raise click.BadParameter(str(exc), param_hint="--players") from None
-    if game is not None and len(game.actors) < 3 and chosen is None:
-        game = None  # two actors: the stage games above are that game
     mixed, mixed_note = _mixed(game)
     if nfg is not None:
         from dilemma_sim.engine.game_types import to_nfg
@@ -98,7 +99,7 @@ def analyze(
                 ),
                 encoding="utf-8",
             )
-        if game is not None:
+        if game is not None and (len(game.actors) > 2 or chosen is not None):
             from dilemma_sim.engine.normal_form import to_nfg as to_nfg_n
 
             name = f"t{game.turn}-" + "-vs-".join(
@@ -107,8 +108,8 @@ def analyze(
             title = f"{cs.scenario_id} turn {game.turn}: {len(game.actors)}-player game"
             text = to_nfg_n(game.payoffs, game.options, game.actors, title)
             (nfg / f"{name}.nfg").write_text(text, encoding="utf-8")
-        count = len(games) + (game is not None)
-        console.err.print(f"{count} game(s) written to {nfg}", markup=False, soft_wrap=True)
+        count = len(games) + (game is not None and (len(game.actors) > 2 or chosen is not None))
+        console.say(console.err, f"{count} game(s) written to {nfg}")
     if as_json:
         data = game.to_json() if game is not None else None
         if data is not None:
@@ -117,7 +118,7 @@ def analyze(
         return
     for g in games:
         _show_game(cs, g)
-    if game is not None:
+    if game is not None and (len(game.actors) > 2 or chosen is not None):  # two: the stage game above
         _show_n_player(cs, game, mixed, mixed_note)
 
 
@@ -146,7 +147,7 @@ def _show_n_player(cs: Any, game: Any, mixed: list[Any] | None, mixed_note: str)
     for profile in np.ndindex(*game.payoffs.shape[:-1]):
         cells = [game.options[i][o] for i, o in enumerate(profile)]
         text = " / ".join(f"{x:,.1f}" for x in game.payoffs[profile])
-        t.add_row(*cells, f"[bold]{text} ★[/bold]" if profile in pure else text)
+        t.add_row(*cells, Text(f"{text} ★", style="bold") if profile in pure else text)
     console.out.print(t)
     notes = [
         "pure Nash: "
@@ -167,7 +168,7 @@ def _show_n_player(cs: Any, game: Any, mixed: list[Any] | None, mixed_note: str)
             notes.append("Nash (Gambit): " + _mix_text(names, game.options, eq))
     elif mixed_note:
         notes.append(mixed_note)
-    console.out.print("\n".join(f"  {n}" for n in notes), markup=False, soft_wrap=True)
+    console.say(console.out, "\n".join(f"  {n}" for n in notes))
 
 
 def _mix_text(names: list[str], options: Any, mix: list[Any]) -> str:
@@ -191,12 +192,13 @@ def _show_game(cs: Any, g: Any) -> None:
         else set()
     )
     for i, ro in enumerate(g.row_options):
-        cells = []
+        cells: list[str | Text] = []
         for j in range(len(g.col_options)):
             text = f"{g.row_payoffs[i][j]:,.1f} / {g.col_payoffs[i][j]:,.1f}"
             if (i, j) in eq_cells:
-                text = f"[bold]{text} ★[/bold]"
-            elif (i, j) in set(map(tuple, g.pareto)):
+                cells.append(Text(f"{text} ★", style="bold"))
+                continue
+            if (i, j) in set(map(tuple, g.pareto)):
                 text += " ·"
             cells.append(text)
         t.add_row(ro, *cells)
@@ -217,8 +219,6 @@ def _show_game(cs: Any, g: Any) -> None:
         r = ", ".join(f"{o} {p:.2f}" for o, p in zip(g.row_options, g.qre[0], strict=True))
         c = ", ".join(f"{o} {p:.2f}" for o, p in zip(g.col_options, g.qre[1], strict=True))
         notes.append(f"logit QRE (rationality 10): {row_name} [{r}], {col_name} [{c}]")
-    console.out.print(
-        "\n".join(f"  {n}" for n in notes) + "\n  (★ pure Nash equilibrium, · Pareto optimal)",
-        markup=False,
-        soft_wrap=True,
+    console.say(
+        console.out, "\n".join(f"  {n}" for n in notes) + "\n  (★ pure Nash equilibrium, · Pareto optimal)"
     )

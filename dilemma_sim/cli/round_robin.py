@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 import numpy as np
+from rich.text import Text
 
 from dilemma_sim.cli import console
 from dilemma_sim.cli.output import fail, print_json, progress, table
@@ -145,6 +146,6 @@ def round_robin_command(
     if plot:
         try:
             width = max(40, min(console.out.width, 100))
-            console.out.print(boxplot(result, width=width), markup=False, highlight=False, soft_wrap=True)
+            console.out.print(Text.from_ansi(boxplot(result, width=width)), soft_wrap=True)
         except MissingDependency as exc:
-            console.err.print(str(exc), markup=False, soft_wrap=True)
+            console.say(console.err, str(exc))

@@ -6,7 +6,9 @@ non-constant rest as a list of terms, utility weights, costs, events, counts, en
 layout of the random draws.
 
 Per-run parameters: every distribution anywhere in the scenario is one column of `params` (N, P),
-sampled once per run from one uniform, numbered in this walk order:
+sampled once per run from one uniform, named (`param_specs`) by the YAML path of its number
+(`parameters.x`, `state.v.initial`, `actors.a.decisions.d.options.o.effects.v.add`, or without
+`.add` for a bare quantity), and numbered in this walk order:
 1. `parameters`;
 2. each state variable: initial, persistence, baseline (if set), then for counts rate and
    (negative binomial) dispersion;
@@ -31,11 +33,12 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
+from dilemma_sim.engine.footprint import check_footprint
 from dilemma_sim.engine.tables import (
     CHOICE,
     COUNT,
@@ -156,28 +159,29 @@ class _Builder:
     def effects(
         self,
         rows: list[Mapping[str, Any]],
-        path: str,
+        paths: list[str],
         state: list[str],
         levels: np.ndarray,
         per_row: bool,
-        keys: Sequence[str] = (),
     ) -> Effects:
         """Compile effects dicts (one per option or level, or one) into a constant table plus terms.
 
-        Row `r`'s effects sit at `path.keys[r].effects` (options and levels), else at `path.effects`.
+        `paths` are the YAML paths of the rows' `effects:` mappings, so every sampled column is named
+        by the exact path of its number (`...options.strike.effects.security.add`, or without `.add`
+        for a bare quantity).
         """
         table = np.zeros((len(rows), len(state)))
         terms: list[EffectTerm] = []
         for r, effects in enumerate(rows):
-            at = f"{path}.{keys[r]}.effects" if keys else f"{path}.effects"
             for target, eff in effects.items():
+                at = f"{paths[r]}.{target}"
                 if target not in state:
-                    raise ValueError(f"{path}: effect on unknown state variable {target!r}")
+                    raise ValueError(f"{paths[r]}: effect on unknown state variable {target!r}")
                 s = state.index(target)
                 spec = isinstance(eff, EffectSpec)
-                add, noise = (eff.add, eff.noise) if isinstance(eff, EffectSpec) else (eff, 0.0)
-                value = self.value(add, f"{at}.{target}.add" if spec else f"{at}.{target}")
-                noise_v = self.quantity(noise, f"{at}.{target}.noise")
+                add, noise = (eff.add, eff.noise) if spec else (eff, 0.0)
+                value = self.value(add, f"{at}.add" if spec else at)
+                noise_v = self.quantity(noise, f"{at}.noise")
                 slot = -1
                 if not (noise_v.is_const and noise_v.const == 0.0):
                     slot = self.n_normal
@@ -237,7 +241,8 @@ def _name_table(sc: Scenario, counts: bool = False, k: int = 0) -> dict[str, tup
 def compile_scenario(
     scenario: Scenario, *, scenario_hash: str | None = None, marks: Marks | None = None
 ) -> CompiledScenario:
-    """Resolve a scenario into the engine's tables; raises ValueError on names the engine cannot resolve.
+    """Resolve a scenario into the engine's tables; raises ValueError on names the engine cannot resolve,
+    LimitExceeded when one block of its runs would not fit the memory budget (`engine.footprint`).
 
     `marks` (from loading the file) let run-time errors name the `file:line:col` of a value.
     """
@@ -318,11 +323,10 @@ def compile_scenario(
             if dec.kind == "choice":
                 eff = b.effects(
                     [o.effects for o in dec.options.values()],
-                    f"{p}.options",
+                    [f"{p}.options.{oid}.effects" for oid in dec.options],
                     state,
                     level_mask,
                     True,
-                    tuple(dec.options),
                 )
                 costs = [b.weight(o.cost, f"{p}.options.{oid}.cost") for oid, o in dec.options.items()]
                 option_effects.append(eff if eff.columns or eff.terms else None)
@@ -334,11 +338,10 @@ def compile_scenario(
                 lev = len(level_effects)
                 eff = b.effects(
                     [lv.effects for lv in dec.levels.values()],
-                    f"{p}.levels",
+                    [f"{p}.levels.{lid}.effects" for lid in dec.levels],
                     state,
                     level_mask,
                     True,
-                    tuple(dec.levels),
                 )
                 costs = [b.weight(lv.cost, f"{p}.levels.{lid}.cost") for lid, lv in dec.levels.items()]
                 level_effects.append(eff if eff.columns or eff.terms else None)
@@ -356,7 +359,7 @@ def compile_scenario(
             iid,
             it.label,
             b.condition(it.when),
-            b.effects([it.effects], f"interactions.{iid}", state, level_mask, False),
+            b.effects([it.effects], [f"interactions.{iid}.effects"], state, level_mask, False),
         )
         for iid, it in sc.interactions.items()
     )
@@ -370,7 +373,7 @@ def compile_scenario(
     events = []
     for eid, evt in sc.events.items():
         prob = b.value(evt.probability, f"events.{eid}.probability")
-        eff = b.effects([evt.effects], f"events.{eid}", state, level_mask, False)
+        eff = b.effects([evt.effects], [f"events.{eid}.effects"], state, level_mask, False)
         events.append(EventInfo(eid, evt.label, prob, evt.once, eff))
     payoff_tables = tuple(_payoff_table(b, sc, pid, decisions) for pid in sc.payoffs)
     for sid, strat in sc.strategies.items():
@@ -383,7 +386,7 @@ def compile_scenario(
 
     levers = [dd for dd in decisions if dd.lever >= 0]
     lever_models = [sc.actors[dd.actor].decisions[dd.id] for dd in levers]
-    return CompiledScenario(
+    compiled = CompiledScenario(
         scenario=sc,
         scenario_id=sc.id,
         scenario_hash=digest,
@@ -440,6 +443,8 @@ def compile_scenario(
         last_k={name: ex.history_name(name)[1] for name in names if name.startswith("last(")},  # type: ignore[index]
         marks=marks,
     )
+    check_footprint(compiled)  # LimitExceeded when one block of its runs cannot fit the memory budget
+    return compiled
 
 
 def _payoff_table(b: _Builder, sc: Scenario, pid: str, decisions: list[DecisionInfo]) -> PayoffInfo:

@@ -16,6 +16,7 @@ from dilemma_sim.scenario import expressions
 from dilemma_sim.scenario.binding import library
 from dilemma_sim.scenario.diagnostics import Diagnostic, ScenarioError
 from dilemma_sim.scenario.models import BUILTIN_STRATEGIES, Scenario, Strategy
+from dilemma_sim.scenario.observation_checks import check_observations
 from dilemma_sim.scenario.payoffs import check_payoffs
 from dilemma_sim.scenario.raw_data import (
     ExpressionSite,
@@ -102,6 +103,7 @@ class _Checker:
         self.all_expressions()
         self.weight_names()
         check_payoffs(self.data, self.names, self.report)
+        check_observations(self.data, self.names, self.report)
         return self.out
 
     def identifier(self, path: YamlPath, what: str) -> None:
