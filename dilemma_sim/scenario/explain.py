@@ -28,6 +28,7 @@ from dilemma_sim.scenario.models import (
     StateVar,
     is_distribution,
 )
+from dilemma_sim.scenario.payoffs import PayoffTable
 
 Data = dict[str, Any]
 
@@ -242,6 +243,12 @@ def _library_description(library_id: str | None) -> str:
 # --------------------------------------------------------------------------- whole scenario
 
 
+def _payoff_form(table: PayoffTable) -> Data:
+    """The table as written: its form and cells (`table`, `profiles`, or `count` with `each`)."""
+    dumped = table.model_dump(mode="json", exclude_none=True)
+    return {k: dumped[k] for k in ("table", "profiles", "count", "each") if k in dumped}
+
+
 def describe(scenario: Scenario, *, scenario_hash: str | None = None) -> Data:
     """The scenario as the engine will see it, as plain data (see the module docstring)."""
     data: Data = {
@@ -257,6 +264,8 @@ def describe(scenario: Scenario, *, scenario_hash: str | None = None) -> Data:
             "last": scenario.calendar.label(scenario.turns - 1),
         },
         "discount": scenario.discount,
+        "prob_end": scenario.prob_end,
+        "noise": scenario.noise,
         "player": scenario.player,
         "state": [_state(name, var) for name, var in scenario.state.items()],
         "actors": [_actor(aid, actor, scenario.player) for aid, actor in scenario.actors.items()],
@@ -269,6 +278,10 @@ def describe(scenario: Scenario, *, scenario_hash: str | None = None) -> Data:
                 "text": it.text,
             }
             for iid, it in scenario.interactions.items()
+        ],
+        "payoffs": [
+            {"id": pid, "label": table.label, "players": list(table.players), **_payoff_form(table)}
+            for pid, table in scenario.payoffs.items()
         ],
         "dynamics": [
             {
