@@ -165,3 +165,14 @@ def test_the_matrix_starter_validates_lints_clean_and_plays_a_round_robin(tmp_pa
     assert linted.exit_code == 0 and "note[N520]" in linted.output and "prisoner's dilemma" in linted.output
     played = runner.invoke(main, ["tournament", str(path), "--round-robin", "--repetitions", "2", "--json"])
     assert played.exit_code == 0 and len(played.stdout) > 0
+
+
+def test_explain_shows_the_table_as_written() -> None:
+    from dilemma_sim.scenario.explain import describe
+
+    assert IPD is not None
+    (game,) = describe(IPD)["payoffs"]
+    assert game["players"] == ["row.move", "column.move"]
+    assert game["table"]["cooperate"]["defect"] == [0, 5]
+    shown = CliRunner().invoke(main, ["explain", "ipd"])
+    assert "200 turns (no calendar)" in shown.stdout and "Payoffs prisoners_dilemma" in shown.stdout
