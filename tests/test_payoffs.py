@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from dilemma_sim.cli import main
 from dilemma_sim.engine import Simulation, build_policies, compile_scenario, run_chunk
 from dilemma_sim.engine.analysis import stage_games
+from dilemma_sim.scenario.explain import describe
 from dilemma_sim.scenario.loader import load_scenario, load_text
 
 IPD = load_scenario("ipd").scenario
@@ -168,8 +169,6 @@ def test_the_matrix_starter_validates_lints_clean_and_plays_a_round_robin(tmp_pa
 
 
 def test_explain_shows_the_table_as_written() -> None:
-    from dilemma_sim.scenario.explain import describe
-
     assert IPD is not None
     (game,) = describe(IPD)["payoffs"]
     assert game["players"] == ["row.move", "column.move"]
