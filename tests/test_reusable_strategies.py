@@ -220,3 +220,10 @@ def test_in_a_game_of_three_opponent_means_the_others_together() -> None:
 def test_a_strategy_is_one_of_an_import_an_absolute_or_a_relative_policy(strategy: str, message: str) -> None:
     (error,) = load_text(GAME + strategy).errors
     assert message in error.message
+
+
+def test_a_round_robin_seat_the_strategy_cannot_take_is_an_error_at_the_import_line(tmp_path: Path) -> None:
+    path, text = _write(tmp_path, "  tft: {library: tit-for-tat}\n  alld: {library: defector}\n")
+    result = invoke("tournament", path, "--round-robin", "--seats", "a,referee", "--strategies", "tft,alld")
+    assert result.exit_code == 1
+    assert f"{path}:{_line(text, 'tft: {library')}:9: error[E421]" in result.stderr

@@ -89,6 +89,7 @@ def round_robin_command(
     try:
         pair = two_seats(cs, _names(seats))
         ids = _names(strategies) or round_robin_strategies(cs, pair)
+        _check_seats(cs, ids, pair)
         n = len(ids)
         matches = n * (n + 1) // 2 - (0 if self_play else n)
         with progress(matches * reps, "runs", show=not as_json) as advance:
@@ -149,3 +150,22 @@ def round_robin_command(
             console.out.print(Text.from_ansi(boxplot(result, width=width)), soft_wrap=True)
         except MissingDependency as exc:
             console.say(console.err, str(exc))
+
+
+def _check_seats(cs: Any, ids: list[str], seats: tuple[str, str]) -> None:
+    """ScenarioError (E421, at the strategy in the file) when a strategy cannot play one of the seats."""
+    from dilemma_sim.scenario.binding import StrategyBindingError, bind_strategy, binding_diagnostics
+    from dilemma_sim.scenario.diagnostics import ScenarioError
+    from dilemma_sim.scenario.yamlio import Marks
+
+    for sid in ids:
+        if sid not in cs.scenario.strategies:
+            continue  # run_round_robin names it
+        for seat in seats:
+            try:
+                bind_strategy(cs.scenario, sid, seat)
+            except StrategyBindingError as exc:
+                marks = cs.marks if cs.marks is not None else Marks()
+                raise ScenarioError(
+                    binding_diagnostics(exc.problems, marks, f"{cs.scenario_id}.yaml")
+                ) from None
