@@ -19,6 +19,8 @@ from scipy import special, stats
 from dilemma_sim.engine.sampling import BLOCK, block_generator
 from dilemma_sim.scenario import expressions as ex
 from dilemma_sim.scenario import models as m
+from dilemma_sim.scenario.binding import bind_strategy, own_policy
+from dilemma_sim.scenario.payoffs import cells
 
 Path = tuple[str, ...]
 
@@ -68,10 +70,19 @@ def walk(sc: m.Scenario) -> Iterator[tuple[Path, Any]]:
     for eid, ev in sc.events.items():
         yield ("events", eid, "probability"), ev.probability
         yield from _effect_quantities(("events", eid, "effects"), ev.effects)
+    for pid, pt in sc.payoffs.items():
+        for profile, player, cell, _ in cells(pt, [_options(sc, key) for key in pt.players]):
+            yield ("payoffs", pid, *map(str, profile), str(player)), cell
     for sid, strat in sc.strategies.items():
-        for did, pol in strat.policy.items():
+        seat = "*" if strat.is_relative else strat.actor or sc.player
+        for did, pol in own_policy(strat).items():
             if isinstance(pol, m.LogitPolicy):
-                yield ("policy", f"strategy:{sid}", strat.actor or sc.player, did), pol.rationality
+                yield ("policy", f"strategy:{sid}", seat, did), pol.rationality
+
+
+def _options(sc: m.Scenario, key: str) -> tuple[str, ...]:
+    actor, _, decision = key.partition(".")
+    return sc.actors[actor].decisions[decision].option_ids()
 
 
 def _sample(dist: Any, u: float) -> float:
@@ -91,6 +102,38 @@ def _sample(dist: Any, u: float) -> float:
         return dist.low
     c = (dist.mode - dist.low) / (dist.high - dist.low)
     return float(stats.triang(c, loc=dist.low, scale=dist.high - dist.low).ppf(u))
+
+
+class _History(dict):  # type: ignore[type-arg]
+    """An expression environment that answers `count.<choice>` and `last(k).<choice>` from the past turns.
+
+    `count.a.d.o` is the number of turns played so far in which a.d chose o; `last(k).a.d.o` the number
+    of the last k turns played (fewer at the start) in which it did.
+    """
+
+    def __init__(self, past: list[dict[str, str]], start: Mapping[str, float]) -> None:
+        super().__init__(start)
+        self.past = past
+
+    def __missing__(self, name: str) -> float:
+        history = ex.history_name(name)
+        if history is None:
+            raise KeyError(name)
+        kind, k, choice = history
+        key, _, option = choice.rpartition(".")
+        turns = self.past if kind == "count" else self.past[-k:]
+        return float(sum(1 for t in turns if t.get(key) == option))
+
+
+def _draw(ids: tuple[str, ...], probabilities: Mapping[str, float], u: float) -> int:
+    """Inverse CDF of a draw over the options at the uniform u (the last option with weight if u is past)."""
+    probs = [probabilities.get(o, 0.0) for o in ids]
+    acc = 0.0
+    for o, p in enumerate(probs):
+        acc += p
+        if u < acc:
+            return o
+    return max(o for o, p in enumerate(probs) if p > 0)
 
 
 def count_draw(u: float, mu: float, dispersion: float | None, high: float) -> float:
@@ -158,6 +201,11 @@ class ReferenceRun:
         ]
         self.normal_slot = {p[:-1]: i for i, p in enumerate(noisy)}
         self.gen = block_generator(self.seed, self.run_index // BLOCK)
+        # prob_end's uniforms: the block's second stream, spawn key (block, 1)
+        end_seq = np.random.SeedSequence(self.seed, spawn_key=(self.run_index // BLOCK, 1))
+        self.end_gen = np.random.Generator(np.random.PCG64(end_seq))
+        noise_seq = np.random.SeedSequence(self.seed, spawn_key=(self.run_index // BLOCK, 2))
+        self.noise_gen = np.random.Generator(np.random.PCG64(noise_seq))
         self.row = self.run_index % BLOCK
         pu = self.gen.random((BLOCK, len(dists)))[self.row]
         sampled = {p: _sample(q, float(u) + 2.0**-54) for (p, q), u in zip(dists, pu, strict=True)}
@@ -167,6 +215,8 @@ class ReferenceRun:
                 self.q[p] = sampled[p]
             elif isinstance(q, m.Fixed):
                 self.q[p] = q.value
+            elif isinstance(q, str) and p[0] == "actors" and (p[2] == "utility" or p[-1] == "cost"):
+                self.q[p] = self.q[("parameters", q)]  # a weight or cost naming a parameter
             elif isinstance(q, str):
                 node = ex.parse(q)
                 self.q[p] = ex.compile_expr(node)
@@ -181,9 +231,12 @@ class ReferenceRun:
             if dec.kind == "lever":
                 self.lev[key] = list(dec.levels).index(dec.initial_level())
         self.prev: dict[str, int] = {}
+        self.past: list[dict[str, str]] = []
+        """The option ids chosen in every turn played so far, oldest first."""
         self.fired: set[str] = set()
         self.turn = 0
         self.alive = True
+        self.stopped = False
         self.total = [0.0] * len(sc.actors)
         self.discounted = [0.0] * len(sc.actors)
         self.ending = -1
@@ -196,7 +249,7 @@ class ReferenceRun:
         return float(v(env)) if callable(v) else float(v)
 
     def env(self, x: Mapping[str, float], lev: Mapping[str, int], choices: Mapping[str, int] | None) -> dict:
-        e: dict[str, Any] = dict(x)
+        e: dict[str, Any] = _History(self.past, x)
         for name in self.sc.parameters:
             e[name] = self.q[("parameters", name)]
         e.update({k: float(v) for k, v in lev.items()})
@@ -308,6 +361,18 @@ class ReferenceRun:
                     if lev[key] != self.lev[key]:
                         total -= self.q[("actors", a, did, "step_cost")]
             pay.append(total)
+        actors = list(sc.actors)
+        for pid, pt in sc.payoffs.items():
+            # the payoff table's cell of this turn's joint choices (k, n: the symmetric form's names)
+            profile = tuple(choices[key] for key in pt.players)
+            n = len(pt.players)
+            for player, key in enumerate(pt.players):
+                e = dict(env)
+                if pt.each is not None:
+                    chosen = [_options(sc, k)[choices[k]] for k in pt.players]
+                    e.update(k=float(sum(c == pt.count for c in chosen)), n=float(n))
+                path = ("payoffs", pid, *map(str, profile), str(player))
+                pay[actors.index(key.partition(".")[0])] += self.val(path, _History(self.past, e))
         return x3, lev, fired, counts, pay
 
     # ------------------------------------------------------------------ policies
@@ -331,7 +396,7 @@ class ReferenceRun:
             out.append(self.outcome(prof, None, None)[4][actor])
         return out
 
-    def policy(self, key: str) -> tuple[Any, str | None]:
+    def policy(self, key: str) -> tuple[Any, tuple[str, str, str] | None]:
         a, did = key.split(".")
         ov = self.overrides.get(a)
         if ov == "default":
@@ -339,13 +404,13 @@ class ReferenceRun:
         if ov == "random":
             return "random", None
         if ov is not None:
-            strat = self.sc.strategies[ov]
-            return strat.policy.get(did), f"strategy:{ov}"
-        return self.sc.actors[a].policy.get(did), "actor"
+            bound = bind_strategy(self.sc, ov, a)  # a relative strategy in this seat's own names
+            seat = "*" if self.sc.strategies[ov].is_relative else a
+            return bound.policy.get(did), (f"strategy:{ov}", seat, bound.source.get(did, did))
+        return self.sc.actors[a].policy.get(did), ("actor", a, did)
 
     def choose(self, key: str, u: float) -> int:
-        i = self.keys.index(key)
-        a, did, dec = self.decisions[i]
+        dec = self.decisions[self.keys.index(key)][2]
         ids = dec.option_ids()
         pol, owner = self.policy(key)
         if pol is None or isinstance(pol, m.DefaultPolicy):
@@ -355,26 +420,23 @@ class ReferenceRun:
         if isinstance(pol, m.FixedPolicy):
             return ids.index(pol.option)
         if isinstance(pol, m.MixedPolicy):
-            probs = [pol.probabilities.get(o, 0.0) for o in ids]
-            acc = 0.0
-            for o, p in enumerate(probs):
-                acc += p
-                if u < acc:
-                    return o
-            return max(o for o, p in enumerate(probs) if p > 0)
+            return _draw(ids, pol.probabilities, u)
         if isinstance(pol, m.RulesPolicy):
             env = self.env(self.x, self.lev, None)
+            chosen = pol.otherwise
             for rule in pol.rules:
                 if ex.compile_expr(ex.parse(rule.when))(env):
-                    return ids.index(rule.choose)
-            return ids.index(pol.otherwise)
+                    chosen = rule.choose
+                    break
+            return ids.index(chosen) if isinstance(chosen, str) else _draw(ids, chosen, u)
         pay = self.expected(key)
         best = max(pay)
         if isinstance(pol, m.BestResponsePolicy):
             tol = 1e-9 * max(1.0, abs(best))
             return next(o for o, p in enumerate(pay) if p >= best - tol)
         assert isinstance(pol, m.LogitPolicy)
-        r = self.q[("policy", owner or "", a, did)]
+        assert owner is not None
+        r = self.q[("policy", *owner)]
         weights = [math.exp(r * (p - best)) for p in pay]
         cum, acc = [], 0.0
         for w in weights:
@@ -405,9 +467,14 @@ class ReferenceRun:
         """
         u = [float(v) for v in self.gen.random((BLOCK, self._n_uniform))[self.row]]
         z = [float(v) for v in self.gen.standard_normal((BLOCK, len(self.normal_slot)))[self.row]]
+        stop_draw = float(self.end_gen.random((BLOCK, 1))[self.row, 0]) if self.sc.prob_end > 0 else 1.0
+        noise_draw = None
+        if self.sc.noise > 0:  # the block's third stream, spawn key (block, 2): two uniforms per decision
+            noise_draw = [float(v) for v in self.noise_gen.random((BLOCK, 2 * len(self.keys)))[self.row]]
         if not self.alive:
-            # a run that is over keeps its final state and levers and earns their utility every turn
-            pay = self.final_utility()
+            # a run that is over keeps its final state and levers and earns their utility every turn;
+            # a run stopped by prob_end earns nothing (the match is over)
+            pay = [0.0] * len(self.sc.actors) if self.stopped else self.final_utility()
             for i, p in enumerate(pay):
                 self.total[i] += p
                 self.discounted[i] += self.sc.discount**self.turn * p
@@ -426,6 +493,13 @@ class ReferenceRun:
         choices = {
             k: (given[k] if given and k in given else self.choose(k, u[i])) for i, k in enumerate(self.keys)
         }
+        if noise_draw is not None:  # a trembling hand: another option, uniformly, with probability noise
+            D = len(self.keys)
+            for i, (k, (_, _, dec)) in enumerate(zip(self.keys, self.decisions, strict=True)):
+                m = len(dec.option_ids())
+                if m > 1 and noise_draw[i] < self.sc.noise:
+                    pick = min(int(noise_draw[D + i] * (m - 1)), m - 2)
+                    choices[k] = pick + 1 if pick >= choices[k] else pick
         x3, lev, fired, counts, pay = self.outcome(choices, u, z)
         for e, eid in enumerate(self.sc.events):
             if fired[e]:
@@ -436,12 +510,20 @@ class ReferenceRun:
             if self.turn >= end.min_turn and ex.compile_expr(ex.parse(end.when))(env3):
                 ending = i
                 break
+        if ending < 0 and self.turn < self.sc.turns - 1 and stop_draw < self.sc.prob_end:
+            ending, self.stopped = len(self.sc.endings), True  # Axelrod's prob_end, after scoring
         if ending < 0 and self.turn == self.sc.turns - 1:
             ending = len(self.sc.endings)
         for i, p in enumerate(pay):
             self.total[i] += p
             self.discounted[i] += self.sc.discount**self.turn * p
         self.x, self.lev, self.prev = x3, lev, choices
+        self.past.append(
+            {
+                k: dec.option_ids()[choices[k]]
+                for k, (_, _, dec) in zip(self.keys, self.decisions, strict=True)
+            }
+        )
         if ending >= 0:
             self.alive, self.ending, self.ended_turn = False, ending, self.turn
         turn = Turn(

@@ -9,6 +9,7 @@ compare what the parser builds with what was generated:
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from hypothesis import strategies as st
@@ -276,6 +277,15 @@ def _scenario_effects(draw: Any, state: list[str], names: list[str]) -> dict[str
     return out
 
 
+def _branch(draw: Any, ids: list[str]) -> Any:
+    """What a rule chooses: an option, or a draw over the options."""
+    if draw(st.booleans()):
+        return draw(st.sampled_from(ids))
+    w = [draw(st.integers(0, 3)) for _ in ids]
+    w[-1] += 0 if sum(w) else 1
+    return {o: x / sum(w) for o, x in zip(ids, w, strict=True)}
+
+
 @st.composite
 def scenarios(draw: Any) -> dict[str, Any]:
     """Random valid scenario dicts that use every engine feature: distributions, noise, counts,
@@ -331,7 +341,9 @@ def scenarios(draw: Any) -> dict[str, Any]:
                     "options": {
                         o: {
                             "label": o,
-                            "cost": _scenario_quantity(draw, 0, 2),
+                            "cost": draw(st.sampled_from(list(params)))
+                            if params and draw(st.booleans())
+                            else _scenario_quantity(draw, 0, 2),
                             "effects": _scenario_effects(draw, [*levels, *counts], read),
                         }
                         for o in ids
@@ -361,7 +373,12 @@ def scenarios(draw: Any) -> dict[str, Any]:
     levers = [f"{a}.{d}" for a, d, _, kind in decisions if kind == "lever"]
     for actor in actors.values():
         keys = draw(st.lists(st.sampled_from([*levels, *counts, *levers]), max_size=3, unique=True))
-        actor["utility"] = {k: _scenario_quantity(draw, -2, 2) for k in keys}
+        actor["utility"] = {
+            k: draw(st.sampled_from(list(params)))
+            if params and draw(st.booleans())
+            else _scenario_quantity(draw, -2, 2)
+            for k in keys
+        }
     for a, d, ids, _ in decisions:
         kind = draw(st.sampled_from(["fixed", "mixed", "rules", "best_response", "logit", "default", None]))
         if kind is None:
@@ -375,11 +392,16 @@ def scenarios(draw: Any) -> dict[str, Any]:
             pol["probabilities"] = {o: x / sum(w) for o, x in zip(ids, w, strict=True)}
         elif kind == "rules":
             conds = [f"{levels[0]} > 50", "turn >= 2", *prev[:3], *(f"{lv} >= 1" for lv in levers)]
+            history = [p.removeprefix("prev.") for p in prev]
+            conds += [f"count.{h} >= 2" for h in history[:3]]
+            conds += [f"last({k}).{h} == {k}" for h in history[-3:] for k in (1, 2)]
+            conds += [f"last(3).{h} >= 1" for h in history[:2]]
+
             pol["rules"] = [
-                {"when": draw(st.sampled_from(conds)), "choose": draw(st.sampled_from(ids))}
+                {"when": draw(st.sampled_from(conds)), "choose": _branch(draw, ids)}
                 for _ in range(draw(st.integers(1, 2)))
             ]
-            pol["otherwise"] = draw(st.sampled_from(ids))
+            pol["otherwise"] = _branch(draw, ids)
         elif kind == "logit":
             pol["rationality"] = _scenario_quantity(draw, 0, 3)
         actors[a].setdefault("policy", {})[d] = pol
@@ -411,11 +433,13 @@ def scenarios(draw: Any) -> dict[str, Any]:
     }
     if events and draw(st.booleans()):
         events["e0"]["probability"] = _scenario_quantity(draw, 0, 1)
+    counted = [f"count.{p.removeprefix('prev.')} >= 2 or " for p in prev[:2]]
     endings = {
         f"end{k}": {
             "label": "end",
             "text": "over",
-            "when": f"{draw(st.sampled_from(levels))} > {draw(st.integers(55, 95))}",
+            "when": draw(st.sampled_from(["", *counted]))
+            + f"{draw(st.sampled_from(levels))} > {draw(st.integers(55, 95))}",
             "min_turn": draw(st.integers(0, 2)),
         }
         for k in range(draw(st.integers(0, 2)))
@@ -438,6 +462,64 @@ def scenarios(draw: Any) -> dict[str, Any]:
                 )
             },
         }
+    payoffs: dict[str, Any] = {}
+    seats: dict[str, tuple[str, list[str]]] = {}
+    for a, d, ids, kind in decisions:
+        if kind == "choice":
+            seats.setdefault(a, (f"{a}.{d}", ids))
+    if len(seats) >= 2 and draw(st.booleans()):
+        players = list(seats.values())[: draw(st.integers(2, len(seats)))]
+        keys = [key for key, _ in players]
+        if draw(st.booleans()):  # a cell per profile: numbers, distributions, expressions
+            profiles = itertools.product(*(ids for _, ids in players))
+            cell = st.one_of(
+                st.integers(-5, 5),
+                st.builds(lambda lo: {"dist": "uniform", "low": lo, "high": lo + 2}, st.integers(-3, 3)),
+                st.sampled_from([f"0.1 * {levels[0]}", f"if({levels[-1]} > 50, 2, -1)"]),
+            )
+            payoffs["game"] = {
+                "players": keys,
+                "profiles": {" ".join(p): [draw(cell) for _ in players] for p in profiles},
+            }
+        else:  # the symmetric form: k players chose the counted option
+            common = sorted(set.intersection(*(set(ids) for _, ids in players)))
+            if common and all(set(ids) == set(players[0][1]) for _, ids in players):
+                payoffs["public"] = {
+                    "label": "public",
+                    "players": keys,
+                    "count": draw(st.sampled_from(common)),
+                    "each": {
+                        o: draw(st.sampled_from(["2 * k / n - 1", "k - 1", f"k * 0.01 * {levels[0]}", "3"]))
+                        for o in common
+                    },
+                }
+    if decisions and draw(st.booleans()):
+        # a relative strategy: its names are the seat's own (`self.`), bound to whichever seat has them
+        _, d, ids, _ = decisions[0]
+        mine = [f"{prefix}self.{d}.{o}" for o in ids for prefix in ("prev.", "count.", "last(2).")]
+        strategies["rel"] = {
+            "label": "rel",
+            "relative": True,
+            "policy": {
+                d: draw(
+                    st.sampled_from(
+                        [
+                            {
+                                "kind": "rules",
+                                "rules": [
+                                    {
+                                        "when": f"{draw(st.sampled_from(mine))} >= 1",
+                                        "choose": _branch(draw, ids),
+                                    }
+                                ],
+                                "otherwise": _branch(draw, ids),
+                            },
+                            {"kind": "logit", "rationality": _scenario_quantity(draw, 0, 2)},
+                        ]
+                    )
+                )
+            },
+        }
     return {
         "id": "generated",
         "title": "Generated",
@@ -449,8 +531,73 @@ def scenarios(draw: Any) -> dict[str, Any]:
         "state": state,
         "actors": actors,
         "interactions": interactions,
+        "payoffs": payoffs,
         "dynamics": dynamics,
         "events": events,
         "strategies": strategies,
         "endings": endings,
+    }
+
+
+@st.composite
+def games(draw: Any) -> dict[str, Any]:
+    """Random abstract games: 2-3 players with one `move` each, a payoff table in any of its three forms
+    (numbers, distributions, expressions of a parameter and the state), library strategies imported."""
+    n = draw(st.integers(2, 3))
+    options = ["cooperate", "defect", "wait"][: draw(st.integers(2, 3))]
+    players = [f"p{i}" for i in range(n)]
+    move = {"label": "Move", "options": {o: {"label": o} for o in options}}
+    cell = st.one_of(
+        st.integers(-5, 5),
+        st.builds(lambda lo: {"dist": "uniform", "low": lo, "high": lo + 3}, st.integers(-3, 3)),
+        st.sampled_from(["r * 2", "if(x > 50, r, -r)", "prev.p0.move.defect * 2"]),
+    )
+    form = draw(st.sampled_from(["table", "profiles", "each"] if n == 2 else ["profiles", "each"]))
+    game: dict[str, Any] = {"label": "game", "players": [f"{p}.move" for p in players]}
+    if form == "table":
+        game["table"] = {a: {b: [draw(cell), draw(cell)] for b in options} for a in options}
+    elif form == "profiles":
+        game["profiles"] = {
+            " ".join(p): [draw(cell) for _ in players] for p in itertools.product(options, repeat=n)
+        }
+    else:
+        game["count"] = "cooperate"
+        game["each"] = {o: draw(st.sampled_from(["r * k / n", "k - 1", "3", "k * x / 50"])) for o in options}
+    actors: dict[str, Any] = {}
+    for p in players:
+        actors[p] = {"name": p, "decisions": {"move": move}}
+        if draw(st.booleans()):
+            actors[p]["policy"] = {
+                "move": {"kind": "mixed", "probabilities": {o: 1 / len(options) for o in options}}
+            }
+    if draw(st.booleans()):
+        actors[players[0]]["utility"] = {"x": 0.1}
+    library_ids = [
+        "tit-for-tat",
+        "grudger",
+        "tit-for-two-tats",
+        "alternator",
+        "win-stay-lose-shift",
+        "generous-tit-for-tat",
+        "suspicious-tit-for-tat",
+        "random",
+        "defector",
+    ]
+    imported = draw(st.lists(st.sampled_from(library_ids), min_size=1, max_size=3, unique=True))
+    strategies: dict[str, Any] = {f"s_{sid.replace('-', '_')}": {"library": sid} for sid in imported}
+    return {
+        "id": "game",
+        "title": "Game",
+        "summary": "A random abstract game for property tests.",
+        "turns": draw(st.integers(1, 8)),
+        "prob_end": draw(st.sampled_from([0.0, 0.2, 0.5])),
+        "noise": draw(st.sampled_from([0.0, 0.05, 0.5])),
+        "calendar": draw(st.sampled_from(["none", {"start": "2020", "step": "year"}])),
+        "player": players[0],
+        "parameters": {"r": {"dist": "uniform", "low": 1, "high": 3}},
+        "state": {"x": {"label": "x", "initial": 40, "range": [0, 100]}},
+        "actors": actors,
+        "payoffs": {"game": game},
+        "strategies": strategies,
+        "interactions": {"drift": {"label": "d", "when": "p0.move.defect", "effects": {"x": 5}}},
     }

@@ -132,6 +132,7 @@ def test_games_at_a_turn_are_reproducible(starter: object) -> None:
         "row_payoffs",
         "col_payoffs",
         "equilibria",
+        "qre",
         "type",
     }
 

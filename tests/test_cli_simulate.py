@@ -176,7 +176,7 @@ def test_tournament_ranks_scenario_strategies_and_builtins(starter: Path) -> Non
 
 def test_analyze_json_has_the_documented_shape(starter: Path, tmp_path: Path) -> None:
     data = json_of(invoke("analyze", starter, "--json", "--nfg", tmp_path / "nfg"))
-    assert list(data) == ["games"]
+    assert list(data) == ["games", "game"]
     game = data["games"][0]
     assert list(game) == [
         "turn",
@@ -187,6 +187,7 @@ def test_analyze_json_has_the_documented_shape(starter: Path, tmp_path: Path) ->
         "row_payoffs",
         "col_payoffs",
         "equilibria",
+        "qre",
         "type",
     ]
     assert all(list(e) == ["row", "col"] for e in game["equilibria"])

@@ -10,9 +10,10 @@ import pytest
 from engine_scenarios import crisis, tiny
 from hypothesis import HealthCheck, given, settings
 from reference_engine import ReferenceRun
-from strategies import scenarios
+from strategies import games, scenarios
 
 from dilemma_sim.engine import compile_scenario, run_chunk
+from dilemma_sim.scenario.binding import plays
 from dilemma_sim.scenario.loader import load_scenario
 from dilemma_sim.scenario.models import Scenario
 
@@ -50,8 +51,9 @@ def test_every_shipped_scenario_plays_as_the_reference(path: Path) -> None:
     assert loaded.scenario is not None, [str(d) for d in loaded.diagnostics]
     sc = loaded.scenario
     assert_same_runs(sc, seed=11, first_run=1016, runs=16)  # crosses a block boundary
-    for sid, strategy in sc.strategies.items():
-        assert_same_runs(sc, seed=5, first_run=3, runs=4, overrides={strategy.actor or sc.player: sid})
+    for sid in sc.strategies:
+        for seat in [a for a in sc.actors if plays(sc, sid, a)]:
+            assert_same_runs(sc, seed=5, first_run=3, runs=4, overrides={seat: sid})
 
 
 def test_at_least_one_scenario_is_shipped() -> None:
@@ -92,7 +94,22 @@ def test_the_reference_comparison_exercises_endings_events_and_every_choice() ->
 def test_random_scenarios_play_as_the_reference(data: dict[str, Any]) -> None:
     sc = Scenario.model_validate(data)
     assert_same_runs(sc, seed=2, first_run=1021, runs=5)
-    for sid, strategy in sc.strategies.items():
-        assert_same_runs(sc, seed=3, first_run=0, runs=3, overrides={strategy.actor or sc.player: sid})
+    for sid in sc.strategies:
+        seat = next(a for a in sc.actors if plays(sc, sid, a))  # a relative strategy: a seat it can play
+        assert_same_runs(sc, seed=3, first_run=0, runs=3, overrides={seat: sid})
     actor = next(iter(sc.actors))
     assert_same_runs(sc, seed=4, first_run=7, runs=3, overrides={actor: "random"})
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(games())
+def test_random_games_with_payoff_tables_and_library_strategies_play_as_the_reference(
+    data: dict[str, Any],
+) -> None:
+    sc = Scenario.model_validate(data)
+    assert_same_runs(sc, seed=2, first_run=1022, runs=3)
+    seats = list(sc.actors)
+    for i, sid in enumerate(sc.strategies):
+        others = [s for s in sc.strategies if s != sid] or [sid]
+        overrides = {seats[0]: sid, seats[1]: others[i % len(others)]}
+        assert_same_runs(sc, seed=3, first_run=0, runs=3, overrides=overrides)

@@ -141,8 +141,10 @@ class SweepResult:
 
 
 def player_strategies(scenario: Scenario) -> list[str]:
-    """Ids of the scenario's strategies that play its player."""
-    return [sid for sid, s in scenario.strategies.items() if (s.actor or scenario.player) == scenario.player]
+    """Ids of the scenario's strategies that play its player (relative ones that can play that seat)."""
+    from dilemma_sim.scenario.binding import plays
+
+    return [sid for sid in scenario.strategies if plays(scenario, sid, scenario.player)]
 
 
 def run_sweep(

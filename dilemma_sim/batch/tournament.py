@@ -38,7 +38,15 @@ from dilemma_sim.executor import assignment
 from dilemma_sim.executor.compare import Entrant, play_entrants
 from dilemma_sim.executor.run import SERIAL, Execution, Progress
 from dilemma_sim.executor.stop import StopFlag
-from dilemma_sim.scenario.models import BestResponsePolicy, Rule, RulesPolicy, Scenario, Strategy
+from dilemma_sim.scenario.binding import label_of
+from dilemma_sim.scenario.models import (
+    BUILTIN_STRATEGIES,
+    BestResponsePolicy,
+    Rule,
+    RulesPolicy,
+    Scenario,
+    Strategy,
+)
 
 
 @dataclass(frozen=True)
@@ -149,26 +157,26 @@ def greedy_policy(scenario: Scenario) -> dict[str, Any]:
 
 
 def entrants_of(cs: CompiledScenario) -> list[Entrant]:
-    """The scenario's player strategies, then the built-ins (a scenario strategy with a built-in's id
-    keeps its place and the built-in is left out)."""
+    """The scenario's player strategies, then the built-ins. A scenario strategy with a built-in's id is
+    refused (E420 at validation; ValueError here for a scenario built in code), so a built-in never
+    plays under the author's label."""
     from dilemma_sim.batch.sweep import player_strategies
 
     sc: Scenario = cs.scenario
+    clash = sorted(set(sc.strategies) & set(BUILTIN_STRATEGIES))
+    if clash:
+        raise ValueError(f"the scenario defines a strategy {clash[0]!r}, the name of a built-in; rename it")
     out: dict[str, Entrant] = {
-        sid: Entrant(sid, sc.strategies[sid].label, assignment({sc.player: sid}))
+        sid: Entrant(sid, label_of(sc.strategies[sid]), assignment({sc.player: sid}))
         for sid in player_strategies(sc)
     }
     recip = reciprocity_strategy(cs)
-    if recip is not None and "reciprocity" not in out:
+    if recip is not None:
         out["reciprocity"] = Entrant(
-            "reciprocity", recip.label + " (built-in)", assignment({sc.player: dict(recip.policy)}), True
+            "reciprocity", f"{recip.label} (built-in)", assignment({sc.player: dict(recip.policy)}), True
         )
-    if "random" not in out:
-        out["random"] = Entrant("random", "Random (built-in)", assignment({sc.player: "random"}), True)
-    if "greedy" not in out:
-        out["greedy"] = Entrant(
-            "greedy", "Greedy (built-in)", assignment({sc.player: greedy_policy(sc)}), True
-        )
+    out["random"] = Entrant("random", "Random (built-in)", assignment({sc.player: "random"}), True)
+    out["greedy"] = Entrant("greedy", "Greedy (built-in)", assignment({sc.player: greedy_policy(sc)}), True)
     return list(out.values())
 
 

@@ -15,7 +15,8 @@ from dilemma_sim.cli import console
 from dilemma_sim.cli.arguments import JSON, SCENARIO, SEED, load_scenario_or_exit, runs_type
 from dilemma_sim.cli.execution import execution_of, execution_options
 from dilemma_sim.cli.group import main
-from dilemma_sim.cli.output import num, print_json, progress, table
+from dilemma_sim.cli.output import fail, num, print_json, progress, table
+from dilemma_sim.cli.round_robin import round_robin_command, round_robin_options
 
 # --------------------------------------------------------------------------- sweep
 
@@ -132,10 +133,25 @@ def sweep(
 @SCENARIO
 @click.option("--runs", type=runs_type(2), default=2000, show_default=True, help="Runs per strategy.")
 @SEED
+@round_robin_options
 @execution_options
 @JSON
 def tournament(
-    scenario: str, runs: int, seed: int, workers: int, scheduler: str | None, chunk_runs: int, as_json: bool
+    scenario: str,
+    runs: int,
+    seed: int,
+    round_robin: bool,
+    repetitions: int | None,
+    self_play: bool,
+    noise: float | None,
+    prob_end: float | None,
+    strategies: str | None,
+    seats: str | None,
+    plot: bool,
+    workers: int,
+    scheduler: str | None,
+    chunk_runs: int,
+    as_json: bool,
 ) -> None:
     """Rank every player strategy, plus the built-ins reciprocity, random and greedy, by mean payoff.
 
@@ -144,15 +160,41 @@ def tournament(
     in docs/dilemma.md: reciprocity cooperates first, then mirrors the counterpart whose choices
     move the player's payoff most; greedy is a myopic best response; random is uniform.
 
+    With `--round-robin`, Axelrod's tournament instead (docs/games.md): every reusable strategy of
+    the scenario against every one (itself too, unless `--no-self-play`), `--repetitions` matches a
+    pair, with optional `--noise` and `--prob-end`; ranked by median score per turn against the
+    others, with the per-pair score matrix and, with `--plot`, box plots in the terminal.
+
     \b
     Example:
       dilemma-sim tournament pakistan-ttp --runs 5000
       dilemma-sim tournament pakistan-ttp --json | jq '.ranking[0].strategy'
+      dilemma-sim tournament ipd --round-robin --repetitions 50 --noise 0.05 --plot
     """
     from dilemma_sim.batch.tournament import entrants_of, run_tournament
     from dilemma_sim.executor import StopFlag
 
     stop = StopFlag()
+    if round_robin:
+        with stop.on_sigint():
+            _, cs = load_scenario_or_exit(scenario)
+            round_robin_command(
+                cs,
+                repetitions=repetitions,
+                seed=seed,
+                self_play=self_play,
+                noise=noise,
+                prob_end=prob_end,
+                strategies=strategies,
+                seats=seats,
+                plot=plot,
+                execution=execution_of(workers, scheduler, chunk_runs),
+                stop=stop,
+                as_json=as_json,
+            )
+        return
+    if repetitions is not None or noise is not None or prob_end is not None or strategies or seats or plot:
+        fail("--repetitions, --noise, --prob-end, --strategies, --seats and --plot go with --round-robin")
     with stop.on_sigint():
         _, cs = load_scenario_or_exit(scenario)
         with progress(len(entrants_of(cs)) * runs, "runs") as advance:

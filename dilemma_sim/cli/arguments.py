@@ -49,11 +49,21 @@ def load_scenario_or_exit(ref: str, overrides: dict[str, float] | None = None) -
 
 
 def check_policies(cs: Any, policies: dict[str, str]) -> None:
-    """InvalidInput with the reason when a policy names an unknown actor or strategy."""
+    """InvalidInput with the reason when a policy names an unknown actor or strategy.
+
+    A relative strategy that cannot play the seat it is given is reported as `file:line:col` errors
+    (E421) in the scenario file, located by the marks the scenario was compiled with.
+    """
     from dilemma_sim.engine import build_policies
+    from dilemma_sim.scenario.binding import StrategyBindingError, binding_diagnostics
+    from dilemma_sim.scenario.diagnostics import ScenarioError
+    from dilemma_sim.scenario.yamlio import Marks
 
     try:
         build_policies(cs, policies)
+    except StrategyBindingError as exc:
+        marks = cs.marks if cs.marks is not None else Marks()
+        raise ScenarioError(binding_diagnostics(exc.problems, marks, f"{cs.scenario_id}.yaml")) from None
     except (KeyError, ValueError) as exc:
         raise InvalidInput(str(exc.args[0]) if exc.args else str(exc)) from None
 

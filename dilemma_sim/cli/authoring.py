@@ -43,7 +43,8 @@ def _plural(n: int, word: str) -> str:
 
 def _print_diagnostics(diagnostics: Iterable[Diagnostic]) -> None:
     for d in diagnostics:
-        console.say(console.err, d.format(), "red" if d.is_error else "yellow")
+        style = "red" if d.is_error else "yellow" if d.severity == "warning" else "cyan"
+        console.say(console.err, d.format(), style)
 
 
 @dataclass
@@ -64,7 +65,7 @@ class _Checked:
 
     @property
     def warnings(self) -> int:
-        return len(self.diagnostics) - self.errors
+        return sum(d.severity == "warning" for d in self.diagnostics)
 
 
 def _load(ref: str) -> _Checked:
@@ -293,21 +294,30 @@ def _make_folder(folder: Path) -> None:
     help="Folder to write NAME.yaml into (created if missing).",
 )
 @click.option("--title", callback=_title, help="Title of the scenario (default: from NAME).")
+@click.option(
+    "--template",
+    type=click.Choice(["policy", "matrix"]),
+    default="policy",
+    show_default=True,
+    help="`policy`: a policy dilemma told through state; `matrix`: a two-player game as a payoff table.",
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 @json_option()
-def new(name: str, directory: Path, title: str | None, force: bool, as_json: bool) -> None:
+def new(name: str, directory: Path, title: str | None, template: str, force: bool, as_json: bool) -> None:
     """Write a commented starter scenario, DIR/NAME.yaml.
 
-    The starter is a small, complete dilemma that validates and runs: two actors, a choice and a
-    lever, a level and a count variable, an interaction, a dynamic, an event, an ending, a
-    strategy, and a parameter with a distribution and a source. NAME (the scenario id) must be a
-    slug. An existing file is never overwritten without `--force`, and a file that cannot be
-    written completely is not written at all. `--json` prints `{"path", "id"}`.
+    The policy starter is a small, complete dilemma that validates and runs: two actors, a choice
+    and a lever, a level and a count variable, an interaction, a dynamic, an event, an ending, a
+    strategy, and a parameter with a distribution and a source. The matrix starter is the iterated
+    prisoner's dilemma as a payoff table, with strategies from the built-in library. NAME (the
+    scenario id) must be a slug. An existing file is never overwritten without `--force`, and a file
+    that cannot be written completely is not written at all. `--json` prints `{"path", "id"}`.
 
     \b
     Example:
       dilemma-sim new water-rights
       dilemma-sim new water-rights --dir my-scenarios --title "Water rights on the Indus"
+      dilemma-sim new my-game --template matrix
       dilemma-sim validate scenarios/water-rights.yaml
     """
     from dilemma_sim.scenario.starter import starter_yaml
@@ -316,9 +326,8 @@ def new(name: str, directory: Path, title: str | None, force: bool, as_json: boo
     if path.exists() and not force:
         raise InvalidInput(f"{path} already exists", hint="use --force to overwrite it")
     _make_folder(directory)
-    write_atomically(
-        path, starter_yaml(name, title=title, directory=directory.as_posix()), what="the scenario"
-    )
+    text = starter_yaml(name, title=title, directory=directory.as_posix(), template=template)
+    write_atomically(path, text, what="the scenario")
     if as_json:
         print_json({"path": str(path), "id": name})
     else:

@@ -37,8 +37,12 @@ def explanation_renderables(data: dict[str, Any]) -> Iterator[RenderableType]:
     header.append(safe(f"  ({data['id']}, version {data['version']})\n"))
     header.append(
         safe(
-            f"{data['turns']} turns of one {cal['step']}, {cal['first']} to {cal['last']}; "
-            f"discount {data['discount']:g} per turn; the player is {data['player']}"
+            (
+                f"{data['turns']} turns of one {cal['step']}, {cal['first']} to {cal['last']}; "
+                if cal["step"] != "none"
+                else f"{data['turns']} turns (no calendar); "
+            )
+            + f"discount {data['discount']:g} per turn; the player is {data['player']}"
         )
     )
     if "hash" in data:
@@ -89,6 +93,24 @@ def explanation_renderables(data: dict[str, Any]) -> Iterator[RenderableType]:
         for it in data["interactions"]:
             table.add_row(it["id"], it["when"], _effects(it["effects"]))
         yield table
+    for game in data.get("payoffs", []):
+        players = ", ".join(game["players"])
+        if "table" in game:
+            rows, cols = game["players"]
+            title = f"Payoffs {game['id']}: {rows} (rows) vs {cols} (columns)"
+            table = _table(title, "", *_columns(game["table"]))
+            for row, cells in game["table"].items():
+                table.add_row(row, *(" / ".join(quantity_text(v) for v in cell) for cell in cells.values()))
+        elif "profiles" in game:
+            table = _table(f"Payoffs {game['id']}: {players}", "profile", "payoffs")
+            for profile, cell in game["profiles"].items():
+                table.add_row(profile, " / ".join(quantity_text(v) for v in cell))
+        else:
+            title = f"Payoffs {game['id']}: {players}, k choosing {game['count']}"
+            table = _table(title, "own option", "payoff")
+            for option, cell in game["each"].items():
+                table.add_row(option, quantity_text(cell))
+        yield table
     if data["dynamics"]:
         table = _table("Dynamics (every turn)", "id", "change")
         for dyn in data["dynamics"]:
@@ -117,3 +139,7 @@ def explanation_renderables(data: dict[str, Any]) -> Iterator[RenderableType]:
         for p in data["parameters"]:
             table.add_row(p["name"], p["text"], p["note"] or "")
         yield table
+
+
+def _columns(table: dict[str, dict[str, Any]]) -> list[str]:
+    return list(next(iter(table.values()), {}))

@@ -142,7 +142,7 @@ def advise(
     if actor not in overrides:
         overrides.update(default_policies(cs, actor))
     pols = build_policies(cs, overrides)
-    streams = RunStreams(seed, 0, R, cs.n_params, cs.n_uniform, cs.n_normal)
+    streams = RunStreams(seed, 0, R, cs.n_params, cs.n_uniform, cs.n_normal, cs.n_end, cs.n_noise)
     batch = state.take(np.zeros(K * R, dtype=np.int64))
     if resample_params and cs.n_params:
         params = sample_parameters([s for _, s in cs.param_specs], streams.parameter_uniforms)
@@ -158,7 +158,9 @@ def advise(
         for b in range(K):
             u_buf[b * R : (b + 1) * R] = draws.uniforms
             z_buf[b * R : (b + 1) * R] = draws.normals
-        return TurnDraws(u_buf, z_buf)
+        end = None if draws.end is None else np.tile(draws.end, K)
+        noise = None if draws.noise is None else np.tile(draws.noise, (K, 1))
+        return TurnDraws(u_buf, z_buf, end, noise)
 
     # this turn: every option of every decision, one block of R rollouts each
     draws = tiled(streams.draw_turn())

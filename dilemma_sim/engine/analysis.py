@@ -64,7 +64,7 @@ class StageGame:
 
     def to_json(self) -> dict[str, Any]:
         """`{"turn", "row_actor", "col_actor", "row_options", "col_options", "row_payoffs", "col_payoffs",
-        "equilibria": [{"row", "col"}], "type"}`."""
+        "equilibria": [{"row", "col"}], "qre": {"row", "col"} or null, "type"}`."""
         return {
             "turn": self.turn,
             "row_actor": self.row_actor,
@@ -74,6 +74,7 @@ class StageGame:
             "row_payoffs": self.row_payoffs.tolist(),
             "col_payoffs": self.col_payoffs.tolist(),
             "equilibria": [{"row": e.row.tolist(), "col": e.col.tolist()} for e in self.equilibria],
+            "qre": None if self.qre is None else {"row": self.qre[0].tolist(), "col": self.qre[1].tolist()},
             "type": self.type,
         }
 
@@ -182,3 +183,114 @@ def stage_games(
                 )
             )
     return out
+
+
+# --------------------------------------------------------------------------- N-player games
+
+MAX_PROFILES = 4096
+"""Largest number of option profiles `normal_form_game` evaluates."""
+
+
+@dataclass(frozen=True)
+class NormalFormGame:
+    """Several actors' simultaneous choice decisions as one normal-form game, with its analysis."""
+
+    turn: int
+    actors: tuple[str, ...]
+    decisions: tuple[str, ...]
+    options: tuple[tuple[str, ...], ...]
+    payoffs: np.ndarray
+    """(m1, ..., mn, n) expected one-turn payoff of each player for every profile."""
+    equilibria: list[tuple[int, ...]]
+    """Pure Nash equilibria, as option indices."""
+    dominated: list[tuple[str, str]]
+    """(actor, option) of every strictly dominated option (by a pure option)."""
+    dominant: tuple[str | None, ...]
+    """Each player's strictly dominant option, if any."""
+    dilemma: str | None
+    """The kind of social dilemma (`normal_form.social_dilemma`), if the game is one."""
+    qre: list[np.ndarray] | None
+    """Logit QRE at `QRE_RATIONALITY`, None if it did not converge."""
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON-ready values."""
+        return {
+            "turn": self.turn,
+            "actors": list(self.actors),
+            "decisions": list(self.decisions),
+            "options": [list(o) for o in self.options],
+            "payoffs": self.payoffs.tolist(),
+            "pure_equilibria": [[self.options[i][o] for i, o in enumerate(p)] for p in self.equilibria],
+            "dominated": [list(d) for d in self.dominated],
+            "dominant": list(self.dominant),
+            "dilemma": self.dilemma,
+            "qre": None if self.qre is None else [q.tolist() for q in self.qre],
+        }
+
+
+def game_players(cs: CompiledScenario, players: list[str] | None = None) -> list[Any]:
+    """The decisions of an N-player game: `actor.decision` keys, or each actor's first choice decision."""
+    if players is not None:
+        unknown = [p for p in players if p not in cs.decision_index]
+        if unknown:
+            raise KeyError(f"unknown decision {unknown[0]!r} (decisions: {', '.join(cs.decision_index)})")
+        return [cs.decisions[cs.decision_index[p]] for p in players]
+    first: dict[str, Any] = {}
+    for d in cs.decisions:
+        if d.kind == "choice" and len(d.option_ids) > 1:
+            first.setdefault(d.actor, d)
+    return list(first.values())
+
+
+def normal_form_game(
+    cs: CompiledScenario,
+    state: BatchState | None = None,
+    turn: int | None = None,
+    players: list[str] | None = None,
+    *,
+    policies: Mapping[str, Any] | None = None,
+    runs: int = STATE_RUNS,
+    seed: int = 0,
+) -> NormalFormGame:
+    """The players' decisions (default: each actor's first choice decision) as one normal-form game.
+
+    Every profile of their options is evaluated by the engine's expected one-turn payoffs at the state
+    (other decisions set by their policies) and averaged over the runs' sampled parameters.
+    """
+    from dilemma_sim.engine import normal_form as nf
+    from dilemma_sim.engine.step import expected_profiles
+
+    decs = game_players(cs, players)
+    if len(decs) < 2:
+        raise ValueError("a normal-form game needs the choice decisions of at least two actors")
+    shape = tuple(len(d.option_ids) for d in decs)
+    if int(np.prod(shape)) > MAX_PROFILES:
+        raise ValueError(
+            f"{int(np.prod(shape))} option profiles is more than {MAX_PROFILES}; name fewer players"
+        )
+    if state is None:
+        state = reach_turn(cs, turn or 0, runs=runs, seed=seed, policies=policies)
+    base = policy_profile(cs, state, policies, seed)
+    grid = np.array(list(np.ndindex(*shape)), dtype=np.int64)  # (K, n) in C order
+    prof = np.repeat(base[:, None, :], len(grid), axis=1)
+    for j, d in enumerate(decs):
+        prof[:, :, d.index] = grid[:, j]
+    pay = expected_profiles(cs, state, prof).mean(axis=0)  # (K, A)
+    payoffs = np.ascontiguousarray(pay[:, [d.actor_index for d in decs]].reshape(*shape, len(decs)))
+    dominant = nf.dominant_options(payoffs)
+    try:
+        qre: list[np.ndarray] | None = nf.logit_qre(payoffs, QRE_RATIONALITY)
+    except RuntimeError:
+        qre = None
+    return NormalFormGame(
+        turn=int(state.turn),
+        actors=tuple(d.actor for d in decs),
+        decisions=tuple(d.id for d in decs),
+        options=tuple(d.option_ids for d in decs),
+        payoffs=payoffs,
+        equilibria=nf.pure_equilibria(payoffs),
+        dominated=[(decs[i].actor, decs[i].option_ids[lo]) for i, lo, _ in nf.dominated(payoffs)],
+        dominant=tuple(None if k is None else decs[i].option_ids[k] for i, k in enumerate(dominant)),
+        dilemma=nf.social_dilemma(payoffs),
+        qre=qre,
+    )

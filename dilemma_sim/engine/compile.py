@@ -13,15 +13,19 @@ sampled once per run from one uniform, named (`param_specs`) by the YAML path of
 2. each state variable: initial, persistence, baseline (if set), then for counts rate and
    (negative binomial) dispersion;
 3. each actor: utility weights; each decision: the effects of every option (or level), then
-   their costs, then a lever's step_cost; then the actor's logit rationalities;
+   their costs, then a lever's step_cost; then the actor's logit rationalities (a weight or cost
+   that names a parameter uses that parameter's column and takes none of its own);
 4. interactions (effects); 5. dynamics (add); 6. events (probability, then effects);
-7. strategies (logit rationalities).
+6b. payoff tables, in file order, each cell by profile (the last player's option fastest) then player;
+7. strategies (logit rationalities; a relative strategy's, library imports included, once whatever
+   seat it plays, keyed `(strategy:<id>, "*", <its own decision id>)`).
 Within an effect `{add, noise}` the add comes before the noise. Effects on count variables are
 numbered but ignored (counts are not changed by deltas).
 
 Turn draws (see docs/architecture.md): uniform slots are one per decision (0..D-1), one per event
 (D..D+E-1), one per count variable (D+E..D+E+C-1); normal slots are one per effect whose noise is
-not a fixed 0, in the same walk order (options and levels, interactions, events).
+not a fixed 0, in the same walk order (options and levels, interactions, events); with `prob_end`,
+one more uniform per turn from each block's second stream (`TurnDraws.end`, `sampling.end_generator`).
 """
 
 from __future__ import annotations
@@ -37,7 +41,9 @@ import numpy as np
 from dilemma_sim.engine.footprint import check_footprint
 from dilemma_sim.engine.tables import (
     CHOICE,
+    COUNT,
     HORIZON,
+    LAST,
     LEVER,
     PARAM,
     PREV,
@@ -53,18 +59,24 @@ from dilemma_sim.engine.tables import (
     EventInfo,
     ExprFn,
     InteractionInfo,
+    PayoffInfo,
     Value,
     compile_source,
     locate,
 )
 from dilemma_sim.errors import NonFiniteError
 from dilemma_sim.scenario import expressions as ex
+from dilemma_sim.scenario.binding import expression_sources, own_policy
 from dilemma_sim.scenario.models import EffectSpec, Fixed, LogitPolicy, Scenario, is_distribution
+from dilemma_sim.scenario.payoffs import cells
+from dilemma_sim.scenario.raw_data import expression_sites
 from dilemma_sim.scenario.yaml_marks import Marks
 
 __all__ = [
     "CHOICE",
+    "COUNT",
     "HORIZON",
+    "LAST",
     "LEVER",
     "PARAM",
     "PREV",
@@ -78,10 +90,15 @@ __all__ = [
     "EndingInfo",
     "EventInfo",
     "InteractionInfo",
+    "PayoffInfo",
     "Value",
     "compile_scenario",
     "scenario_hash",
 ]
+
+
+RELATIVE = "*"
+"""The actor part of a relative strategy's rationality key (see `CompiledScenario.rationality`)."""
 
 
 def scenario_hash(scenario: Scenario) -> str:
@@ -99,6 +116,7 @@ class _Builder:
         self.specs: list[tuple[str, Dist]] = []
         self.n_normal = 0
         self.cache: dict[str, ExprFn] = {}
+        self.parameters: dict[str, Value] = {}
 
     def quantity(self, q: Any, path: str) -> Value:
         if is_distribution(q):
@@ -107,6 +125,14 @@ class _Builder:
         if isinstance(q, Fixed):
             return Value(const=float(q.value), origin=path)
         return Value(const=float(q), origin=path)
+
+    def weight(self, q: Any, path: str) -> Value:
+        """A utility weight or cost: a quantity, or the name of a scenario parameter (its column)."""
+        if isinstance(q, str):
+            if q not in self.parameters:
+                raise ValueError(f"{path}: {q!r} is not a parameter")
+            return self.parameters[q]
+        return self.quantity(q, path)
 
     def value(self, q: Any, path: str) -> Value:
         if isinstance(q, str):
@@ -171,13 +197,29 @@ class _Builder:
         return Effects(table, tuple(terms), columns)
 
 
-def _name_table(sc: Scenario) -> dict[str, tuple[int, int, int]]:
+def history_use(sources: Any) -> tuple[bool, int]:
+    """(whether any expression reads `count.*`, the largest k of a `last(k).*`) over expression sources."""
+    counts, k = False, 0
+    for source in sources:
+        try:
+            refs = ex.name_refs(ex.parse(source))
+        except ex.ExpressionError:
+            continue
+        for name, _ in refs:
+            history = ex.history_name(name)
+            if history is not None:
+                counts |= history[0] == "count"
+                k = max(k, history[1])
+    return counts, k
+
+
+def _name_table(sc: Scenario, counts: bool = False, k: int = 0) -> dict[str, tuple[int, int, int]]:
     names: dict[str, tuple[int, int, int]] = {}
     for i, name in enumerate(sc.state):
         names[name] = (STATE, i, 0)
     for i, name in enumerate(sc.parameters):
         names[name] = (PARAM, i, 0)
-    d = lever = 0
+    d = lever = column = 0
     for a, actor in sc.actors.items():
         for did, dec in actor.decisions.items():
             if dec.kind == "lever":
@@ -186,6 +228,11 @@ def _name_table(sc: Scenario) -> dict[str, tuple[int, int, int]]:
             for o, oid in enumerate(dec.option_ids()):
                 names[f"{a}.{did}.{oid}"] = (CHOICE, d, o)
                 names[f"prev.{a}.{did}.{oid}"] = (PREV, d, o)
+                if counts:
+                    names[f"count.{a}.{did}.{oid}"] = (COUNT, column, 0)
+                for j in range(1, k + 1):
+                    names[f"last({j}).{a}.{did}.{oid}"] = (LAST, d, o)
+                column += 1
             d += 1
     names["turn"] = (TURN, 0, 0)
     return names
@@ -201,13 +248,16 @@ def compile_scenario(
     """
     sc = scenario
     digest = scenario_hash if scenario_hash is not None else _hash(sc)
-    names = _name_table(sc)
+    sources = [site.source for site in expression_sites(sc.model_dump())]
+    track_counts, history_k = history_use([*sources, *expression_sources(sc.strategies)])
+    names = _name_table(sc, track_counts, history_k)
     b = _Builder(names, lambda path: locate(marks, path))
     state = list(sc.state)
     n_state = len(state)
 
     param_values = {name: b.quantity(q, f"parameters.{name}") for name, q in sc.parameters.items()}
-    level_mask = np.array([v.kind == "level" for v in sc.state.values()])
+    b.parameters = param_values
+    level_mask = np.array([v.kind == "level" for v in sc.state.values()], dtype=bool)
     lows = np.array([float(v.range[0]) for v in sc.state.values()])
     highs = np.array([float(v.range[1]) for v in sc.state.values()])
     initial: list[Value] = []
@@ -255,7 +305,7 @@ def compile_scenario(
 
     for a_i, (a, actor) in enumerate(sc.actors.items()):
         for key, q in actor.utility.items():
-            v = b.quantity(q, f"actors.{a}.utility.{key}")
+            v = b.weight(q, f"actors.{a}.utility.{key}")
             kind, idx, _ = names.get(key, (-1, -1, -1))
             if kind not in (STATE, LEVER):
                 raise ValueError(f"actors.{a}.utility: {key!r} is neither a state variable nor a lever")
@@ -278,7 +328,7 @@ def compile_scenario(
                     level_mask,
                     True,
                 )
-                costs = [b.quantity(o.cost, f"{p}.options.{oid}.cost") for oid, o in dec.options.items()]
+                costs = [b.weight(o.cost, f"{p}.options.{oid}.cost") for oid, o in dec.options.items()]
                 option_effects.append(eff if eff.columns or eff.terms else None)
                 option_cost.append(np.array([c.const for c in costs]))
                 cost_terms += [(d, o, c.param) for o, c in enumerate(costs) if not c.is_const]
@@ -293,7 +343,7 @@ def compile_scenario(
                     level_mask,
                     True,
                 )
-                costs = [b.quantity(lv.cost, f"{p}.levels.{lid}.cost") for lid, lv in dec.levels.items()]
+                costs = [b.weight(lv.cost, f"{p}.levels.{lid}.cost") for lid, lv in dec.levels.items()]
                 level_effects.append(eff if eff.columns or eff.terms else None)
                 level_cost.append(np.array([c.const for c in costs]))
                 cost_terms += [(d, k, c.param) for k, c in enumerate(costs) if not c.is_const]
@@ -325,8 +375,11 @@ def compile_scenario(
         prob = b.value(evt.probability, f"events.{eid}.probability")
         eff = b.effects([evt.effects], [f"events.{eid}.effects"], state, level_mask, False)
         events.append(EventInfo(eid, evt.label, prob, evt.once, eff))
+    payoff_tables = tuple(_payoff_table(b, sc, pid, decisions) for pid in sc.payoffs)
     for sid, strat in sc.strategies.items():
-        policy_params(f"strategy:{sid}", strat.actor or sc.player, strat.policy, f"strategies.{sid}.policy")
+        # a relative strategy's rationalities are its own, whatever seat it plays: keyed by "*"
+        seat = RELATIVE if strat.is_relative else strat.actor or sc.player
+        policy_params(f"strategy:{sid}", seat, own_policy(strat), f"strategies.{sid}.policy")
     endings = tuple(
         EndingInfo(eid, e.label, e.outcome, b.condition(e.when), e.min_turn) for eid, e in sc.endings.items()
     )
@@ -379,10 +432,43 @@ def compile_scenario(
         n_uniform=len(decisions) + len(events) + len(counts),
         n_normal=b.n_normal,
         conditions=dict(b.cache),
+        payoff_tables=payoff_tables,
+        prob_end=float(sc.prob_end),
+        noise=float(sc.noise),
+        option_offset=np.cumsum([0] + [len(dd.option_ids) for dd in decisions[:-1]], dtype=np.int64)[
+            : len(decisions)
+        ],
+        track_counts=track_counts,
+        history_k=history_k,
+        last_k={name: ex.history_name(name)[1] for name in names if name.startswith("last(")},  # type: ignore[index]
         marks=marks,
     )
     check_footprint(compiled)  # LimitExceeded when one block of its runs cannot fit the memory budget
     return compiled
+
+
+def _payoff_table(b: _Builder, sc: Scenario, pid: str, decisions: list[DecisionInfo]) -> PayoffInfo:
+    """One payoff table as a dense array over the players' option profiles, plus its non-constant cells."""
+    pt = sc.payoffs[pid]
+    by_key = {dd.key: dd for dd in decisions}
+    players = [by_key[key] for key in pt.players]
+    shape = tuple(len(dd.option_ids) for dd in players)
+    table = np.zeros((int(np.prod(shape)), len(players)))
+    terms: list[tuple[int, int, Value]] = []
+    for profile, player, cell, fixed in cells(pt, [dd.option_ids for dd in players]):
+        row = int(np.ravel_multi_index(profile, shape))
+        path = f"payoffs.{pid}.{'.'.join(map(str, profile))}.{player}"
+        if isinstance(cell, str) and fixed:  # the symmetric form: k and n are numbers here
+            cell = ex.substitute(cell, {name: f"({value:g})" for name, value in fixed.items()})
+        value = b.value(cell, path)
+        if value.is_const:
+            table[row, player] = value.const
+        else:
+            terms.append((row, player, value))
+    actors = tuple(dd.actor_index for dd in players)
+    return PayoffInfo(
+        pid, pt.label or pid, tuple(dd.index for dd in players), actors, shape, table, tuple(terms)
+    )
 
 
 _hash = scenario_hash

@@ -1,5 +1,11 @@
 """Warnings about the game a scenario defines (run by `dilemma-sim lint` after the static lint).
 
+* N520 — a note, not a warning: the actors' first-turn game (each actor's first choice decision, as
+  one normal-form game) is a social dilemma: a prisoner's dilemma, chicken or stag hunt between two, or
+  an N-player prisoner's dilemma (public goods games are one). W520 and W521 then say nothing about
+  the player's decision in it (nor about one in a 2x2 stage game of those types): a dominated
+  cooperative option, or a defection that is always the best reply, is the dilemma, not a mistake.
+
 * W520 — an option of the player's is strictly dominated in every first-turn stage game it takes
   part in: whatever the counterpart does, another option pays the player more this turn.
 * W521 — not a dilemma: for a choice decision of the player, one option has the highest expected
@@ -21,8 +27,9 @@ from typing import Any
 
 import numpy as np
 
-from dilemma_sim.engine.analysis import reach_turn, stage_games
+from dilemma_sim.engine.analysis import normal_form_game, reach_turn, stage_games
 from dilemma_sim.engine.compile import CompiledScenario
+from dilemma_sim.engine.normal_form import SOCIAL_DILEMMAS
 from dilemma_sim.engine.step import expected_payoffs, response_profile, stage_payoffs
 from dilemma_sim.scenario.diagnostics import Diagnostic
 
@@ -59,8 +66,30 @@ def lint_game(
         f, line, col = _where(cs, path, fname, marks)
         out.append(Diagnostic(f, line, col, code, "warning", message))
 
+    # N520: the actors' first-turn game is a social dilemma; then a dominated or always-best option of
+    # the player in it is the dilemma itself, not a mistake, and W520/W521 stay quiet about it
+    dilemma_decisions: set[str] = set()
+    try:
+        game = normal_form_game(cs, turn=0, seed=seed)
+    except (ValueError, KeyError):
+        game = None
+    if game is not None and game.dilemma is not None and player in game.actors:
+        did = game.decisions[game.actors.index(player)]
+        dilemma_decisions.add(did)
+        where = " vs ".join(f"{a}.{d}" for a, d in zip(game.actors, game.decisions, strict=True))
+        dominant = ", ".join(sorted({o for o in game.dominant if o is not None}))
+        detail = f" ('{dominant}' dominates, yet all choosing otherwise pays each more)" if dominant else ""
+        f, line, col = _where(cs, ("actors", player, "decisions", did), fname, marks)
+        kind = f"an {game.dilemma}" if game.dilemma[0] in "aeiouN" else f"a {game.dilemma}"
+        message = f"a social dilemma: the first-turn game {where} is {kind}{detail}"
+        out.append(Diagnostic(f, line, col, "N520", "note", message))
+
     # W520: strictly dominated in every first-turn stage game of its decision
-    games_ = stage_games(cs, turn=0, seed=seed)
+    games_ = [g for g in stage_games(cs, turn=0, seed=seed) if g.row_decision not in dilemma_decisions]
+    for g in games_:
+        if g.type in SOCIAL_DILEMMAS:
+            dilemma_decisions.add(g.row_decision)
+    games_ = [g for g in games_ if g.row_decision not in dilemma_decisions]
     dominated: dict[tuple[str, str], list[bool]] = {}
     for g in games_:
         if g.row_actor != player:
@@ -82,6 +111,8 @@ def lint_game(
     for info in cs.decisions:
         if info.actor != player or info.kind != "choice" or len(info.option_ids) < 2:
             continue
+        if info.id in dilemma_decisions:
+            continue  # a social dilemma: one option always best is its defining trait
         base = response_profile(cs, batch, info.index)
         best = [np.argmax(expected_payoffs(cs, batch, player, info.index, base), axis=1)]
         for other in cs.decisions:

@@ -13,7 +13,14 @@ import numpy as np
 from dilemma_sim.engine.finite import check_dispersion, check_rate
 from dilemma_sim.engine.sampling import TurnDraws, count_ppf
 from dilemma_sim.engine.state import Env, fortran
-from dilemma_sim.engine.tables import CHECKING, CompiledScenario, Effects, EffectTerm, require_finite
+from dilemma_sim.engine.tables import (
+    CHECKING,
+    CompiledScenario,
+    Effects,
+    EffectTerm,
+    PayoffInfo,
+    require_finite,
+)
 
 Array = np.ndarray
 
@@ -253,7 +260,35 @@ def evaluate(
     if cs.n_levers:
         pay += lever_utility(cs, lev_new, params)
     _pay_costs(cs, pay, lev, lev_new, choices, env, params, bd)
+    for table in cs.payoff_tables:
+        _pay_table(cs, table, pay, choices, env, params, bd)
     return x2, x3, pay, fired, counts
+
+
+def _pay_table(
+    cs: CompiledScenario,
+    t: PayoffInfo,
+    pay: Array,
+    choices: Array,
+    env: Env,
+    params: Array,
+    bd: Breakdown | None,
+) -> None:
+    """Each player's payoff from a payoff table: its dense array indexed by this turn's joint choices."""
+    row = np.ravel_multi_index(tuple(choices[:, d] for d in t.decisions), t.shape)
+    key, A = f"payoff: {t.id}", len(cs.actors)
+    for player, a in enumerate(t.actors):
+        column = t.table[:, player]
+        if column.any():
+            v = column.take(row)
+            pay[:, a] += v
+            if bd is not None:
+                bd.cost(key, a, A, -v)
+    for r, player, value in t.terms:
+        v = np.where(row == r, value(env, params), 0.0)
+        pay[:, t.actors[player]] += v
+        if bd is not None:
+            bd.cost(key, t.actors[player], A, -v)
 
 
 def _pay_costs(

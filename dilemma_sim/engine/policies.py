@@ -13,17 +13,18 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import TypeAdapter
 
-from dilemma_sim.engine.compile import CHOICE, CompiledScenario, Value
+from dilemma_sim.engine.compile import CHOICE, RELATIVE, CompiledScenario, Value
 from dilemma_sim.engine.step import DecisionContext, Policy
 from dilemma_sim.scenario import expressions as ex
 from dilemma_sim.scenario import models as m
+from dilemma_sim.scenario.binding import BoundStrategy, bind_strategy
 
 PolicySpec = (
     m.FixedPolicy | m.MixedPolicy | m.RulesPolicy | m.BestResponsePolicy | m.LogitPolicy | m.DefaultPolicy
 )
 """A scenario policy model (or a dict validated into one)."""
 BUILTIN = ("default", "random", "human")
-"""Strategy ids every scenario understands (besides its own `strategies`)."""
+"""Strategy ids every scenario understands (besides its own `strategies`, which may not use them: E420)."""
 BEST_TOLERANCE = 1e-9
 """Best response: options within this (relative) distance of the best count as tied; the first wins."""
 
@@ -68,20 +69,39 @@ class MixedPolicy:
         return np.minimum(np.searchsorted(cum, ctx.uniform(self.decision), side="right"), last)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RulesPolicy:
-    """The first rule whose condition holds picks its option; otherwise `otherwise`."""
+    """The first rule whose condition holds picks its option; otherwise `otherwise`.
+
+    A rule (or `otherwise`) may choose a draw: its option is then found by inverse CDF of the
+    decision's uniform draw, as for a mixed policy, so a run's choices still depend only on its stream.
+    """
 
     decision: int
     conditions: tuple[Callable[[Any], Any], ...]
     options: tuple[int, ...]
+    """Option of each rule then of `otherwise` (-1 where that branch is a draw)."""
     otherwise: int
+    draws: np.ndarray | None = None
+    """(rules + 1, n_options) cumulative probabilities of each branch (a chosen option's row is a step
+    at that option), or None when no branch is a draw."""
     needs_payoffs: ClassVar[bool] = False
 
     def choose(self, ctx: DecisionContext) -> np.ndarray:
         n = ctx.batch.n
         conds = [np.broadcast_to(np.asarray(c(ctx.env)) != 0, (n,)) for c in self.conditions]
-        return np.select(conds, list(self.options), self.otherwise).astype(np.int64)
+        if self.draws is None:
+            return np.select(conds, list(self.options), self.otherwise).astype(np.int64)
+        branch = np.select(conds, list(range(len(conds))), len(conds))
+        cum = self.draws[branch]  # (N, n_options)
+        picked = np.sum(cum <= ctx.uniform(self.decision)[:, None], axis=1)
+        return np.minimum(picked, _last_positive(self.draws)[branch]).astype(np.int64)
+
+
+def _last_positive(cumulative: np.ndarray) -> np.ndarray:
+    """(rows,) index of each row's last option with a positive probability."""
+    steps = np.diff(cumulative, axis=1, prepend=0.0) > 0
+    return cumulative.shape[1] - 1 - np.argmax(steps[:, ::-1], axis=1)
 
 
 @dataclass(frozen=True)
@@ -156,11 +176,16 @@ def _option(cs: CompiledScenario, d: int, option: str) -> int:
 
 
 def compile_policy(
-    cs: CompiledScenario, d: int, spec: PolicySpec | Mapping[str, Any], owner: str | None
+    cs: CompiledScenario,
+    d: int,
+    spec: PolicySpec | Mapping[str, Any],
+    owner: str | None,
+    slot: tuple[str, str] | None = None,
 ) -> Policy:
     """Compile one policy model for decision `d`.
 
-    `owner` (`actor` or `strategy:<id>`) locates a sampled rationality among the scenario's parameters.
+    `owner` (`actor` or `strategy:<id>`) and `slot` ((actor, decision), default the decision's own; a
+    relative strategy's is ("*", its decision id)) locate a sampled rationality among the parameters.
     """
     if isinstance(spec, Mapping):
         spec = _POLICY_ADAPTER.validate_python(dict(spec))
@@ -179,12 +204,23 @@ def compile_policy(
                 if cs.names.get(name, (-1,))[0] == CHOICE:
                     raise ValueError(f"{info.key}: rules may read prev.{name}, not this turn's {name}")
             conds.append(cs.expression(rule.when))
-        opts = tuple(_option(cs, d, r.choose) for r in spec.rules)
-        return RulesPolicy(d, tuple(conds), opts, _option(cs, d, spec.otherwise))
+        branches = [*(r.choose for r in spec.rules), spec.otherwise]
+        if all(isinstance(b, str) for b in branches):
+            opts = tuple(_option(cs, d, r.choose) for r in spec.rules)  # type: ignore[arg-type]
+            return RulesPolicy(d, tuple(conds), opts, _option(cs, d, spec.otherwise))  # type: ignore[arg-type]
+        cum = np.zeros((len(branches), len(info.option_ids)))
+        for r, branch in enumerate(branches):
+            weights: dict[str, float] = {branch: 1.0} if isinstance(branch, str) else branch
+            for oid, p in weights.items():
+                cum[r, _option(cs, d, oid)] += p
+            cum[r] = np.cumsum(cum[r])
+        index = [_option(cs, d, b) if isinstance(b, str) else -1 for b in branches]
+        return RulesPolicy(d, tuple(conds), tuple(index[:-1]), index[-1], cum)
     if isinstance(spec, m.BestResponsePolicy):
         return BestResponse(d)
     if isinstance(spec, m.LogitPolicy):
-        value = cs.rationality.get((owner, info.actor, info.id)) if owner else None
+        actor, did = slot or (info.actor, info.id)
+        value = cs.rationality.get((owner, actor, did)) if owner else None
         if value is None:
             if m.is_distribution(spec.rationality):
                 raise ValueError(f"{info.key}: a sampled rationality must be declared in the scenario")
@@ -207,18 +243,31 @@ def build_policies(
 
     An override is a strategy id (the scenario's `strategies`, or `default`, `random`, `human`) or a
     mapping decision id -> policy for just those decisions (the actor's other decisions keep theirs).
+    A relative strategy is bound to the actor's seat (`binding.bind_strategy`); one that cannot play it
+    raises `StrategyBindingError` (a ValueError) with every problem located in the scenario file.
     """
     sc = cs.scenario
     overrides = overrides or {}
     for actor in overrides:
         if actor not in sc.actors:
             raise KeyError(f"unknown actor {actor!r} (actors: {', '.join(sc.actors)})")
+    bound: dict[str, BoundStrategy] = {}
+    for actor, given in overrides.items():
+        if isinstance(given, str) and given not in BUILTIN:
+            if given not in sc.strategies:
+                known = ", ".join([*sc.strategies, *BUILTIN])
+                raise KeyError(f"unknown strategy {given!r} (strategies: {known})")
+            bound[actor] = bind_strategy(sc, given, actor)  # StrategyBindingError when it cannot play there
     out: list[Policy] = []
     for info in cs.decisions:
         d, a = info.index, info.actor
         own = sc.actors[a].policy.get(info.id)
         policy: Policy = compile_policy(cs, d, own, "actor") if own is not None else DefaultPolicy(d)
         ov = overrides.get(a)
+        if isinstance(ov, str) and ov in BUILTIN and ov in sc.strategies:
+            raise ValueError(
+                f"the scenario defines a strategy {ov!r}, the name of a built-in strategy; rename it (E420)"
+            )
         if ov == "human":
             policy = ExternalChoice(d)
         elif ov == "default":
@@ -226,14 +275,11 @@ def build_policies(
         elif ov == "random":
             policy = _uniform(cs, d)
         elif isinstance(ov, str):
-            strategy = sc.strategies.get(ov)
-            if strategy is None:
-                known = ", ".join([*sc.strategies, *BUILTIN])
-                raise KeyError(f"unknown strategy {ov!r} (strategies: {known})")
-            if (strategy.actor or sc.player) != a:
-                raise ValueError(f"strategy {ov!r} plays {strategy.actor or sc.player}, not {a}")
-            spec = strategy.policy.get(info.id)
-            policy = compile_policy(cs, d, spec, f"strategy:{ov}") if spec is not None else DefaultPolicy(d)
+            spec = bound[a].policy.get(info.id)
+            slot = (RELATIVE, bound[a].source[info.id]) if sc.strategies[ov].is_relative and spec else None
+            policy = (
+                compile_policy(cs, d, spec, f"strategy:{ov}", slot) if spec is not None else DefaultPolicy(d)
+            )
         elif ov is not None:
             unknown = set(ov) - set(sc.actors[a].decisions)
             if unknown:

@@ -40,7 +40,7 @@ def resolve_policies(
 
 def start(cs: CompiledScenario, seed: int, first_run: int, runs: int) -> tuple[RunStreams, BatchState]:
     """The random streams and the turn-0 batch of runs `first_run .. first_run + runs - 1`."""
-    streams = RunStreams(seed, first_run, runs, cs.n_params, cs.n_uniform, cs.n_normal)
+    streams = RunStreams(seed, first_run, runs, cs.n_params, cs.n_uniform, cs.n_normal, cs.n_end, cs.n_noise)
     run_index = np.arange(first_run, first_run + runs, dtype=np.int64)
     return streams, init_batch(cs, streams.parameter_uniforms, run_index)
 
@@ -124,7 +124,9 @@ class Simulation:
 
     def _new_streams(self) -> RunStreams:
         cs = self.cs
-        return RunStreams(self.seed, self.first_run, self.runs, cs.n_params, cs.n_uniform, cs.n_normal)
+        return RunStreams(
+            self.seed, self.first_run, self.runs, cs.n_params, cs.n_uniform, cs.n_normal, cs.n_end, cs.n_noise
+        )
 
     def _restart(self) -> None:
         self._streams = self._new_streams()
@@ -237,7 +239,9 @@ class _Replicated:
 
     def draw_turn(self) -> TurnDraws:
         draws = self._streams.draw_turn()
-        return TurnDraws(_tile(draws.uniforms, self._points), _tile(draws.normals, self._points))
+        end = None if draws.end is None else np.tile(draws.end, self._points)
+        noise = None if draws.noise is None else _tile(draws.noise, self._points)
+        return TurnDraws(_tile(draws.uniforms, self._points), _tile(draws.normals, self._points), end, noise)
 
 
 def _tile(a: np.ndarray, k: int) -> np.ndarray:
@@ -261,7 +265,7 @@ def run_chunk(
     """
     pols = resolve_policies(cs, policies)
     k = 1 if points is None else points.count
-    own = RunStreams(seed, first_run, runs, cs.n_params, cs.n_uniform, cs.n_normal)
+    own = RunStreams(seed, first_run, runs, cs.n_params, cs.n_uniform, cs.n_normal, cs.n_end, cs.n_noise)
     streams: RunStreams | _Replicated = own if k == 1 else _Replicated(own, k)
     run_index = np.tile(np.arange(first_run, first_run + runs, dtype=np.int64), k)
     fixed = None
@@ -343,4 +347,14 @@ def merge_rows(full: BatchState, rows: np.ndarray, part: BatchState) -> BatchSta
         arr = getattr(full, name).copy(order="K")
         arr[rows] = getattr(part, name)
         fields[name] = arr
-    return BatchState(turn=part.turn, params=full.params, run_index=full.run_index, **fields)
+    history = {}
+    for name in ("choice_counts", "recent_choices"):  # None until something is remembered
+        new = getattr(part, name)
+        if new is not None:
+            old = getattr(full, name)
+            empty = 0 if name == "choice_counts" else -1  # nothing counted, no choice remembered
+            shape = (full.n, *new.shape[1:])
+            arr = np.full(shape, empty, dtype=new.dtype, order="F") if old is None else old.copy(order="K")
+            arr[rows] = new
+            history[name] = arr
+    return BatchState(turn=part.turn, params=full.params, run_index=full.run_index, **fields, **history)

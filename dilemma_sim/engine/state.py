@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from dilemma_sim.engine.compile import CHOICE, LEVER, PARAM, STATE, TURN, CompiledScenario
+from dilemma_sim.engine.compile import CHOICE, COUNT, LEVER, PARAM, PREV, STATE, TURN, CompiledScenario
 from dilemma_sim.engine.finite import all_finite
 from dilemma_sim.engine.sampling import sample_parameters
 from dilemma_sim.errors import NonFiniteError
@@ -49,6 +49,12 @@ class BatchState:
     """(N, P) per-run sampled parameters."""
     run_index: np.ndarray
     """(N,) int64 global run index (selects the random stream row)."""
+    choice_counts: np.ndarray | None = None
+    """(N, O) float64: how many turns each option (all decisions' options, in order) has been chosen;
+    None while nothing was counted (the scenario reads no `count.*`, or before the first turn)."""
+    recent_choices: np.ndarray | None = None
+    """(N, K, D) int64 ring of the last K turns' choices, turn t in slot t % K (K = `history_k`);
+    None while nothing was kept (no `last(k).*`, or before the first turn)."""
 
     @property
     def n(self) -> int:
@@ -71,6 +77,8 @@ class BatchState:
             final_utility=fortran(self.final_utility[rows]),
             params=fortran(self.params[rows]),
             run_index=self.run_index[rows],
+            choice_counts=None if self.choice_counts is None else fortran(self.choice_counts[rows]),
+            recent_choices=None if self.recent_choices is None else fortran(self.recent_choices[rows]),
         )
 
     def with_params(self, params: np.ndarray) -> BatchState:
@@ -133,7 +141,18 @@ class Env(Mapping[str, "np.ndarray | float"]):
     `choices` is None while deciding: this turn's `actor.decision.option` indicators do not exist yet.
     """
 
-    __slots__ = ("_cache", "_choices", "_cs", "_levels", "_params", "_prev", "_state", "_turn")
+    __slots__ = (
+        "_cache",
+        "_choices",
+        "_counts",
+        "_cs",
+        "_levels",
+        "_params",
+        "_prev",
+        "_recent",
+        "_state",
+        "_turn",
+    )
 
     def __init__(
         self,
@@ -145,15 +164,28 @@ class Env(Mapping[str, "np.ndarray | float"]):
         params: np.ndarray,
         turn: int,
         cache: dict[str, np.ndarray | float] | None = None,
+        counts: np.ndarray | None = None,
+        recent: np.ndarray | None = None,
     ) -> None:
+        """`counts` and `recent` are the batch's `choice_counts` and `recent_choices` (None: no history)."""
         self._cs, self._state, self._levels, self._choices = cs, state, levels, choices
         self._prev, self._params, self._turn = prev, params, turn
+        self._counts, self._recent = counts, recent
         self._cache: dict[str, np.ndarray | float] = {} if cache is None else cache
 
     def with_state(self, state: np.ndarray) -> Env:
         """The same environment over another state (N, S), sharing the cache of the other names."""
         return Env(
-            self._cs, state, self._levels, self._choices, self._prev, self._params, self._turn, self._cache
+            self._cs,
+            state,
+            self._levels,
+            self._choices,
+            self._prev,
+            self._params,
+            self._turn,
+            self._cache,
+            self._counts,
+            self._recent,
         )
 
     def __getitem__(self, name: str) -> np.ndarray | float:
@@ -172,10 +204,24 @@ class Env(Mapping[str, "np.ndarray | float"]):
                 if self._choices is None:
                     raise KeyError(f"{name!r}: this turn's choices are not known while deciding")
                 value = self._choices[:, i] == j
-            else:
+            elif kind == PREV:
                 value = self._prev[:, i] == j
+            elif kind == COUNT:
+                value = 0.0 if self._counts is None else self._counts[:, i]
+            else:
+                value = self._last(i, j, self._cs.last_k[name])
             self._cache[name] = value
         return value
+
+    def _last(self, decision: int, option: int, k: int) -> np.ndarray | float:
+        """(N,) in how many of the last k turns (those played: at most `turn`) the option was chosen."""
+        recent, span = self._recent, self._cs.history_k
+        if recent is None or self._turn == 0:
+            return 0.0
+        total = np.zeros(recent.shape[0])
+        for t in range(max(0, self._turn - k), self._turn):
+            total += recent[:, t % span, decision] == option
+        return total
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._cs.names)

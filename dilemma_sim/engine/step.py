@@ -39,6 +39,7 @@ __all__ = [
     "expected_profiles",
     "lever_utility",
     "move_levers",
+    "remember",
     "response_payoffs",
     "response_profile",
     "stage_payoffs",
@@ -92,11 +93,21 @@ def step(
         raise ValueError("choices must be option indices of each decision")
     alive = batch.alive
     lev_new = move_levers(cs, batch.levels, choices)
-    env = Env(cs, batch.state, lev_new, choices, batch.prev_choices, batch.params, turn)
+    env = Env(
+        cs,
+        batch.state,
+        lev_new,
+        choices,
+        batch.prev_choices,
+        batch.params,
+        turn,
+        counts=batch.choice_counts,
+        recent=batch.recent_choices,
+    )
     bd = Breakdown(n, len(cs.state_names)) if breakdown else None
     try:
         with np.errstate(all="ignore"):  # non-finite results are caught below, with the value to blame
-            x2, x3, pay, fired, counts = evaluate(
+            x2, x3, pay, fired, drawn = evaluate(
                 cs,
                 env,
                 batch.state,
@@ -126,7 +137,7 @@ def step(
         lev_new[dead] = batch.levels[dead]
         pay[dead] = 0.0
         fired[dead] = False
-        counts[dead] = 0.0
+        drawn[dead] = 0.0
         shown = choices.copy(order="F")
         shown[dead] = -1
     ending = np.full(n, -1, dtype=np.int64)
@@ -137,16 +148,23 @@ def step(
             hit = np.broadcast_to(_condition(e.when(end_env), f"endings.{e.id}.when"), (n,)) & open_
             ending[hit] = i
             open_ &= ~hit
+    stopped = None
+    if turn < cs.turns - 1 and cs.prob_end > 0 and draws.end is not None:
+        # Axelrod's prob_end: after the turn is scored, a run still going stops (ending `horizon`)
+        stopped = open_ & (draws.end < cs.prob_end)
+        ending[stopped] = len(cs.endings)
+        open_ &= ~stopped
     if turn == cs.turns - 1:
         ending[open_] = len(cs.endings)
     ended = ending >= 0
     total = batch.payoff_total + pay
     discounted = batch.payoff_discounted + cs.discount**turn * pay
     final = batch.final_utility
-    if turn < cs.turns - 1 and ended.any():
+    frozen = ended if stopped is None else ended & ~stopped  # a stopped run earns nothing after
+    if turn < cs.turns - 1 and frozen.any():
         # a run that ends keeps earning its final state's utility every remaining turn: added here at
         # once, so totals are final when the run ends
-        rows = np.flatnonzero(ended)
+        rows = np.flatnonzero(frozen)
         u = final_utility(cs, x3[rows], lev_new[rows], batch.params[rows])
         final = final.copy(order="F")
         final[rows] = u
@@ -155,6 +173,7 @@ def step(
     if dead is not None:
         pay[dead] = batch.final_utility[dead]
     prev = shown if dead is None else fortran(np.where(alive[:, None], choices, batch.prev_choices))
+    counts, recent = remember(cs, batch, choices)
     after = BatchState(
         state=x3,
         levels=lev_new,
@@ -169,8 +188,35 @@ def step(
         final_utility=final,
         params=batch.params,
         run_index=batch.run_index,
+        choice_counts=counts,
+        recent_choices=recent,
     )
-    return TurnResult(turn, shown, fired, counts, pay, x3, lev_new, ending, after, table)
+    return TurnResult(turn, shown, fired, drawn, pay, x3, lev_new, ending, after, table)
+
+
+def remember(
+    cs: CompiledScenario, batch: BatchState, choices: np.ndarray
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The batch's choice counts and ring of recent choices with this turn's choices (N, D) added.
+
+    Only the runs still going choose; new arrays are made (earlier batches stay valid for undo and
+    forks), and only when the scenario reads `count.*` or `last(k).*` at all.
+    """
+    n, alive = batch.n, batch.alive
+    counts = batch.choice_counts
+    if cs.track_counts:
+        width = int(cs.option_offset[-1]) + len(cs.decisions[-1].option_ids)
+        counts = np.zeros((n, width), order="F") if counts is None else counts.copy(order="F")
+        rows = np.arange(n)
+        for d in range(len(cs.decisions)):
+            counts[rows, cs.option_offset[d] + choices[:, d]] += alive
+    recent = batch.recent_choices
+    if cs.history_k:
+        shape = (n, cs.history_k, len(cs.decisions))
+        recent = np.full(shape, -1, dtype=np.int64, order="F") if recent is None else recent.copy(order="F")
+        slot = batch.turn % cs.history_k
+        recent[:, slot, :] = np.where(alive[:, None], choices, recent[:, slot, :])
+    return counts, recent
 
 
 def _condition(raw: np.ndarray | float, origin: str) -> np.ndarray:
@@ -194,7 +240,17 @@ def _blame(
     sub_lev, sub_choices = fortran(lev_new[rows]), fortran(choices[rows])
 
     def replay() -> tuple[np.ndarray, np.ndarray]:
-        env = Env(cs, sub.state, sub_lev, sub_choices, sub.prev_choices, sub.params, sub.turn)
+        env = Env(
+            cs,
+            sub.state,
+            sub_lev,
+            sub_choices,
+            sub.prev_choices,
+            sub.params,
+            sub.turn,
+            counts=sub.choice_counts,
+            recent=sub.recent_choices,
+        )
         _, x3, pay, _, _ = evaluate(
             cs,
             env,
@@ -240,9 +296,11 @@ def expected_profiles(cs: CompiledScenario, batch: BatchState, profiles: np.ndar
     ch = fortran(profiles.reshape(n * k, n_dec).astype(np.int64))
     lev_new = move_levers(cs, lev, ch)
     fired = batch.fired_once[rows]
+    counts = None if batch.choice_counts is None else fortran(batch.choice_counts[rows])
+    recent = None if batch.recent_choices is None else fortran(batch.recent_choices[rows])
 
     def expected() -> np.ndarray:
-        env = Env(cs, x, lev_new, ch, prev, params, batch.turn)
+        env = Env(cs, x, lev_new, ch, prev, params, batch.turn, counts=counts, recent=recent)
         return evaluate(cs, env, x, lev, lev_new, ch, fired, params, None, None)[2]
 
     try:
@@ -384,7 +442,17 @@ def decide(
     """(N, D) every decision taken simultaneously by its policy from the start-of-turn batch."""
     if [p.decision for p in policies] != list(range(len(cs.decisions))):
         raise ValueError("need one policy per decision, in decision order")
-    env = Env(cs, batch.state, batch.levels, None, batch.prev_choices, batch.params, batch.turn)
+    env = Env(
+        cs,
+        batch.state,
+        batch.levels,
+        None,
+        batch.prev_choices,
+        batch.params,
+        batch.turn,
+        counts=batch.choice_counts,
+        recent=batch.recent_choices,
+    )
     ctx = DecisionContext(cs, batch, draws, env, dict(external or {}))
     need = [p.decision for p in policies if p.needs_payoffs]
     if need:
@@ -392,4 +460,17 @@ def decide(
     out = np.empty((batch.n, len(cs.decisions)), dtype=np.int64, order="F")
     for p in policies:
         out[:, p.decision] = p.choose(ctx)
+    if cs.noise > 0 and draws is not None and draws.noise is not None:
+        tremble(cs, out, draws.noise)
     return out
+
+
+def tremble(cs: CompiledScenario, choices: np.ndarray, noise: np.ndarray) -> None:
+    """Axelrod's noise, in place: each choice (N, D) is replaced with probability `cs.noise` by another of
+    its decision's options, picked uniformly from the second half of `noise` (N, 2D)."""
+    D = len(cs.decisions)
+    m = np.array([len(info.option_ids) for info in cs.decisions], dtype=np.int64)
+    flip = (noise[:, :D] < cs.noise) & (m > 1)
+    pick = np.minimum((noise[:, D:] * (m - 1)).astype(np.int64), np.maximum(m - 2, 0))
+    other = np.where(pick >= choices, pick + 1, pick)
+    np.copyto(choices, other, where=flip)

@@ -21,8 +21,10 @@ from dilemma_sim.scenario.yaml_marks import Marks
 Dist = Uniform | Normal | Beta | Triangular
 ExprFn = Callable[[Mapping[str, "np.ndarray | float"]], "np.ndarray | float"]
 
-STATE, PARAM, LEVER, CHOICE, PREV, TURN = range(6)
-"""Kinds of names an expression may use (first item of `CompiledScenario.names` values)."""
+STATE, PARAM, LEVER, CHOICE, PREV, TURN, COUNT, LAST = range(8)
+"""Kinds of names an expression may use (first item of `CompiledScenario.names` values). COUNT names
+are (COUNT, column of `BatchState.choice_counts`, 0); LAST names (LAST, decision, option) with their k
+in `CompiledScenario.last_k`."""
 HORIZON = "horizon"
 """Id of the ending reached when the last turn passes without another ending."""
 
@@ -153,6 +155,24 @@ class CountInfo:
 
 
 @dataclass(frozen=True, eq=False)
+class PayoffInfo:
+    """A payoff table: each player's payoff for every profile of the players' options, as one dense array."""
+
+    id: str
+    label: str
+    decisions: tuple[int, ...]
+    """Decision index of each player."""
+    actors: tuple[int, ...]
+    """Actor index of each player."""
+    shape: tuple[int, ...]
+    """Options of each player."""
+    table: np.ndarray
+    """(prod(shape), players) constant payoffs; row = `ravel_multi_index(option indices, shape)`."""
+    terms: tuple[tuple[int, int, Value], ...] = ()
+    """(row, player, value) of the payoffs sampled per run or given by an expression."""
+
+
+@dataclass(frozen=True, eq=False)
 class EndingInfo:
     """An early ending, checked in file order on the end-of-turn state."""
 
@@ -237,6 +257,20 @@ class CompiledScenario:
     n_normal: int
     conditions: Mapping[str, ExprFn] = field(default_factory=dict)
     """Compiled expressions by source (policy rules compile through `expression`)."""
+    prob_end: float = 0.0
+    """Chance that a run still going stops after each turn (Axelrod's `prob_end`); 0: it never does."""
+    noise: float = 0.0
+    """Chance that each choice is replaced by another of its decision's options (Axelrod's `noise`)."""
+    payoff_tables: tuple[PayoffInfo, ...] = ()
+    """The scenario's `payoffs`, compiled."""
+    option_offset: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """(D,) column of each decision's first option in `BatchState.choice_counts` (all options, in order)."""
+    track_counts: bool = False
+    """Whether some expression reads `count.*`: the engine then keeps `BatchState.choice_counts`."""
+    history_k: int = 0
+    """The largest k of a `last(k).*` name (0: none); the engine keeps the last k choices."""
+    last_k: Mapping[str, int] = field(default_factory=dict)
+    """k of each `last(k).*` name."""
     marks: Marks | None = None
     """Where each value was written (when compiled from a file): errors say `file:line:col`.
     Not sent to worker processes; the parent locates their errors."""
@@ -249,6 +283,16 @@ class CompiledScenario:
     def n_params(self) -> int:
         """Number of per-run parameter columns (P)."""
         return len(self.param_specs)
+
+    @property
+    def n_end(self) -> int:
+        """Uniforms drawn per turn to stop runs (1 with `prob_end`, else 0)."""
+        return 1 if self.prob_end > 0 else 0
+
+    @property
+    def n_noise(self) -> int:
+        """Noise uniforms drawn per turn (two per decision with `noise`, else 0)."""
+        return 2 * len(self.decisions) if self.noise > 0 else 0
 
     @property
     def n_levers(self) -> int:

@@ -13,9 +13,11 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from dilemma_sim.scenario import expressions
+from dilemma_sim.scenario.binding import library
 from dilemma_sim.scenario.diagnostics import Diagnostic, ScenarioError
-from dilemma_sim.scenario.models import Scenario, Strategy
+from dilemma_sim.scenario.models import BUILTIN_STRATEGIES, Scenario, Strategy
 from dilemma_sim.scenario.observation_checks import check_observations
+from dilemma_sim.scenario.payoffs import check_payoffs
 from dilemma_sim.scenario.raw_data import (
     ExpressionSite,
     Names,
@@ -24,6 +26,7 @@ from dilemma_sim.scenario.raw_data import (
     cited_sources,
     effects_blocks,
     expression_sites,
+    named_weights,
     names_of,
 )
 from dilemma_sim.scenario.yamlio import Marks, YamlPath
@@ -40,6 +43,7 @@ __all__ = [
     "effects_blocks",
     "expression_sites",
     "find_strategy",
+    "named_weights",
     "names_of",
 ]
 
@@ -47,6 +51,9 @@ IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 """What state, parameter, actor, decision, option and level ids must match in full."""
 RESERVED = frozenset({"turn", "prev", *expressions.KEYWORDS})
 """Names an id cannot take because expressions already give them a meaning."""
+RESERVED_ACTORS = frozenset({"count", "last", "self", "opponent", "others"})
+"""Names an actor id cannot take: history names (`count.`, `last(k).`) and the names of seats in a
+reusable strategy start with them."""
 
 
 def close_match(word: str, candidates: Iterable[str]) -> str | None:
@@ -94,6 +101,8 @@ class _Checker:
         self.sources()
         self.probabilities()
         self.all_expressions()
+        self.weight_names()
+        check_payoffs(self.data, self.names, self.report)
         check_observations(self.data, self.names, self.report)
         return self.out
 
@@ -129,6 +138,13 @@ class _Checker:
                 )
         for actor, spec in as_dict(data.get("actors")).items():
             self.identifier(("actors", actor), "actor")
+            if actor in RESERVED_ACTORS:
+                self.report(
+                    ("actors", actor),
+                    "E406",
+                    f"actor id '{actor}' is reserved in expressions; choose another",
+                    key=True,
+                )
             for decision, dspec in as_dict(as_dict(spec).get("decisions")).items():
                 base = ("actors", actor, "decisions", decision)
                 self.identifier(base, "decision")
@@ -223,15 +239,18 @@ class _Checker:
             policy = as_dict(policy)
             refs: list[tuple[YamlPath, Any, bool]] = [
                 ((*path, decision, "option"), policy.get("option"), False),
-                ((*path, decision, "otherwise"), policy.get("otherwise"), False),
             ]
             refs += [
                 ((*path, decision, "probabilities", o), o, True) for o in as_dict(policy.get("probabilities"))
             ]
-            refs += [
-                ((*path, decision, "rules", i, "choose"), as_dict(rule).get("choose"), False)
+            branches: list[tuple[YamlPath, Any]] = [((*path, decision, "otherwise"), policy.get("otherwise"))]
+            branches += [
+                ((*path, decision, "rules", i, "choose"), as_dict(rule).get("choose"))
                 for i, rule in enumerate(as_list(policy.get("rules")))
             ]
+            for at, branch in branches:  # an option id, or a draw: option id -> probability
+                refs += [(at, branch, False)] if isinstance(branch, str) else []
+                refs += [((*at, o), o, True) for o in as_dict(branch)]
             for ref_path, option, key in refs:
                 if isinstance(option, str) and options and option not in options:
                     self.report(
@@ -247,8 +266,29 @@ class _Checker:
             self.policy_block(("actors", actor, "policy"), actor, as_dict(spec).get("policy"))
 
     def strategies(self) -> None:
+        library_ids = library()
         for name, spec in as_dict(self.data.get("strategies")).items():
+            imported = as_dict(spec).get("library")
+            if isinstance(imported, str) and imported not in library_ids:
+                known = ", ".join(library_ids)
+                self.report(
+                    ("strategies", name, "library"),
+                    "E422",
+                    f"no strategy '{imported}' in the library (it has: {known})",
+                    close_match(imported, library_ids),
+                )
+            if name in BUILTIN_STRATEGIES:
+                self.report(
+                    ("strategies", name),
+                    "E420",
+                    f"strategy id '{name}' is the name of a built-in strategy, which `--policy` and "
+                    "`tournament` would play instead of yours; rename it",
+                    f"my-{name}",
+                    key=True,
+                )
             spec = as_dict(spec)
+            if spec.get("relative") is True or "library" in spec:
+                continue  # a relative strategy is checked by binding it to the seats (binding.py)
             actor = spec.get("actor", self.data.get("player"))
             if not isinstance(actor, str) or not self.names.actors:
                 continue
@@ -282,7 +322,14 @@ class _Checker:
     def all_expressions(self) -> None:
         scoped = {True: self.names.expression_names(True), False: self.names.expression_names(False)}
         for site in expression_sites(self.data):
-            for error in expressions.check(site.source, scoped[site.choices_in_scope]):
+            known = (
+                scoped[site.choices_in_scope] | set(site.extra)
+                if site.extra
+                else scoped[site.choices_in_scope]
+            )
+            for error in expressions.check(site.source, known):
+                if site.relative and error.code == "E302":
+                    continue  # names in a relative strategy are checked when it is bound to a seat
                 message, suggestion = error.message, error.suggestion
                 if suggestion:
                     message = message.removesuffix(f" (did you mean '{suggestion}'?)")
@@ -292,6 +339,15 @@ class _Checker:
                         message = f"'{name}' (this turn's choice) cannot be used in a policy rule"
                         suggestion = f"prev.{name}"
                 self.report(site.path, error.code, message, suggestion, offset=error.offset)
+
+    def weight_names(self) -> None:
+        for path, name in named_weights(self.data):
+            if name not in self.names.parameters:
+                message = (
+                    f"'{name}' is not a parameter: a weight or cost is a number, a distribution "
+                    "or a parameter's name"
+                )
+                self.report(path, "E302", message, close_match(name, self.names.parameters))
 
 
 def _probability_numbers(value: Any) -> Iterator[tuple[YamlPath, float]]:

@@ -12,7 +12,7 @@ from typing import Literal
 
 from dilemma_sim.errors import InvalidInput
 
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "note"]
 
 CODES: dict[str, str] = {
     "E101": "YAML syntax error",
@@ -50,6 +50,10 @@ CODES: dict[str, str] = {
     "E410": "observation period outside the simulated calendar, or not a whole number of turns",
     "E411": "observation statistic that does not fit the variable (``total`` of a level variable)",
     "E412": "``observations.followed`` strategy that plays another actor",
+    "E420": "strategy id reserved for a built-in strategy (default, random, human, reciprocity, greedy)",
+    "E421": "a relative strategy cannot play any seat: a decision, option or name it needs is missing",
+    "E422": "unknown strategy in the built-in library",
+    "E423": "payoff table: unknown player decision or option, missing profile, or wrong number of payoffs",
     "E601": "a value becomes NaN or infinite when the first turn is played (found by `lint`'s engine checks)",
     "W501": "state variable never used",
     "W502": "option with no effects and no cost (and nothing refers to it)",
@@ -68,8 +72,9 @@ CODES: dict[str, str] = {
     ),
     "W530": "expression that can overflow: the declared ranges of the names it reads let it exceed 1e300",
     "W531": "count rate that can exceed the largest rate the engine draws (1e9 per turn)",
+    "N520": "note: the first-turn game is a social dilemma (prisoner's dilemma, chicken, stag hunt, ...)",
 }
-"""Every diagnostic code and what it means; E = error, W = warning. Codes never change meaning."""
+"""Every diagnostic code and what it means; E = error, W = warning, N = note. Codes never change meaning."""
 
 
 @dataclass(frozen=True)
@@ -85,7 +90,7 @@ class Diagnostic:
     code: str
     """Stable code, see the table in this module's docstring."""
     severity: Severity
-    """`error` stops the scenario from loading; `warning` is advice (lint)."""
+    """`error` stops the scenario from loading; `warning` is advice (lint); `note` is information."""
     message: str
     """What is wrong, in the author's terms."""
     suggestion: str | None = None

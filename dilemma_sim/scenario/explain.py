@@ -12,6 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from dilemma_sim.scenario.actors import choice_text
+from dilemma_sim.scenario.binding import StrategyBindingError, bind_strategy, label_of, library
 from dilemma_sim.scenario.models import (
     Actor,
     BestResponsePolicy,
@@ -26,6 +28,7 @@ from dilemma_sim.scenario.models import (
     StateVar,
     is_distribution,
 )
+from dilemma_sim.scenario.payoffs import PayoffTable
 
 Data = dict[str, Any]
 
@@ -149,8 +152,8 @@ def policy_data(policy: object, decision: Decision) -> Data:
     elif isinstance(policy, MixedPolicy):
         text = "mixed: " + ", ".join(f"{o} {p:g}" for o, p in policy.probabilities.items())
     elif isinstance(policy, RulesPolicy):
-        rules = [f"if {r.when} then {r.choose}" for r in policy.rules]
-        text = "; ".join([*rules, f"otherwise {policy.otherwise}"])
+        rules = [f"if {r.when} then {choice_text(r.choose)}" for r in policy.rules]
+        text = "; ".join([*rules, f"otherwise {choice_text(policy.otherwise)}"])
     elif isinstance(policy, BestResponsePolicy):
         text = "best response (highest expected payoff this turn)"
     elif isinstance(policy, LogitPolicy):
@@ -214,18 +217,36 @@ def _strategy(strategy_id: str, scenario: Scenario) -> Data:
     actor_id = strategy.actor or scenario.player
     actor = scenario.actors.get(actor_id)
     decisions = actor.decisions if actor is not None else {}
-    return {
+    try:  # a relative strategy is shown as it plays the player
+        policy = bind_strategy(scenario, strategy_id, actor_id).policy
+    except StrategyBindingError:
+        policy = {}
+    data: Data = {
         "id": strategy_id,
-        "label": strategy.label,
-        "description": strategy.description,
+        "label": label_of(strategy),
+        "description": strategy.description or _library_description(strategy.library),
         "actor": actor_id,
-        "policy": {
-            did: policy_data(strategy.policy.get(did), decision) for did, decision in decisions.items()
-        },
+        "policy": {did: policy_data(policy.get(did), decision) for did, decision in decisions.items()},
     }
+    if strategy.is_relative:
+        data["relative"] = True
+    if strategy.library is not None:
+        data["library"] = strategy.library
+    return data
+
+
+def _library_description(library_id: str | None) -> str:
+    entry = library().get(library_id or "")
+    return "" if entry is None else f"{entry.description} (Axelrod: {entry.axelrod})"
 
 
 # --------------------------------------------------------------------------- whole scenario
+
+
+def _payoff_form(table: PayoffTable) -> Data:
+    """The table as written: its form and cells (`table`, `profiles`, or `count` with `each`)."""
+    dumped = table.model_dump(mode="json", exclude_none=True)
+    return {k: dumped[k] for k in ("table", "profiles", "count", "each") if k in dumped}
 
 
 def describe(scenario: Scenario, *, scenario_hash: str | None = None) -> Data:
@@ -243,6 +264,8 @@ def describe(scenario: Scenario, *, scenario_hash: str | None = None) -> Data:
             "last": scenario.calendar.label(scenario.turns - 1),
         },
         "discount": scenario.discount,
+        "prob_end": scenario.prob_end,
+        "noise": scenario.noise,
         "player": scenario.player,
         "state": [_state(name, var) for name, var in scenario.state.items()],
         "actors": [_actor(aid, actor, scenario.player) for aid, actor in scenario.actors.items()],
@@ -255,6 +278,10 @@ def describe(scenario: Scenario, *, scenario_hash: str | None = None) -> Data:
                 "text": it.text,
             }
             for iid, it in scenario.interactions.items()
+        ],
+        "payoffs": [
+            {"id": pid, "label": table.label, "players": list(table.players), **_payoff_form(table)}
+            for pid, table in scenario.payoffs.items()
         ],
         "dynamics": [
             {

@@ -43,6 +43,8 @@ class _Token:
 _NUMBER = re.compile(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _SEGMENT = r"[A-Za-z_][A-Za-z0-9_]*"
 _NAME = re.compile(rf"{_SEGMENT}(?:\.{_SEGMENT})*")
+_LAST = re.compile(rf"last\([0-9]+\)(?:\.{_SEGMENT})+")
+"""`last(k).actor.decision.option`: one name, read as a whole (see `history_name`)."""
 _WORD_TAIL = re.compile(r"[A-Za-z0-9_.]*")
 _OPERATORS = ("<=", ">=", "==", "!=", "<", ">", "+", "-", "*", "/")
 _LOOKALIKES = {"=": "==", "&&": "and", "||": "or", "&": "and", "|": "or", "!": "not"}
@@ -70,7 +72,7 @@ def _tokenize(source: str) -> list[_Token]:
             tokens.append(_Token("num", m.group(), i))
             i = m.end()
             continue
-        m = _NAME.match(source, i)
+        m = _LAST.match(source, i) or _NAME.match(source, i)
         if m is not None:
             if m.end() < n and source[m.end()] == ".":
                 end = _WORD_TAIL.match(source, m.end())
@@ -260,6 +262,12 @@ class _Parser:
 
     def call(self, name: _Token) -> Node:
         func = name.text
+        if func == "last":
+            raise ExpressionError(
+                "'last(k)' is followed by the choice it counts, e.g. 'last(2).them.move.defect'",
+                name.offset,
+                len(func),
+            )
         if func not in FUNCTIONS:
             hint = close_match(func, FUNCTIONS)
             raise ExpressionError(

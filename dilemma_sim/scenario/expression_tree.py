@@ -4,6 +4,7 @@ the ExpressionError every stage raises, and the walk that lists the names an exp
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -27,6 +28,18 @@ FUNCTIONS: Mapping[str, tuple[int, int | None]] = {
 
 KEYWORDS = frozenset({"and", "or", "not", "true", "false"})
 """Words that cannot be names."""
+MAX_LAST = 32
+"""Largest k of a `last(k).actor.decision.option` name (the engine keeps the last k choices)."""
+HISTORY = re.compile(r"(count\.|last\(([0-9]+)\)\.)([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)")
+"""A history name: `count.<choice>` or `last(<k>).<choice>`; groups: prefix, k, the choice name."""
+
+
+def history_name(name: str) -> tuple[str, int, str] | None:
+    """(`count` or `last`, k (0 for count), `actor.decision.option`) of a history name, else None."""
+    m = HISTORY.fullmatch(name)
+    if m is None:
+        return None
+    return ("count", 0, m.group(3)) if m.group(2) is None else ("last", int(m.group(2)), m.group(3))
 
 
 class ExpressionError(Exception):

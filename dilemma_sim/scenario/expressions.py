@@ -21,7 +21,7 @@ Booleans (``true``, comparisons, ``and``/``or``/``not``) count as 1 and 0 in ari
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 from dilemma_sim.scenario.expression_compiler import LOG_FLOOR, compile_expr, constant_value
 from dilemma_sim.scenario.expression_parser import parse
@@ -29,6 +29,7 @@ from dilemma_sim.scenario.expression_tree import (
     FUNCTIONS,
     KEYWORDS,
     MAX_DEPTH,
+    MAX_LAST,
     MAX_LENGTH,
     Binary,
     Boolean,
@@ -41,6 +42,7 @@ from dilemma_sim.scenario.expression_tree import (
     Not,
     Number,
     Unary,
+    history_name,
     name_refs,
 )
 from dilemma_sim.scenario.suggestions import close_match, did_you_mean
@@ -50,6 +52,7 @@ __all__ = [
     "KEYWORDS",
     "LOG_FLOOR",
     "MAX_DEPTH",
+    "MAX_LAST",
     "MAX_LENGTH",
     "Binary",
     "BoolOp",
@@ -65,9 +68,19 @@ __all__ = [
     "check",
     "compile_expr",
     "constant_value",
+    "history_name",
     "name_refs",
     "parse",
+    "substitute",
 ]
+
+
+def substitute(source: str, replace: Mapping[str, str]) -> str:
+    """`source` with every use of a name in `replace` written as its replacement (parenthesise sums)."""
+    refs = [(offset, name) for name, offset in name_refs(parse(source)) if name in replace]
+    for offset, name in sorted(refs, reverse=True):
+        source = source[:offset] + replace[name] + source[offset + len(name) :]
+    return source
 
 
 def check(source: str, known: Collection[str]) -> list[ExpressionError]:
@@ -79,6 +92,22 @@ def check(source: str, known: Collection[str]) -> list[ExpressionError]:
     problems: list[ExpressionError] = []
     known_set = known if isinstance(known, set | frozenset) else set(known)
     for name, offset in name_refs(node):
+        history = history_name(name)
+        if history is not None:
+            # count.X and last(k).X are known exactly when prev.X is
+            kind, k, choice = history
+            if kind == "last" and not 1 <= k <= MAX_LAST:
+                message = f"'{name}': k in last(k) must be between 1 and {MAX_LAST}"
+                problems.append(ExpressionError(message, offset, len(name), None, "E302"))
+                continue
+            if f"prev.{choice}" in known_set:
+                continue
+            prefix = name[: len(name) - len(choice)]
+            hint = close_match(f"prev.{choice}", known_set)
+            hint = None if hint is None or not hint.startswith("prev.") else prefix + hint[5:]
+            message = f"unknown name '{name}'{did_you_mean(hint)}"
+            problems.append(ExpressionError(message, offset, len(name), hint, "E302"))
+            continue
         if name in known_set:
             continue
         hint = close_match(name, known_set)

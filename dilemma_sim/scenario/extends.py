@@ -137,14 +137,27 @@ def _extends_target(ref: str, base_dir: Path) -> Path | None:
     return builtin if builtin is not None and builtin.is_file() else None
 
 
+def _switches_form(base: Mapping[str, Any], override: Mapping[str, Any]) -> bool:
+    """Whether `override` gives another `kind` (policy, decision, state variable) or `dist` than `base`:
+    it then describes another thing, whose fields must not mix with the base's."""
+    return any(key in override and override[key] != base.get(key) for key in ("kind", "dist"))
+
+
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """`override` on top of `base`: mappings merge key by key, other values replace, `null` deletes."""
+    """`override` on top of `base`: mappings merge key by key, other values replace, `null` deletes;
+    a mapping that changes `kind` or `dist` replaces the base's whole (a `rules` policy becomes `fixed`)."""
     merged = dict(base)
     for key, value in override.items():
         if value is None:
             merged.pop(key, None)
-        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+        elif (
+            isinstance(value, dict)
+            and isinstance(merged.get(key), dict)
+            and not _switches_form(merged[key], value)
+        ):
             merged[key] = deep_merge(merged[key], value)
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge({}, value)  # replaced whole: its `null`s (`mean: null`) delete nothing
         else:
             merged[key] = value
     return merged

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 from dilemma_sim.scenario.expression_compiler import LOG_FLOOR
 from dilemma_sim.scenario.expression_tree import (
+    MAX_LAST,
     Binary,
     Boolean,
     BoolOp,
@@ -114,7 +115,7 @@ def _quantity_range(q: object) -> Interval:
 
 def name_ranges(scenario: Scenario) -> dict[str, Interval]:
     """The range of every name an expression may read: state ranges, parameter supports, lever level
-    indices, 0/1 choice indicators and the turn number."""
+    indices, 0/1 choice indicators, the history counts (`count.`, `last(k).`) and the turn number."""
     out: dict[str, Interval] = {}
     for name, var in scenario.state.items():
         out[name] = (float(var.range[0]), float(var.range[1]))
@@ -127,6 +128,9 @@ def name_ranges(scenario: Scenario) -> dict[str, Interval]:
             for option in decision.option_ids():
                 out[f"{actor_id}.{decision_id}.{option}"] = _BOOL
                 out[f"prev.{actor_id}.{decision_id}.{option}"] = _BOOL
+                out[f"count.{actor_id}.{decision_id}.{option}"] = (0.0, float(max(scenario.turns - 1, 0)))
+                for k in range(1, MAX_LAST + 1):
+                    out[f"last({k}).{actor_id}.{decision_id}.{option}"] = (0.0, float(k))
     out["turn"] = (0.0, float(max(scenario.turns - 1, 0)))
     return out
 

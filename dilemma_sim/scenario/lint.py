@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from dilemma_sim.scenario import expressions, intervals
-from dilemma_sim.scenario.checks import cited_sources, effects_blocks, expression_sites
+from dilemma_sim.scenario.checks import cited_sources, effects_blocks, expression_sites, named_weights
 from dilemma_sim.scenario.diagnostics import Diagnostic, sorted_unique
 from dilemma_sim.scenario.loader import LoadResult
 from dilemma_sim.scenario.models import Beta, Event, Fixed, Normal, Scenario, Triangular, Uniform
@@ -25,7 +25,7 @@ def _used_names(data: Any) -> set[str]:
         except expressions.ExpressionError:
             continue
         names.update(name for name, _ in expressions.name_refs(node))
-    return names
+    return names | {name for _, name in named_weights(data)}
 
 
 def _never_fires(event: Event) -> bool:
@@ -65,11 +65,14 @@ class _Linter:
         targets = {var for _, effects in effects_blocks(self.data) for var in effects}
         targets |= {influence.target for influence in s.dynamics.values()}
         weighted = {key for actor in s.actors.values() for key in actor.utility}
+        in_tables = {key for table in s.payoffs.values() for key in table.players}
         for name in s.state:
             if name not in used | targets | weighted:
                 self.warn(("state", name), "W501", f"state variable '{name}' is never used")
         for actor_id, actor in s.actors.items():
-            if not any(key in s.state for key in actor.utility):
+            if not any(key in s.state for key in actor.utility) and not any(
+                key.partition(".")[0] == actor_id for key in in_tables
+            ):
                 self.warn(
                     ("actors", actor_id, "utility") if actor.utility else ("actors", actor_id),
                     "W504",
@@ -87,6 +90,7 @@ class _Linter:
                 for option_id, option in decision.options.items():
                     name = f"{actor_id}.{decision_id}.{option_id}"
                     referred = name in used or f"prev.{name}" in used
+                    referred = referred or f"{actor_id}.{decision_id}" in in_tables
                     if not option.effects and option.cost == 0 and not referred and option_id != default:
                         self.warn(
                             (*base, "options", option_id),
@@ -141,11 +145,17 @@ class _Linter:
         """W530/W531: expressions whose declared ranges allow overflow or an undrawable count rate."""
         names = intervals.name_ranges(self.scenario)
         for site in expression_sites(self.data):
+            if site.relative:
+                continue  # a relative strategy's names exist only once it is bound to a seat
             try:
                 node = expressions.parse(site.source)
             except expressions.ExpressionError:
                 continue
-            lo, hi = intervals.interval(node, names)
+            scope = names
+            if site.extra:  # a symmetric payoff table: k players of n chose the counted option
+                n = float(len(self.scenario.payoffs[str(site.path[1])].players))
+                scope = {**names, "k": (0.0, n), "n": (n, n)}
+            lo, hi = intervals.interval(node, scope)
             where = ".".join(str(p) for p in site.path)
             if intervals.overflows((lo, hi)):
                 self.warn(

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from dilemma_sim.scenario import checks, registry
+from dilemma_sim.scenario.binding import check_bindings
 from dilemma_sim.scenario.diagnostics import Diagnostic, ScenarioError, sorted_unique
 from dilemma_sim.scenario.extends import MAX_EXTENDS, deep_merge, resolve_extends
 from dilemma_sim.scenario.models import Scenario
@@ -112,6 +113,8 @@ def validate_data(
     except ValidationError as error:
         diagnostics.extend(schema_diagnostics(error, data, marks, filename, frozenset(skip)))
     diagnostics.extend(checks.check_data(data, marks, filename))
+    if scenario is not None:
+        diagnostics.extend(check_bindings(scenario, marks, filename))
     result = sorted_unique(diagnostics)
     if any(d.is_error for d in result):
         scenario = None

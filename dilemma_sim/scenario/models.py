@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from dilemma_sim.scenario.actors import (
+    BUILTIN_STRATEGIES,
     LEVER_MOVES,
     Actor,
     BestResponsePolicy,
@@ -32,6 +33,7 @@ from dilemma_sim.scenario.actors import (
     Strategy,
 )
 from dilemma_sim.scenario.observations import Observations, ObservedValue, Period
+from dilemma_sim.scenario.payoffs import PayoffTable
 from dilemma_sim.scenario.quantities import (
     Beta,
     Distribution,
@@ -44,11 +46,13 @@ from dilemma_sim.scenario.quantities import (
     Quantity,
     Triangular,
     Uniform,
+    Weight,
     is_distribution,
 )
 from dilemma_sim.scenario.strict_model import StrictModel
 
 __all__ = [
+    "BUILTIN_STRATEGIES",
     "IDENT",
     "LEVER_MOVES",
     "SLUG",
@@ -77,6 +81,7 @@ __all__ = [
     "Observations",
     "ObservedValue",
     "Option",
+    "PayoffTable",
     "Period",
     "Policy",
     "Quantity",
@@ -89,6 +94,7 @@ __all__ = [
     "StrictModel",
     "Triangular",
     "Uniform",
+    "Weight",
     "is_distribution",
 ]
 
@@ -122,19 +128,27 @@ class Source(StrictModel):
 
 
 class Calendar(StrictModel):
-    """Maps turn numbers to dates shown to the player."""
+    """Maps turn numbers to dates shown to the player (`calendar: none`: `turn 1`, `turn 2`, ...)."""
 
-    start: str = Field(pattern=r"^\d{4}(-(Q[1-4]|\d{2}))?$")
-    """First turn: `2023`, `2023-Q1` or `2023-01`."""
-    step: Literal["year", "quarter", "month"] = "quarter"
-    """Length of one turn."""
+    start: str | None = Field(default=None, pattern=r"^\d{4}(-(Q[1-4]|\d{2}))?$")
+    """First turn: `2023`, `2023-Q1` or `2023-01` (required unless `step: none`)."""
+    step: Literal["year", "quarter", "month", "none"] = "quarter"
+    """Length of one turn; `none` for an abstract game whose turns are not dates."""
+
+    @model_validator(mode="after")
+    def _dated(self) -> Calendar:
+        if self.start is None and self.step != "none":
+            raise ValueError("a calendar needs a `start` (or `step: none`, or `calendar: none`)")
+        return self
 
     def turns_per_year(self) -> int:
-        """How many turns make one simulated year."""
-        return {"year": 1, "quarter": 4, "month": 12}[self.step]
+        """How many turns make one simulated year (1 when turns are not dates)."""
+        return {"year": 1, "quarter": 4, "month": 12, "none": 1}[self.step]
 
     def label(self, turn: int) -> str:
-        """The calendar label of a 0-based turn, e.g. `2023-Q3`."""
+        """The calendar label of a 0-based turn, e.g. `2023-Q3` (`turn 4` without a calendar)."""
+        if self.step == "none" or self.start is None:
+            return f"turn {turn + 1}"
         m = re.match(r"^(\d{4})(?:-(Q[1-4]|\d{2}))?$", self.start)
         assert m is not None
         year = int(m.group(1))
@@ -279,21 +293,29 @@ class Scenario(StrictModel):
     turns: int = Field(ge=1, le=400)
     """Number of turns."""
     calendar: Calendar = Calendar(start="2023-Q1", step="quarter")
-    """Turn dates."""
+    """Turn dates; `none` for an abstract game (turns shown as `turn 1`, `turn 2`, ...)."""
     discount: float = Field(default=1.0, gt=0, le=1)
     """Per-turn discount factor on payoffs."""
+    prob_end: float = Field(default=0.0, ge=0, lt=1)
+    """Chance that a run stops after each turn, once it is scored (Axelrod's `prob_end`); `turns` is then
+    the longest a run can last. A stopped run ends with `horizon` and earns nothing after."""
+    noise: float = Field(default=0.0, ge=0, le=1)
+    """Chance that each choice, whoever made it, is replaced by another option of its decision at random
+    (Axelrod's `noise`: a trembling hand)."""
     player: str
     """Actor a person plays by default."""
     sources: dict[str, Source] = {}
     """Citations, by id; numbers point at them with `source:`."""
     parameters: dict[str, Quantity] = {}
     """Named numbers usable in expressions; distributions are sampled once per run."""
-    state: dict[str, StateVar]
-    """State variables, by name."""
+    state: dict[str, StateVar] = {}
+    """State variables, by name (required unless the scenario scores through `payoffs` alone)."""
     actors: dict[str, Actor]
     """Actors, by id."""
     interactions: dict[str, Interaction] = {}
     """Combination effects, by id."""
+    payoffs: dict[str, PayoffTable] = {}
+    """Payoff tables (normal-form games over the actors' joint choices), by id; added every turn."""
     dynamics: dict[str, Influence] = {}
     """Influences between variables applied every turn, by id."""
     events: dict[str, Event] = {}
@@ -305,9 +327,20 @@ class Scenario(StrictModel):
     observations: Observations | None = None
     """Observed figures and the policy path followed, for `dilemma-sim check`."""
 
-    @field_validator("state", "actors")
+    @field_validator("calendar", mode="before")
+    @classmethod
+    def _no_calendar(cls, v: Any) -> Any:
+        return {"step": "none"} if v == "none" else v
+
+    @field_validator("actors")
     @classmethod
     def _not_empty(cls, v: dict[str, Any]) -> dict[str, Any]:
         if not v:
             raise ValueError("must not be empty")
         return v
+
+    @model_validator(mode="after")
+    def _something_to_score(self) -> Scenario:
+        if not self.state and not self.payoffs:
+            raise ValueError("`state` must not be empty (an abstract game may have only `payoffs`)")
+        return self

@@ -131,6 +131,31 @@ Expression = str
 """Source text of an expression (see docs/format.md#expressions)."""
 
 
+def _weight_tag(value: Any) -> str:
+    return "name" if isinstance(value, str) else _quantity_tag(value)
+
+
+Weight = Annotated[
+    Annotated[float, Tag("number")]
+    | Annotated[Fixed, Tag("fixed")]
+    | Annotated[Uniform, Tag("uniform")]
+    | Annotated[Normal, Tag("normal")]
+    | Annotated[Beta, Tag("beta")]
+    | Annotated[Triangular, Tag("triangular")]
+    | Annotated[str, Tag("name")],
+    Discriminator(
+        _weight_tag,
+        custom_error_type="weight",
+        custom_error_message=(
+            "expected a number, {value: ...}, {dist: uniform|normal|beta|triangular, ...} "
+            "or the name of a parameter"
+        ),
+    ),
+]
+"""A quantity, or the name of a scenario parameter (sampled once per run when it is a distribution),
+so a sweep or a variant can move one named number that several weights and costs share."""
+
+
 class EffectSpec(StrictModel):
     """An additive change with optional per-turn Gaussian noise."""
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from dilemma_sim.scenario.models import LEVER_MOVES
+from dilemma_sim.scenario.actors import LEVER_MOVES
 from dilemma_sim.scenario.yamlio import YamlPath
 
 _EFFECT_OWNERS = ("interactions", "events")
@@ -30,6 +30,10 @@ class ExpressionSite:
     path: YamlPath
     source: str
     choices_in_scope: bool
+    relative: bool = False
+    """In a relative strategy: its seat names (`self.`, `opponent.`, ...) are checked when it is bound."""
+    extra: tuple[str, ...] = ()
+    """Names known only here (`k` and `n` in a symmetric payoff table)."""
 
 
 @dataclass(frozen=True)
@@ -100,12 +104,12 @@ def _effects_sites(effects: Any, path: YamlPath, in_scope: bool) -> Iterator[Exp
             yield ExpressionSite((*path, var, "add"), effect["add"], in_scope)
 
 
-def _rules_sites(policies: Any, path: YamlPath) -> Iterator[ExpressionSite]:
+def _rules_sites(policies: Any, path: YamlPath, relative: bool = False) -> Iterator[ExpressionSite]:
     for decision, policy in as_dict(policies).items():
         for i, rule in enumerate(as_list(as_dict(policy).get("rules"))):
             when = as_dict(rule).get("when")
             if isinstance(when, str):
-                yield ExpressionSite((*path, decision, "rules", i, "when"), when, False)
+                yield ExpressionSite((*path, decision, "rules", i, "when"), when, False, relative)
 
 
 def effects_blocks(data: Any) -> Iterator[tuple[YamlPath, dict[str, Any]]]:
@@ -135,7 +139,9 @@ def expression_sites(data: Any) -> Iterator[ExpressionSite]:
     for actor, spec in as_dict(data.get("actors")).items():
         yield from _rules_sites(as_dict(spec).get("policy"), ("actors", actor, "policy"))
     for name, spec in as_dict(data.get("strategies")).items():
-        yield from _rules_sites(as_dict(spec).get("policy"), ("strategies", name, "policy"))
+        relative = as_dict(spec).get("relative") is True or as_dict(spec).get("library") is not None
+        yield from _rules_sites(as_dict(spec).get("policy"), ("strategies", name, "policy"), relative)
+    yield from _payoff_sites(data)
     for section, key in (
         ("interactions", "when"),
         ("dynamics", "add"),
@@ -145,6 +151,24 @@ def expression_sites(data: Any) -> Iterator[ExpressionSite]:
         for name, spec in as_dict(data.get(section)).items():
             if isinstance(as_dict(spec).get(key), str):
                 yield ExpressionSite((section, name, key), spec[key], True)
+
+
+def _payoff_sites(data: dict[str, Any]) -> Iterator[ExpressionSite]:
+    for pid, spec in as_dict(data.get("payoffs")).items():
+        spec = as_dict(spec)
+        base: YamlPath = ("payoffs", pid)
+        for row, line in as_dict(spec.get("table")).items():
+            for col, cell in as_dict(line).items():
+                for i, value in enumerate(as_list(cell)):
+                    if isinstance(value, str):
+                        yield ExpressionSite((*base, "table", row, col, i), value, True)
+        for key, cell in as_dict(spec.get("profiles")).items():
+            for i, value in enumerate(as_list(cell)):
+                if isinstance(value, str):
+                    yield ExpressionSite((*base, "profiles", key, i), value, True)
+        for option, value in as_dict(spec.get("each")).items():
+            if isinstance(value, str):
+                yield ExpressionSite((*base, "each", option), value, True, extra=("k", "n"))
 
 
 def _cited_sources(data: Any, path: YamlPath = ()) -> Iterator[tuple[YamlPath, str]]:
@@ -169,3 +193,17 @@ def _is_observation(path: YamlPath) -> bool:
 def cited_sources(data: Any) -> Iterator[tuple[YamlPath, str]]:
     """Every `source:` id a number, distribution or observed figure cites, with the path of that number."""
     return _cited_sources(data)
+
+
+def named_weights(data: Any) -> Iterator[tuple[YamlPath, str]]:
+    """Every utility weight and option or level cost written as a parameter's name, with its path."""
+    for actor, spec in as_dict(as_dict(data).get("actors")).items():
+        for key, weight in as_dict(as_dict(spec).get("utility")).items():
+            if isinstance(weight, str):
+                yield ("actors", actor, "utility", key), weight
+        for decision, dspec in as_dict(as_dict(spec).get("decisions")).items():
+            for group in ("options", "levels"):
+                for item, ispec in as_dict(as_dict(dspec).get(group)).items():
+                    cost = as_dict(ispec).get("cost")
+                    if isinstance(cost, str):
+                        yield ("actors", actor, "decisions", decision, group, item, "cost"), cost

@@ -82,6 +82,8 @@ def _yaml_path(
     path: list[str | int] = []
     missing: str | int | None = None
     for i, segment in enumerate(loc):
+        if isinstance(current, dict) and segment in (current.get("kind"), current.get("dist")):
+            continue  # a union tag, even one named like a field (`kind: rules` holds `rules:`)
         in_dict = isinstance(current, dict) and isinstance(segment, str) and segment in current
         if in_dict or (
             isinstance(current, list) and isinstance(segment, int) and 0 <= segment < len(current)
@@ -278,12 +280,17 @@ def _entry_diagnostic(
         got = str(ctx.get("tag", ""))
         message = f"unknown {tag} '{got}'; expected one of: {', '.join(expected)}"
         return _at(marks, (*path, tag), filename, "E202", message, close_match(got, expected))
-    if kind == "quantity":
+    if kind in ("quantity", "weight"):
         if isinstance(value, dict) and "dist" in value:
             got = str(value["dist"])
             message = f"unknown distribution '{got}'; expected one of: {', '.join(_DISTRIBUTIONS)}"
             return _at(marks, (*path, "dist"), filename, "E202", message, close_match(got, _DISTRIBUTIONS))
-        message = f"{_name(path)}: expected a number, {{value: ...}} or {{dist: ...}}, got {_describe(value)}"
+        forms = (
+            "{value: ...}, {dist: ...} or a parameter's name"
+            if kind == "weight"
+            else "{value: ...} or {dist: ...}"
+        )
+        message = f"{_name(path)}: expected a number, {forms}, got {_describe(value)}"
         return _at(marks, path, filename, "E202", message)
     if kind == "literal_error":
         expected = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))

@@ -207,6 +207,74 @@ strategies:
 """)
 
 
+_MATRIX = Template("""\
+# $title: a matrix-game starter written by `dilemma-sim new --template matrix`.
+#
+#   dilemma-sim validate $path
+#   dilemma-sim analyze $path                         # the stage game: equilibria, dominance, type
+#   dilemma-sim tournament $path --round-robin --plot # every strategy against every strategy
+#
+# A two-player game given by its payoff table, played `turns` times, with strategies imported from
+# the built-in library. docs/games.md explains payoff tables, reusable strategies and the library.
+
+id: $id
+title: $title_yaml
+summary: >-
+  Two players choose at once, every turn, to cooperate or defect: the iterated prisoner's dilemma.
+turns: 200
+calendar: none        # turns are "turn 1", "turn 2", ... (no dates)
+prob_end: 0           # e.g. 0.01: each match ends after a turn with this chance (Axelrod's prob_end)
+player: row           # the seat a person plays
+
+actors:
+  row:
+    name: Row
+    decisions: &move  # the column player's decisions are the same (a YAML alias)
+      move:
+        label: Move
+        options:
+          cooperate: {label: Cooperate}
+          defect: {label: Defect}
+  column:
+    name: Column
+    decisions: *move
+    policy:           # how the column plays when no strategy is given: tit for tat
+      move:
+        kind: rules
+        rules:
+          - when: "prev.row.move.defect"
+            choose: defect
+        otherwise: cooperate
+
+payoffs:
+  game:
+    label: Prisoner's dilemma
+    players: [row.move, column.move]   # rows, then columns
+    table:                              # row option -> column option -> [row payoff, column payoff]
+      cooperate: {cooperate: [3, 3], defect: [0, 5]}
+      defect: {cooperate: [5, 0], defect: [1, 1]}
+
+strategies:           # relative strategies: either seat may play them (`--policy column=grudger`)
+  tit-for-tat: {library: tit-for-tat}
+  grudger: {library: grudger}
+  defector: {library: defector}
+  generous:
+    label: Generous
+    description: Cooperates, and forgives a defection half the time.
+    relative: true
+    policy:
+      move:
+        kind: rules
+        rules:
+          - when: "prev.opponent.move.defect"
+            choose: {cooperate: 0.5, defect: 0.5}
+        otherwise: cooperate
+""")
+
+TEMPLATES = ("policy", "matrix")
+"""What `dilemma-sim new --template` can write: a policy story, or a matrix game."""
+
+
 def is_slug(name: str) -> bool:
     """Whether `name` is a valid scenario id (lower-case letters, digits, `-` and `_`)."""
     return re.fullmatch(SLUG, name) is not None
@@ -217,13 +285,18 @@ def default_title(scenario_id: str) -> str:
     return " ".join(word.capitalize() for word in re.split(r"[-_]+", scenario_id) if word)
 
 
-def starter_yaml(scenario_id: str, *, title: str | None = None, directory: str = "scenarios") -> str:
-    """The commented starter scenario with the given id, to be written as `directory/<id>.yaml`."""
+def starter_yaml(
+    scenario_id: str, *, title: str | None = None, directory: str = "scenarios", template: str = "policy"
+) -> str:
+    """The commented starter scenario with the given id, to be written as `directory/<id>.yaml`:
+    a policy dilemma (`policy`) or a two-player matrix game (`matrix`)."""
+    if template not in TEMPLATES:
+        raise ValueError(f"unknown template {template!r} (templates: {', '.join(TEMPLATES)})")
     if not is_slug(scenario_id):
         raise ValueError(f"{scenario_id!r} is not a slug (lower-case letters, digits, '-' and '_')")
     title = " ".join((title or default_title(scenario_id)).split())
     path = f"{directory}/{scenario_id}.yaml"
-    return _TEMPLATE.substitute(
+    return (_MATRIX if template == "matrix" else _TEMPLATE).substitute(
         id=scenario_id,
         title=title,
         # A JSON string is a valid YAML double-quoted scalar, whatever the title holds.

@@ -32,19 +32,20 @@ def strategy_benchmarks(session: GameSession, runs: int = BENCHMARK_RUNS) -> lis
 
     from dilemma_sim.executor import assignment
     from dilemma_sim.executor.compare import Entrant, play_entrants
+    from dilemma_sim.scenario.binding import label_of, plays
 
     scenario, human = session.scenario, session.human
     player_total = session.history[-1].totals[human] if session.history else 0.0
     entrants = [
-        Entrant(sid, strategy.label, assignment({human: sid}))
+        Entrant(sid, label_of(strategy), assignment({human: sid}))
         for sid, strategy in scenario.strategies.items()
-        if (strategy.actor or scenario.player) == human
+        if plays(scenario, sid, human)
     ]
     if not entrants:
         return []
-    plays = play_entrants(session.compiled, entrants, runs=runs, seed=session.seed)
+    played = play_entrants(session.compiled, entrants, runs=runs, seed=session.seed)
     out = []
-    for entrant, totals in zip(entrants, plays.totals(human)[:, 0], strict=True):
+    for entrant, totals in zip(entrants, played.totals(human)[:, 0], strict=True):
         p10, p50, p90 = np.percentile(totals, [10, 50, 90])
         out.append(
             Benchmark(
