@@ -25,7 +25,7 @@ def main() -> None:
 
 
 def _register() -> None:
-    from dilemma_sim.cli import analysis, authoring, games, play, simulate  # noqa: F401  (modules add commands to `main`)
+    from dilemma_sim.cli import analysis, authoring, check, games, play, simulate  # noqa: F401  (modules add commands to `main`)
 
 
 _register()

@@ -6,7 +6,9 @@ non-constant rest as a list of terms, utility weights, costs, events, counts, en
 layout of the random draws.
 
 Per-run parameters: every distribution anywhere in the scenario is one column of `params` (N, P),
-sampled once per run from one uniform, numbered in this walk order:
+sampled once per run from one uniform, named (`param_specs`) by the YAML path of its number
+(`parameters.x`, `state.v.initial`, `actors.a.decisions.d.options.o.effects.v.add`, or without
+`.add` for a bare quantity), and numbered in this walk order:
 1. `parameters`;
 2. each state variable: initial, persistence, baseline (if set), then for counts rate and
    (negative binomial) dispersion;
@@ -119,19 +121,31 @@ class _Builder:
         return fn
 
     def effects(
-        self, rows: list[Mapping[str, Any]], path: str, state: list[str], levels: np.ndarray, per_row: bool
+        self,
+        rows: list[Mapping[str, Any]],
+        paths: list[str],
+        state: list[str],
+        levels: np.ndarray,
+        per_row: bool,
     ) -> Effects:
-        """Compile effects dicts (one per option or level, or one) into a constant table plus terms."""
+        """Compile effects dicts (one per option or level, or one) into a constant table plus terms.
+
+        `paths` are the YAML paths of the rows' `effects:` mappings, so every sampled column is named
+        by the exact path of its number (`...options.strike.effects.security.add`, or without `.add`
+        for a bare quantity).
+        """
         table = np.zeros((len(rows), len(state)))
         terms: list[EffectTerm] = []
         for r, effects in enumerate(rows):
             for target, eff in effects.items():
+                at = f"{paths[r]}.{target}"
                 if target not in state:
-                    raise ValueError(f"{path}: effect on unknown state variable {target!r}")
+                    raise ValueError(f"{paths[r]}: effect on unknown state variable {target!r}")
                 s = state.index(target)
-                add, noise = (eff.add, eff.noise) if isinstance(eff, EffectSpec) else (eff, 0.0)
-                value = self.value(add, f"{path}.{target}.add")
-                noise_v = self.quantity(noise, f"{path}.{target}.noise")
+                spec = isinstance(eff, EffectSpec)
+                add, noise = (eff.add, eff.noise) if spec else (eff, 0.0)
+                value = self.value(add, f"{at}.add" if spec else at)
+                noise_v = self.quantity(noise, f"{at}.noise")
                 slot = -1
                 if not (noise_v.is_const and noise_v.const == 0.0):
                     slot = self.n_normal
@@ -242,7 +256,11 @@ def compile_scenario(scenario: Scenario, *, scenario_hash: str | None = None) ->
             default = opts.index(dec.default_option())
             if dec.kind == "choice":
                 eff = b.effects(
-                    [o.effects for o in dec.options.values()], f"{p}.options", state, level_mask, True
+                    [o.effects for o in dec.options.values()],
+                    [f"{p}.options.{oid}.effects" for oid in dec.options],
+                    state,
+                    level_mask,
+                    True,
                 )
                 costs = [b.quantity(o.cost, f"{p}.options.{oid}.cost") for oid, o in dec.options.items()]
                 option_effects.append(eff if eff.columns or eff.terms else None)
@@ -253,7 +271,11 @@ def compile_scenario(scenario: Scenario, *, scenario_hash: str | None = None) ->
             else:
                 lev = len(level_effects)
                 eff = b.effects(
-                    [lv.effects for lv in dec.levels.values()], f"{p}.levels", state, level_mask, True
+                    [lv.effects for lv in dec.levels.values()],
+                    [f"{p}.levels.{lid}.effects" for lid in dec.levels],
+                    state,
+                    level_mask,
+                    True,
                 )
                 costs = [b.quantity(lv.cost, f"{p}.levels.{lid}.cost") for lid, lv in dec.levels.items()]
                 level_effects.append(eff if eff.columns or eff.terms else None)
@@ -271,7 +293,7 @@ def compile_scenario(scenario: Scenario, *, scenario_hash: str | None = None) ->
             iid,
             it.label,
             b.condition(it.when),
-            b.effects([it.effects], f"interactions.{iid}", state, level_mask, False),
+            b.effects([it.effects], [f"interactions.{iid}.effects"], state, level_mask, False),
         )
         for iid, it in sc.interactions.items()
     )
@@ -285,7 +307,7 @@ def compile_scenario(scenario: Scenario, *, scenario_hash: str | None = None) ->
     events = []
     for eid, evt in sc.events.items():
         prob = b.value(evt.probability, f"events.{eid}.probability")
-        eff = b.effects([evt.effects], f"events.{eid}", state, level_mask, False)
+        eff = b.effects([evt.effects], [f"events.{eid}.effects"], state, level_mask, False)
         events.append(EventInfo(eid, evt.label, prob, evt.once, eff))
     for sid, strat in sc.strategies.items():
         policy_params(f"strategy:{sid}", strat.actor or sc.player, strat.policy, f"strategies.{sid}.policy")

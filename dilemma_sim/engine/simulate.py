@@ -37,11 +37,26 @@ def resolve_policies(
     return tuple(policies)
 
 
-def start(cs: CompiledScenario, seed: int, first_run: int, runs: int) -> tuple[RunStreams, BatchState]:
-    """The random streams and the turn-0 batch of runs `first_run .. first_run + runs - 1`."""
+def start(
+    cs: CompiledScenario, seed: int, first_run: int, runs: int, replicates: int = 1
+) -> tuple[RunStreams, BatchState]:
+    """The random streams and the turn-0 batch of runs `first_run .. first_run + runs - 1`.
+
+    With `replicates` R > 1, runs share parameters in groups of R consecutive run indices: run `i`
+    takes the parameters that run `i // R` has with R = 1 (its turn draws stay its own), so parameter
+    sample `j` is replicated by runs `j*R .. j*R + R - 1` whatever the chunking.
+    """
     streams = RunStreams(seed, first_run, runs, cs.n_params, cs.n_uniform, cs.n_normal)
     run_index = np.arange(first_run, first_run + runs, dtype=np.int64)
-    return streams, init_batch(cs, streams.parameter_uniforms, run_index)
+    uniforms = streams.parameter_uniforms
+    if replicates > 1:
+        sample = run_index // replicates
+        lo = int(sample[0])
+        shared = RunStreams(seed, lo, int(sample[-1]) - lo + 1, cs.n_params, 0, 0).parameter_uniforms
+        uniforms = np.asfortranarray(shared[sample - lo])
+    elif replicates < 1:
+        raise ValueError(f"replicates must be at least 1, not {replicates}")
+    return streams, init_batch(cs, uniforms, run_index)
 
 
 class Simulation:
@@ -210,10 +225,11 @@ def run_chunk(
     policies: Policies = None,
     *,
     collect_turns: bool = False,
+    replicates: int = 1,
 ) -> BatchResult:
-    """Play runs `first_run .. first_run + runs - 1` to the end."""
+    """Play runs `first_run .. first_run + runs - 1` to the end (`replicates`: see `start`)."""
     pols = resolve_policies(cs, policies)
-    streams, batch = start(cs, seed, first_run, runs)
+    streams, batch = start(cs, seed, first_run, runs, replicates)
     T = cs.turns
     counts = np.zeros((runs, T, len(cs.counts)))
     traj: dict[str, np.ndarray] = {}
@@ -310,11 +326,12 @@ def iter_chunks(
     first_run: int = 0,
     chunk_runs: int = 65536,
     collect_turns: bool = False,
+    replicates: int = 1,
 ) -> Iterator[BatchResult]:
     """Yield the result of each chunk in run order (memory stays bounded by one chunk)."""
     pols = resolve_policies(cs, policies)
     for lo, n in chunk_bounds(first_run, runs, chunk_runs):
-        yield run_chunk(cs, lo, n, seed, pols, collect_turns=collect_turns)
+        yield run_chunk(cs, lo, n, seed, pols, collect_turns=collect_turns, replicates=replicates)
 
 
 def concat_results(parts: Sequence[BatchResult]) -> BatchResult:
@@ -337,16 +354,25 @@ def run_batch(
     chunk_runs: int = 65536,
     collect_turns: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    replicates: int = 1,
 ) -> BatchResult:
     """Play `runs` runs chunk by chunk; `progress(done, total)` is called after each chunk.
 
     Results are written into arrays allocated once, so peak memory is the result plus one chunk.
+    With `replicates` R, runs share parameter samples in groups of R (see `start`).
     """
     out: dict[str, np.ndarray] = {}
     traj: dict[str, np.ndarray] = {}
     done = 0
     chunks = iter_chunks(
-        cs, runs, seed, policies, first_run=first_run, chunk_runs=chunk_runs, collect_turns=collect_turns
+        cs,
+        runs,
+        seed,
+        policies,
+        first_run=first_run,
+        chunk_runs=chunk_runs,
+        collect_turns=collect_turns,
+        replicates=replicates,
     )
     for part in chunks:
         lo, hi = done, done + part.runs

@@ -43,6 +43,9 @@ CODES: dict[str, str] = {
     "E407": "probability outside [0, 1]",
     "E408": "empty option set (a choice without options, a lever with fewer than two levels)",
     "E409": "``player`` is not an actor",
+    "E410": "observation period outside the simulated calendar, or not a whole number of turns",
+    "E411": "observation statistic that does not fit the variable (``total`` of a level variable)",
+    "E412": "``observations.followed`` strategy that plays another actor",
     "W501": "state variable never used",
     "W502": "option with no effects and no cost (and nothing refers to it)",
     "W503": "event that can never fire",
@@ -51,6 +54,8 @@ CODES: dict[str, str] = {
     "W506": "parameter never used",
     "W507": "source never cited",
     "W508": "parameter without a source (only when the scenario cites sources)",
+    "W509": "``source:`` citing a source that lists no ``figures:`` (which figure, where in the document)",
+    "W510": "source ``url`` that is a home page (no path), not the document itself",
     "W520": "option of the player's strictly dominated in every first-turn stage game (engine lint)",
     "W521": (
         "not a dilemma: one option is the player's best first-turn choice under every parameter sample"
