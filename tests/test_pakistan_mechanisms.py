@@ -113,8 +113,9 @@ def test_kabuls_restraint_lapses_and_costs_its_cohesion(tmp_path: Path, base: Co
     sanctuary = col(relocated, traj, "sanctuary")
     assert sanctuary[:, 0].mean() < 55
     assert sanctuary[:, 7].mean() > 70  # back toward Kabul's usual tolerance within two years
-    stance = traj["choices"][:, :, relocated.decision_index["taliban.ttp_stance"]]
-    relocate = relocated.decisions[relocated.decision_index["taliban.ttp_stance"]].option_ids.index("relocate")
+    decision = relocated.decision_index["taliban.ttp_stance"]
+    stance = traj["choices"][:, :, decision]
+    relocate = relocated.decisions[decision].option_ids.index("relocate")
     cohesion = col(relocated, traj, "taliban_cohesion")
     change = np.diff(cohesion, axis=1)
     restraining = stance[:, 1:] == relocate
@@ -173,7 +174,9 @@ strategies:
 """
 
 
-def test_strikes_kill_afghan_civilians_and_draw_retaliation_and_mediation(tmp_path: Path, base: CompiledScenario) -> None:
+def test_strikes_kill_afghan_civilians_and_draw_retaliation_and_mediation(
+    tmp_path: Path, base: CompiledScenario
+) -> None:
     cs = variant(tmp_path, "strikes", STRIKES)
     traj = play(cs, "strike-every-quarter")
     calm = play(base, "status-quo")
@@ -208,12 +211,17 @@ def test_a_closure_costs_trade_every_quarter_it_lasts(tmp_path: Path, base: Comp
     assert (np.diff(outside[1:]) > 0).all()  # and Afghan trade finds other routes for good
 
 
+DEPORT = """
+strategies:
+  deport:
+    label: Deport
+    policy:
+      refugees: {kind: fixed, option: raise}
+"""
+
+
 def test_deportation_expels_people_and_sours_kabul(tmp_path: Path, base: CompiledScenario) -> None:
-    cs = variant(
-        tmp_path,
-        "deport",
-        "strategies:\n  deport:\n    label: Deport\n    policy:\n      refugees: {kind: fixed, option: raise}\n",
-    )
+    cs = variant(tmp_path, "deport", DEPORT)
     deported = play(cs, "deport")
     hosted = play(base, "status-quo")
     assert col(cs, deported, "returns")[:, 2:].mean() > 60  # thousands a quarter (IOM)
