@@ -43,6 +43,17 @@ class DilemmaError(Exception):
         self.hint = hint
         """What to do about it, when there is something to do."""
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # raised in a worker process, rebuilt in the parent with every attribute, not just the message
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
+
+
+def _rebuild(cls: type[DilemmaError], args: tuple[object, ...], state: dict[str, object]) -> DilemmaError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
 
 class InvalidInput(DilemmaError):
     """A value, file or reference the tool cannot use."""
@@ -79,10 +90,24 @@ class EnvironmentProblem(DilemmaError):
 
 
 class NonFiniteError(DilemmaError):
-    """An expression produced NaN or infinity at run time."""
+    """A number of the scenario became NaN or infinite (or a count rate absurdly large) at run time."""
 
     title = "non-finite value"
     exit_code = ExitCode.NUMERIC
+
+    def __init__(self, message: str, *, path: str = "", location: str = "", hint: str | None = None) -> None:
+        super().__init__(f"{location}: {message}" if location else message, hint=hint)
+        self.path = path
+        """YAML path of the value that went wrong (`state.attacks.rate`), or '' when unknown."""
+        self.location = location
+        """`file:line:col` of that value, when known."""
+
+    def located(self, location: str) -> NonFiniteError:
+        """The same error with the `file:line:col` of its value in front of the message."""
+        if self.location or not location:
+            return self
+        detail = self.message
+        return NonFiniteError(detail, path=self.path, location=location, hint=self.hint)
 
 
 class Interrupted(DilemmaError):

@@ -17,12 +17,14 @@ import numpy as np
 import pytest
 from click.testing import CliRunner, Result
 
-from dilemma_sim.batch.check import FilterReport, check_scenario, history_match, targets_of
-from dilemma_sim.batch.posterior import locate, posterior_variant, write_variant
-from dilemma_sim.batch.scenario_ref import load_with_overrides
+from dilemma_sim.batch.check import check_scenario, targets_of
+from dilemma_sim.batch.history_match import FilterReport, history_match, prior_samples
+from dilemma_sim.batch.posterior import posterior_variant, write_variant
 from dilemma_sim.cli import main
-from dilemma_sim.engine import CompiledScenario, compile_scenario, run_batch
+from dilemma_sim.engine import CompiledScenario, compile_scenario
 from dilemma_sim.errors import InvalidInput
+from dilemma_sim.executor import Execution, run_batch
+from dilemma_sim.executor.scenario_ref import load_with_overrides
 from dilemma_sim.scenario.loader import load_or_raise, load_scenario
 from dilemma_sim.scenario.models import Uniform
 from dilemma_sim.scenario.yamlio import dump_yaml
@@ -149,6 +151,25 @@ def test_the_same_seed_gives_the_same_report(observed: CompiledScenario) -> None
     assert check_scenario(observed, runs=300, seed=10).to_json() != one
 
 
+def test_the_report_does_not_depend_on_workers_or_chunks(observed: CompiledScenario) -> None:
+    serial = check_scenario(observed, runs=2100, seed=4).to_json()
+    chunked = check_scenario(observed, runs=2100, seed=4, execution=Execution(chunk_runs=1024))
+    assert chunked.to_json() == serial
+    pooled = check_scenario(observed, runs=2100, seed=4, execution=Execution(workers=2, chunk_runs=1024))
+    assert pooled.to_json() == serial
+
+
+def test_filter_samples_are_the_parameters_plain_runs_draw(observed: CompiledScenario) -> None:
+    theta = prior_samples(observed, 30, 6)
+    plain = run_batch(observed, 30, 6, {"state": "crackdown_from_2021"})
+    assert np.array_equal(theta, plain.params)
+    one = history_match(observed, samples=30, replicates=4, seed=6).to_json()
+    assert (
+        history_match(observed, samples=30, replicates=4, seed=6, execution=Execution(chunk_runs=1)).to_json()
+        == one
+    )
+
+
 def test_a_scenario_without_observations_is_invalid_input() -> None:
     cs = compile_scenario(load_or_raise(FIXTURES / "minimal.yaml"))
     with pytest.raises(InvalidInput, match="declares no observations"):
@@ -253,12 +274,6 @@ def test_a_normal_prior_becomes_a_uniform_and_loses_its_mean_and_sd(tmp_path: Pa
     sc = write_variant(text, tmp_path / "m.yaml").scenario
     assert sc is not None
     assert isinstance(sc.parameters["base_rate"], Uniform)
-
-
-def test_locate_finds_keys_that_hold_dots() -> None:
-    data = {"actors": {"a": {"utility": {"a.lever": {"dist": "uniform"}, "x": 1}}}}
-    assert locate(data, "actors.a.utility.a.lever") == ("actors", "a", "utility", "a.lever")
-    assert locate(data, "actors.a.utility.b") is None
 
 
 # --------------------------------------------------------------------------- the command

@@ -13,9 +13,8 @@ import numpy as np
 import pytest
 
 from dilemma_sim.batch.check import check_scenario
-from dilemma_sim.batch.runner import ScenarioRef
 from dilemma_sim.engine import CompiledScenario
-from dilemma_sim.engine.simulate import run_batch
+from dilemma_sim.executor import ScenarioRef, run_batch
 
 DEFAULT = "pakistan-ttp"
 FIVE = ("status-quo", "always-appease", "always-confront", "hedge", "conditional")

@@ -170,7 +170,7 @@ def test_a_strategy_of_another_actor_is_e412() -> None:
     assert "E412" in codes
     (d,) = [d for d in result.diagnostics if d.code == "E412"]
     assert "plays 'rebels', not 'state'" in d.message
-    assert d.line == line_of("    state: crackdown_from_2021") + 4  # four lines were inserted above
+    assert (d.line, d.column) == (line_of("    state: crackdown_from_2021") + 4, 12)  # 4 lines inserted above
 
 
 def test_a_period_outside_the_calendar_is_e410_at_the_period() -> None:

@@ -11,9 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dilemma_sim.batch.runner import ScenarioRef
 from dilemma_sim.engine import CompiledScenario
-from dilemma_sim.engine.simulate import run_batch
+from dilemma_sim.executor import ScenarioRef, run_batch
 from dilemma_sim.scenario.expressions import name_refs, parse
 from dilemma_sim.scenario.yamlio import load_yaml
 

@@ -5,24 +5,17 @@ sampled from their distributions as usual) and reports, per observed figure, the
 of the same statistic over the same turns, where the figure falls in it and a calibration summary
 (see `calibration` for the definitions).
 
-`history_match` keeps the parameter samples consistent with the observations. It draws `samples`
-parameter vectors from the prior and plays each `replicates` times (runs sharing parameters, see
-`engine.simulate.start`), so that for sample `j` and figure `k` it has the mean `E[jk]` and variance
-`V[jk]` of the statistic given the parameters. The implausibility of the sample for the figure is
+`history_match.history_match` keeps the parameter samples consistent with the observations, with
+the same targets and the same way of playing (`simulate_targets`).
 
-    I[jk] = |z[k] - E[jk]| / sqrt(var_obs[k] + V[jk] * (1 + 1/replicates))
-
-(`var_obs` from the figure's uncertainty; `V / replicates` is the Monte Carlo error of `E`), and a
-sample survives when its largest implausibility over the figures is below `cutoff` (3 by default,
-Pukelsheim's three-sigma rule). This is one wave of history matching; its survivors bound the
-region of parameter space not yet ruled out, and a second wave can be run on the variant that
-`posterior.posterior_variant` writes.
+Every run goes through the executor (`dilemma_sim.executor`): one job per check, reduced in the
+worker to the observed statistics (`ObservedStatistics`), so results do not depend on the workers
+or chunk sizes and little crosses process boundaries.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -34,17 +27,17 @@ from dilemma_sim.batch.calibration import (
     percentile,
     predictive_quantiles,
 )
-from dilemma_sim.engine import BatchResult, CompiledScenario, iter_chunks
-from dilemma_sim.engine.sampling import quantile
-from dilemma_sim.errors import InvalidInput
-from dilemma_sim.scenario.models import Normal, Scenario, Uniform
+from dilemma_sim.engine import BatchResult, CompiledScenario
+from dilemma_sim.engine.simulate import DesignPoints
+from dilemma_sim.errors import Interrupted, InvalidInput
+from dilemma_sim.executor import Execution, Job, JobRun, StopFlag, assignment
+from dilemma_sim.executor.run import SERIAL, Progress
+from dilemma_sim.scenario.models import Scenario
 from dilemma_sim.scenario.observations import turns_of_period
 
 Stat = Literal["total", "end", "mean"]
-Bounds = Literal["minmax", "p90"]
-"""How the survivors give a parameter's new range: their min-max, or their 5-95% percentiles."""
 _TRAJECTORY_CHUNK = 4096
-"""Runs per chunk when whole state trajectories are kept (level observations)."""
+"""Rows per task at most when whole state trajectories are kept (level observations)."""
 
 
 # --------------------------------------------------------------------------- what is observed
@@ -100,39 +93,67 @@ def followed_policies(scenario: Scenario) -> dict[str, str]:
 # --------------------------------------------------------------------------- playing the runs
 
 
-def _play(
-    cs: CompiledScenario,
-    runs: int,
-    seed: int,
-    policies: Mapping[str, str],
-    *,
-    replicates: int = 1,
-    collect_turns: bool = False,
-) -> Iterator[BatchResult]:
-    """Every run `check` plays goes through here, chunk by chunk (one place to plug in an executor)."""
-    chunk_runs = _TRAJECTORY_CHUNK if collect_turns else 65536
-    yield from iter_chunks(
-        cs, runs, seed, policies, chunk_runs=chunk_runs, collect_turns=collect_turns, replicates=replicates
-    )
+@dataclass(frozen=True, eq=False)
+class ObservedRows:
+    """What a task sends back: each target's statistic and the parameters, per row."""
+
+    values: np.ndarray
+    """(N, K) each target's statistic."""
+    params: np.ndarray
+    """(N, P) the rows' parameters."""
+
+
+@dataclass(frozen=True)
+class ObservedStatistics:
+    """The executor reduction of `check`: the targets' statistics, computed in the worker."""
+
+    targets: tuple[Target, ...]
+
+    @property
+    def needs_turns(self) -> bool:
+        """Level observations read the state after each turn."""
+        return any(t.kind == "level" for t in self.targets)
+
+    def __call__(self, cs: CompiledScenario, result: BatchResult) -> ObservedRows:
+        return ObservedRows(statistics_of(cs, self.targets, result), np.ascontiguousarray(result.params))
 
 
 def simulate_targets(
-    cs: CompiledScenario, targets: tuple[Target, ...], runs: int, seed: int, *, replicates: int = 1
+    cs: CompiledScenario,
+    targets: tuple[Target, ...],
+    runs: int,
+    seed: int,
+    *,
+    points: DesignPoints | None = None,
+    execution: Execution = SERIAL,
+    stop: StopFlag | None = None,
+    progress: Progress | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(values (N, K) of each target's statistic in each run, parameters (N, P)), on the followed path."""
-    levels = any(t.kind == "level" for t in targets)
-    policies = followed_policies(cs.scenario)
-    values, params = [], []
-    for chunk in _play(cs, runs, seed, policies, replicates=replicates, collect_turns=levels):
-        values.append(statistics_of(cs, targets, chunk))
-        params.append(chunk.params)
-    return np.concatenate(values), np.concatenate(params)
+    """(values (N, K), parameters (N, P)) of every row on the followed path, rows point-major.
+
+    Raises `Interrupted` when stopped before every run finished.
+    """
+    reduction = ObservedStatistics(targets)
+    if reduction.needs_turns:  # whole trajectories per task: keep tasks small
+        execution = replace(execution, chunk_runs=min(execution.chunk_runs, _TRAJECTORY_CHUNK))
+    policies = assignment(followed_policies(cs.scenario))
+    job = Job(cs, seed, runs, policies, points=points, reduction=reduction, label="check")
+    values = np.empty((job.rows, len(targets)))
+    params = np.empty((job.rows, cs.n_params))
+    run = JobRun([job], execution, stop=stop, progress=progress)
+    for part in run:
+        rows = part.rows()
+        values[rows] = part.value.values
+        params[rows] = part.value.params
+    if not run.complete:
+        raise Interrupted(f"stopped after {run.rows_done:,} of {run.rows_total:,} runs")
+    return values, params
 
 
 def statistics_of(cs: CompiledScenario, targets: tuple[Target, ...], result: BatchResult) -> np.ndarray:
     """(N, K) each target's statistic in each run of `result` (a run that ended early counts 0s after)."""
     counts = [cs.state_names[int(i)] for i in cs.count_idx]
-    out = np.empty((result.runs, len(targets)))
+    out = np.empty((result.counts_per_turn.shape[0], len(targets)))  # rows: points * runs
     for k, t in enumerate(targets):
         turns = list(t.turns)
         if t.kind == "count":
@@ -294,152 +315,16 @@ def compare(cs: CompiledScenario, targets: tuple[Target, ...], values: np.ndarra
     )
 
 
-def check_scenario(cs: CompiledScenario, runs: int = 4000, seed: int = 0) -> CheckReport:
+def check_scenario(
+    cs: CompiledScenario,
+    runs: int = 4000,
+    seed: int = 0,
+    *,
+    execution: Execution = SERIAL,
+    stop: StopFlag | None = None,
+    progress: Progress | None = None,
+) -> CheckReport:
     """Replay the followed path `runs` times and compare every observed figure with the runs."""
     targets = targets_of(cs.scenario)
-    values, _ = simulate_targets(cs, targets, runs, seed)
+    values, _ = simulate_targets(cs, targets, runs, seed, execution=execution, stop=stop, progress=progress)
     return compare(cs, targets, values, seed)
-
-
-# --------------------------------------------------------------------------- history matching
-
-
-@dataclass(frozen=True)
-class ParameterRange:
-    """One sampled parameter column: its prior, its survivors and the range a variant would give it."""
-
-    path: str
-    """YAML path of the number (`parameters.x`, `state.v.initial`, ...)."""
-    prior: Any
-    """The prior distribution (a `Uniform`, `Normal`, `Beta` or `Triangular`)."""
-    prior_low: float
-    """Lowest prior value: the support's bound, or the 0.5% quantile of an unbounded normal."""
-    prior_high: float
-    """Highest prior value: the support's bound, or the 99.5% quantile of an unbounded normal."""
-    low: float
-    """Survivors' minimum."""
-    p5: float
-    p50: float
-    p95: float
-    high: float
-    """Survivors' maximum."""
-    new_low: float
-    """Lower bound the variant writes (survivors' min or 5%, per `Bounds`)."""
-    new_high: float
-    """Upper bound the variant writes."""
-
-    @property
-    def narrowed(self) -> bool:
-        """Whether the new range is at most 90% as wide as the prior's (else the prior is kept)."""
-        return self.new_high - self.new_low < 0.9 * (self.prior_high - self.prior_low)
-
-    def to_json(self) -> dict[str, Any]:
-        """Plain JSON-ready values."""
-        return {
-            "path": self.path,
-            "prior": self.prior.model_dump(exclude_none=True),
-            "prior_range": [self.prior_low, self.prior_high],
-            "survivors": {"min": self.low, "p5": self.p5, "p50": self.p50, "p95": self.p95, "max": self.high},
-            "new_range": [self.new_low, self.new_high],
-            "narrowed": self.narrowed,
-        }
-
-
-@dataclass(frozen=True)
-class FilterReport:
-    """One wave of history matching: who survived, what it says about each parameter."""
-
-    samples: int
-    replicates: int
-    cutoff: float
-    bounds: Bounds
-    survivors: int
-    ruled_out_by: dict[str, int]
-    """Observation id -> samples whose implausibility for it alone reaches the cutoff."""
-    parameters: tuple[ParameterRange, ...]
-    prior: CheckReport
-    """The check over every run (the prior predictive)."""
-    posterior: CheckReport | None
-    """The check over the survivors' runs (None without survivors)."""
-
-    def to_json(self) -> dict[str, Any]:
-        """Plain JSON-ready values."""
-        return {
-            "method": "history matching, max implausibility over observations",
-            "samples": self.samples,
-            "replicates": self.replicates,
-            "cutoff": self.cutoff,
-            "bounds": self.bounds,
-            "survivors": self.survivors,
-            "ruled_out_by": self.ruled_out_by,
-            "parameters": [p.to_json() for p in self.parameters],
-            "posterior_check": self.posterior.to_json() if self.posterior else None,
-        }
-
-
-def implausibility(values: np.ndarray, targets: tuple[Target, ...], replicates: int) -> np.ndarray:
-    """(M, K) implausibility of each parameter sample for each figure, from values (M * R, K)."""
-    k = len(targets)
-    grouped = values.reshape(-1, replicates, k)
-    mean = grouped.mean(axis=1)
-    var = grouped.var(axis=1, ddof=1)
-    observed = np.array([t.error.value for t in targets])
-    var_obs = np.array([t.error.variance for t in targets])
-    gap = np.abs(observed - mean)
-    scale = np.sqrt(var_obs + var * (1.0 + 1.0 / replicates))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.where(scale > 0, gap / np.where(scale > 0, scale, 1.0), np.where(gap > 0, np.inf, 0.0))
-    return np.asarray(out)
-
-
-def history_match(
-    cs: CompiledScenario,
-    samples: int = 500,
-    replicates: int = 20,
-    seed: int = 0,
-    cutoff: float = 3.0,
-    bounds: Bounds = "minmax",
-) -> FilterReport:
-    """One wave of history matching (module docstring); InvalidInput without observations."""
-    if replicates < 2:
-        raise InvalidInput("history matching needs at least 2 replicates per sample (to estimate variance)")
-    targets = targets_of(cs.scenario)
-    values, params = simulate_targets(cs, targets, samples * replicates, seed, replicates=replicates)
-    imp = implausibility(values, targets, replicates)
-    keep = imp.max(axis=1) < cutoff
-    ruled_out = {t.id: int((imp[:, k] >= cutoff).sum()) for k, t in enumerate(targets)}
-    theta = params[::replicates]
-    ranges: tuple[ParameterRange, ...] = ()
-    if keep.any():
-        ranges = tuple(
-            _parameter_range(path, spec, theta[keep, p], bounds)
-            for p, (path, spec) in enumerate(cs.param_specs)
-        )
-    prior = compare(cs, targets, values, seed)
-    posterior = None
-    if keep.any():
-        rows = np.repeat(keep, replicates)
-        posterior = compare(cs, targets, values[rows], seed)
-    return FilterReport(
-        samples, replicates, cutoff, bounds, int(keep.sum()), ruled_out, ranges, prior, posterior
-    )
-
-
-def _parameter_range(path: str, spec: Any, kept: np.ndarray, bounds: Bounds) -> ParameterRange:
-    lo, hi = _support(spec)
-    p5, p50, p95 = (float(v) for v in np.quantile(kept, [0.05, 0.5, 0.95]))
-    vmin, vmax = float(kept.min()), float(kept.max())
-    new_lo, new_hi = (vmin, vmax) if bounds == "minmax" else (p5, p95)
-    return ParameterRange(path, spec, lo, hi, vmin, p5, p50, p95, vmax, new_lo, new_hi)
-
-
-def _support(spec: Any) -> tuple[float, float]:
-    """The prior's range: its bounds, with 0.5% and 99.5% quantiles where a normal has none."""
-    if isinstance(spec, Normal):
-        tails = quantile(Normal(dist="normal", mean=spec.mean, sd=spec.sd), np.array([0.005, 0.995]))
-        low = spec.low if spec.low is not None else float(tails[0])
-        high = spec.high if spec.high is not None else float(tails[1])
-        return float(low), float(high)
-    if isinstance(spec, Uniform):
-        return spec.low, spec.high
-    return float(spec.low), float(spec.high)

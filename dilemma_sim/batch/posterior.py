@@ -16,7 +16,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from dilemma_sim.batch.check import FilterReport, ParameterRange
+from dilemma_sim.batch.history_match import FilterReport, ParameterRange
 from dilemma_sim.errors import EnvironmentProblem, InvalidInput
 from dilemma_sim.scenario import registry
 from dilemma_sim.scenario.loader import LoadResult, load_scenario

@@ -12,6 +12,7 @@ import click
 
 from dilemma_sim.cli import console, main
 from dilemma_sim.cli.arguments import JSON, SCENARIO, SEED, load_scenario_or_exit
+from dilemma_sim.cli.execution import execution_of, execution_options
 from dilemma_sim.cli.output import fail, num, print_json, progress, table
 
 # --------------------------------------------------------------------------- sweep
@@ -35,6 +36,7 @@ from dilemma_sim.cli.output import fail, num, print_json, progress, table
     "--runs", type=click.IntRange(min=2), default=1000, show_default=True, help="Runs per point and strategy."
 )
 @SEED
+@execution_options
 @JSON
 def sweep(
     scenario: str,
@@ -43,6 +45,9 @@ def sweep(
     points: int | None,
     runs: int,
     seed: int,
+    workers: int,
+    scheduler: str | None,
+    chunk_runs: int,
     as_json: bool,
 ) -> None:
     """Run every player strategy at every point of a parameter design: who is best where, what matters.
@@ -60,26 +65,40 @@ def sweep(
       dilemma-sim sweep pakistan-ttp --param parameters.lethality=4:6:4 \\
           --param parameters.offensive_effect=2:5:4 --design sobol --points 32 --runs 500 --json
     """
-    from dilemma_sim.batch.sweep import SweepParam, design_points, run_sweep
+    from dilemma_sim.batch.design import SweepParam, design_points
+    from dilemma_sim.batch.sweep import player_strategies, run_sweep
+    from dilemma_sim.errors import InvalidInput
+    from dilemma_sim.executor import StopFlag
     from dilemma_sim.scenario.diagnostics import ScenarioError
 
     try:
         specs = [SweepParam.parse(p) for p in params]
-    except ValueError as exc:
+    except InvalidInput as exc:
         raise click.BadParameter(str(exc), param_hint="--param") from None
-    sref, cs = load_scenario_or_exit(scenario)
-    n_points = len(design_points(specs, design, points=points, seed=seed))
-    try:
-        with progress(n_points, "points") as advance:
-            result = run_sweep(
-                sref, specs, design=design, points=points, runs=runs, seed=seed, progress=advance
-            )
-    except ScenarioError as exc:
-        for d in exc.diagnostics:
-            console.err.print(d.format(), style="red", soft_wrap=True, markup=False)
-        raise SystemExit(1) from None
-    except ValueError as exc:
-        fail(str(exc))
+    stop = StopFlag()
+    with stop.on_sigint():
+        sref, cs = load_scenario_or_exit(scenario)
+        n_points = len(design_points(specs, design, points=points, seed=seed))
+        rows = n_points * runs * len(player_strategies(cs.scenario))
+        try:
+            with progress(rows, "runs") as advance:
+                result = run_sweep(
+                    sref,
+                    specs,
+                    design=design,
+                    points=points,
+                    runs=runs,
+                    seed=seed,
+                    execution=execution_of(workers, scheduler, chunk_runs),
+                    stop=stop,
+                    progress=advance,
+                )
+        except ScenarioError as exc:
+            for d in exc.diagnostics:
+                console.err.print(d.format(), style="red", soft_wrap=True, markup=False)
+            raise SystemExit(1) from None
+        except InvalidInput as exc:
+            fail(str(exc))
     if as_json:
         print_json(result.to_json())
         return
@@ -115,8 +134,11 @@ def sweep(
     "--runs", type=click.IntRange(min=2), default=2000, show_default=True, help="Runs per strategy."
 )
 @SEED
+@execution_options
 @JSON
-def tournament(scenario: str, runs: int, seed: int, as_json: bool) -> None:
+def tournament(
+    scenario: str, runs: int, seed: int, workers: int, scheduler: str | None, chunk_runs: int, as_json: bool
+) -> None:
     """Rank every player strategy, plus the built-ins reciprocity, random and greedy, by mean payoff.
 
     All entrants play the same runs (common random numbers); the table shows each mean with its
@@ -130,10 +152,20 @@ def tournament(scenario: str, runs: int, seed: int, as_json: bool) -> None:
       dilemma-sim tournament pakistan-ttp --json | jq '.ranking[0].strategy'
     """
     from dilemma_sim.batch.tournament import entrants_of, run_tournament
+    from dilemma_sim.executor import StopFlag
 
-    _, cs = load_scenario_or_exit(scenario)
-    with progress(len(entrants_of(cs)), "strategies") as advance:
-        result = run_tournament(cs, runs=runs, seed=seed, progress=advance)
+    stop = StopFlag()
+    with stop.on_sigint():
+        _, cs = load_scenario_or_exit(scenario)
+        with progress(len(entrants_of(cs)) * runs, "runs") as advance:
+            result = run_tournament(
+                cs,
+                runs=runs,
+                seed=seed,
+                execution=execution_of(workers, scheduler, chunk_runs),
+                stop=stop,
+                progress=advance,
+            )
     if as_json:
         print_json(result.to_json())
         return
@@ -164,8 +196,11 @@ def tournament(scenario: str, runs: int, seed: int, as_json: bool) -> None:
     "--runs", type=click.IntRange(min=1), default=2000, show_default=True, help="Runs per policy mix."
 )
 @SEED
+@execution_options
 @JSON
-def explore(scenario: str, runs: int, seed: int, as_json: bool) -> None:
+def explore(
+    scenario: str, runs: int, seed: int, workers: int, scheduler: str | None, chunk_runs: int, as_json: bool
+) -> None:
     """Play SCENARIO many times with random and heuristic policies and report what never happens.
 
     Reports events that never fire, endings never reached, options never chosen, state variables
@@ -177,11 +212,21 @@ def explore(scenario: str, runs: int, seed: int, as_json: bool) -> None:
       dilemma-sim explore pakistan-ttp --runs 5000
     """
     from dilemma_sim.batch.explore import explore as run_explore
+    from dilemma_sim.batch.explore import policy_mixes
+    from dilemma_sim.executor import StopFlag
 
-    _, cs = load_scenario_or_exit(scenario)
-    with progress(1, "exploring") as advance:
-        report = run_explore(cs, runs=runs, seed=seed)
-        advance(1)
+    stop = StopFlag()
+    with stop.on_sigint():
+        _, cs = load_scenario_or_exit(scenario)
+        with progress(len(policy_mixes(cs)) * runs, "runs") as advance:
+            report = run_explore(
+                cs,
+                runs=runs,
+                seed=seed,
+                execution=execution_of(workers, scheduler, chunk_runs),
+                stop=stop,
+                progress=advance,
+            )
     if as_json:
         print_json(report.to_json())
         return

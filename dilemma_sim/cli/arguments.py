@@ -27,7 +27,7 @@ def parse_policies(values: Sequence[str]) -> dict[str, str]:
 
 def load_scenario_or_exit(ref: str, overrides: dict[str, float] | None = None) -> tuple[Any, Any]:
     """(ScenarioRef, compiled scenario), or the diagnostics on stderr and exit 1."""
-    from dilemma_sim.batch.runner import ScenarioRef
+    from dilemma_sim.executor import ScenarioRef
     from dilemma_sim.scenario.diagnostics import ScenarioError
 
     try:

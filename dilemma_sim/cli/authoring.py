@@ -84,9 +84,15 @@ def _game_lints(result: LoadResult, scenario: Scenario) -> list[Diagnostic]:
             return []  # skipped only when the module itself does not exist
         raise
     from dilemma_sim.engine import compile_scenario
+    from dilemma_sim.errors import NonFiniteError
 
-    compiled = compile_scenario(scenario)
-    return list(gamelint.lint_game(compiled, file=str(result.path), marks=result.marks))
+    try:
+        compiled = compile_scenario(scenario, marks=result.marks)
+        return list(gamelint.lint_game(compiled, file=str(result.path), marks=result.marks))
+    except NonFiniteError as error:  # the game lints play the first turn: report what went wrong there
+        file, line, column = error.location.rsplit(":", 2) if error.location else (str(result.path), "1", "1")
+        message = error.message.removeprefix(f"{error.location}: ")
+        return [Diagnostic(file, int(line), int(column), "E601", "error", message)]
 
 
 def _check_all(refs: Sequence[str], *, with_lint: bool) -> list[_Checked]:

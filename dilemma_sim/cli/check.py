@@ -5,7 +5,7 @@ and `--write-variant` writes the narrowed ranges as a variant that `extends:` th
 Tables go to stdout and notes and errors to stderr; with `--json` stdout carries exactly one JSON
 document and nothing else. Exit status: 0 on success (whatever the calibration), 1 on invalid input
 (a scenario without observations, no survivor to write), 2 on usage errors, 4 when the variant
-cannot be written.
+cannot be written, 130 when stopped by Ctrl-C (nothing is reported or written then).
 """
 
 from __future__ import annotations
@@ -19,11 +19,13 @@ from rich.markup import escape
 
 from dilemma_sim.cli import console, main
 from dilemma_sim.cli.arguments import JSON, SCENARIO, SEED, load_scenario_or_exit
-from dilemma_sim.cli.output import num, print_json
-from dilemma_sim.errors import DilemmaError
+from dilemma_sim.cli.execution import execution_of, execution_options
+from dilemma_sim.cli.output import num, print_json, progress
+from dilemma_sim.errors import DilemmaError, EnvironmentProblem
 
 if TYPE_CHECKING:
-    from dilemma_sim.batch.check import CheckReport, FilterReport
+    from dilemma_sim.batch.check import CheckReport
+    from dilemma_sim.batch.history_match import FilterReport
 
 DEFAULT_RUNS = 4000
 
@@ -73,6 +75,7 @@ DEFAULT_RUNS = 4000
     help="--filter: write the narrowed ranges as a variant scenario (extends: SCENARIO) to this file.",
 )
 @click.option("--variant-id", help="Id of the written variant (default: <scenario id>-matched).")
+@execution_options
 @JSON
 def check(
     scenario: str,
@@ -85,11 +88,15 @@ def check(
     bounds: Literal["minmax", "p90"],
     write_variant: Path | None,
     variant_id: str | None,
+    workers: int,
+    scheduler: str | None,
+    chunk_runs: int,
     as_json: bool,
 ) -> None:
     """Compare SCENARIO's runs with its `observations:` on the policy path that was followed.
 
-    Plays the `observations.followed` strategies with parameters sampled as usual and shows, per
+    Plays the `observations.followed` strategies with parameters sampled as usual (results do not
+    depend on `--workers`, `--scheduler` or `--chunk-runs`) and shows, per
     observed figure, the runs' mean and 5/50/95% percentiles, the predictive 90% interval (the
     runs plus the figure's own uncertainty), the figure's percentile in it, the CRPS, and how many
     figures fall inside the 50% and 90% intervals against what a calibrated model would give.
@@ -105,33 +112,54 @@ def check(
       dilemma-sim check pakistan-ttp --filter --write-variant pakistan-ttp-matched.yaml
       dilemma-sim check pakistan-ttp --json | jq '.calibration'
     """
-    from dilemma_sim.batch.check import check_scenario, history_match
+    from dilemma_sim.batch.check import check_scenario
+    from dilemma_sim.batch.history_match import history_match
+    from dilemma_sim.executor import StopFlag
 
     if write_variant is not None and not filter_:
         raise click.UsageError("--write-variant needs --filter")
     if runs is not None and filter_:
         raise click.UsageError("--runs is for the plain check; with --filter give --samples and --replicates")
-    sref, cs = load_scenario_or_exit(scenario)
-    try:
-        if not filter_:
-            report = check_scenario(cs, runs or DEFAULT_RUNS, seed)
-            if as_json:
-                print_json(report.to_json())
-            else:
-                _show_check(report, f"{cs.scenario.title} — {report.runs:,} runs, seed {seed}")
+    if write_variant is not None and not write_variant.resolve().parent.is_dir():
+        _fail(EnvironmentProblem(f"cannot write {write_variant}: its folder does not exist"))
+    execution = execution_of(workers, scheduler, chunk_runs)
+    stop = StopFlag()
+    with stop.on_sigint():
+        sref, cs = load_scenario_or_exit(scenario)
+        try:
+            if not filter_:
+                total = runs or DEFAULT_RUNS
+                with progress(total, "runs") as advance:
+                    report = check_scenario(cs, total, seed, execution=execution, stop=stop, progress=advance)
+                if as_json:
+                    print_json(report.to_json())
+                else:
+                    _show_check(report, f"{cs.scenario.title} — {report.runs:,} runs, seed {seed}")
+                return
+            with progress(samples * replicates, "runs") as advance:
+                result = history_match(
+                    cs,
+                    samples,
+                    replicates,
+                    seed,
+                    cutoff,
+                    bounds,
+                    execution=execution,
+                    stop=stop,
+                    progress=advance,
+                )
+            written = None
+            if write_variant is not None:
+                command = (
+                    f"dilemma-sim check {shlex.quote(scenario)} --filter --samples {samples} --replicates "
+                    f"{replicates} --seed {seed} --cutoff {cutoff:g} --bounds {bounds} "
+                    f"--write-variant {shlex.quote(str(write_variant))}"
+                )
+                with stop.critical():
+                    written = _write(sref.path, result, write_variant, variant_id, command)
+        except DilemmaError as error:
+            _fail(error)
             return
-        result = history_match(cs, samples, replicates, seed, cutoff, bounds)
-        written = None
-        if write_variant is not None:
-            command = (
-                f"dilemma-sim check {shlex.quote(scenario)} --filter --samples {samples} --replicates "
-                f"{replicates} --seed {seed} --cutoff {cutoff:g} --bounds {bounds} "
-                f"--write-variant {shlex.quote(str(write_variant))}"
-            )
-            written = _write(sref.path, result, write_variant, variant_id, command)
-    except DilemmaError as error:
-        _fail(error)
-        return
     if as_json:
         data = result.prior.to_json()
         data["filter"] = result.to_json()

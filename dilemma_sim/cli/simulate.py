@@ -26,6 +26,7 @@ from dilemma_sim.cli.arguments import (
     load_scenario_or_exit,
     parse_policies,
 )
+from dilemma_sim.cli.execution import execution_of, execution_options
 from dilemma_sim.cli.output import fail, num, print_json, progress, table
 
 __all__ = ["DEFAULT_SCENARIO", "batch", "run"]
@@ -173,15 +174,7 @@ def _show_turn(cs: Any, r: Any, sim: Any) -> None:
 @click.option("--runs", type=click.IntRange(min=1), default=10_000, show_default=True, help="Number of runs.")
 @SEED
 @POLICY
-@click.option(
-    "--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Local worker processes."
-)
-@click.option(
-    "--scheduler", metavar="ADDR", help="Dask scheduler address (tcp://host:8786) instead of local workers."
-)
-@click.option(
-    "--chunk-runs", type=click.IntRange(min=1), default=65536, show_default=True, help="Runs per chunk."
-)
+@execution_options
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), help="Per-run rows: .csv, .jsonl or .parquet."
 )
@@ -199,9 +192,10 @@ def batch(
 ) -> None:
     """Monte Carlo: play SCENARIO N times and summarize payoffs, final state, counts and endings.
 
-    Results are identical for a seed whatever `--workers`, `--scheduler` or `--chunk-runs`.
-    Ctrl-C stops the batch: the finished runs are summarized and written to `--out`, marked
-    `complete: false`, and the command exits 130.
+    Results, the JSON summary included, are identical for a seed whatever `--workers`,
+    `--scheduler` or `--chunk-runs`. Ctrl-C stops the batch after the chunks in hand: the finished
+    runs (the first K runs) are summarized and written to `--out`, marked `complete: false`, and
+    the command exits 130; a second Ctrl-C stops at once, keeping what was written.
 
     `--json` prints `{"runs", "seed", "turns", "scenario", "hash", "payoff": {actor: {mean, sd, p5,
     p50, p95}}, "final_state": {var: {mean, sd, min, max}}, "counts": {var: {total_mean,
@@ -214,63 +208,68 @@ def batch(
       dilemma-sim batch pakistan-ttp --runs 200000 --scheduler tcp://127.0.0.1:8786
     """
     from dilemma_sim.batch.outputs import RunWriter, format_of, layout_of, scenario_facts
-    from dilemma_sim.batch.runner import ChunkStream
     from dilemma_sim.batch.summary import Summary
+    from dilemma_sim.executor import Job, JobRun, StopFlag, assignment
+    from dilemma_sim.executor.reductions import Summarize
 
-    sref, cs = load_scenario_or_exit(scenario)
-    policies = parse_policies(policy)
-    check_policies(cs, policies)
-    if out is not None:
+    stop = StopFlag()
+    with stop.on_sigint():
+        _, cs = load_scenario_or_exit(scenario)
+        policies = parse_policies(policy)
+        check_policies(cs, policies)
+        if out is not None:
+            try:
+                format_of(out)
+            except ValueError as exc:
+                raise click.BadParameter(str(exc), param_hint="--out") from None
+        if stop.is_set():
+            raise SystemExit(130)
+        summary = Summary(cs, seed)
+        facts = scenario_facts(cs)
+        meta = {
+            "scenario": facts["scenario"],
+            "hash": facts["hash"],
+            "version": facts["version"],
+            "seed": seed,
+            "policies": json.dumps(policies, sort_keys=True),
+        }
+        reduction = None if out is not None else Summarize(facts["turns_per_year"])
+        job = Job(cs, seed, runs, assignment(policies), reduction=reduction, label="batch")
+        writer = RunWriter(out, layout_of(cs), meta) if out is not None else None
+        interrupted = False
         try:
-            format_of(out)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--out") from None
-    summary = Summary.for_scenario(cs, seed)
-    facts = scenario_facts(cs)
-    meta = {
-        "scenario": facts["scenario"],
-        "hash": facts["hash"],
-        "version": facts["version"],
-        "seed": seed,
-        "policies": json.dumps(policies, sort_keys=True),
-    }
-    writer = RunWriter(out, layout_of(cs), meta) if out is not None else None
-    interrupted = False
-    with progress(runs, "runs") as advance:
-        stream = ChunkStream(
-            sref,
-            runs,
-            seed,
-            policies,
-            workers=workers,
-            chunk_runs=chunk_runs,
-            scheduler=scheduler,
-            progress=advance,
-        )
-        try:
-            for chunk in stream:
-                summary.add(chunk.result)
-                if writer is not None:
-                    writer.write(chunk.result, first_run=chunk.first_run, seed=seed)
-        except KeyboardInterrupt:
-            interrupted = True
-        except BaseException:
+            with progress(runs, "runs") as advance:
+                run = JobRun([job], execution_of(workers, scheduler, chunk_runs), stop=stop, progress=advance)
+                try:
+                    for part in run:
+                        with stop.critical():  # a chunk is written and counted as one step
+                            if writer is not None:
+                                writer.write(part.value, first_run=part.task.first_run, seed=seed)
+                                summary.add(part.value)
+                            else:
+                                summary.add_part(part.value, part.task.first_run)
+                except KeyboardInterrupt:
+                    interrupted = True
+            interrupted = interrupted or not run.complete
             if writer is not None:
-                writer.abort()
-            raise
-    complete = not interrupted and stream.complete
-    if writer is not None:
-        writer.close(complete=complete)
+                try:
+                    with stop.critical():
+                        writer.close(complete=not interrupted)
+                except KeyboardInterrupt:  # held until the file was whole
+                    interrupted = True
+        finally:
+            if writer is not None:
+                writer.abort()  # no-op once closed: otherwise the temporary file goes
     if interrupted:
         where = f"; {out} holds them, marked complete: false" if out is not None else ""
         console.err.print(
-            f"interrupted: {summary.runs} of {runs} runs finished{where}",
+            f"interrupted: {summary.runs:,} of {runs:,} runs finished{where}",
             style="yellow",
             markup=False,
             soft_wrap=True,
         )
     elif out is not None:
-        console.err.print(f"{summary.runs} runs written to {out}", markup=False, soft_wrap=True)
+        console.err.print(f"{summary.runs:,} runs written to {out}", markup=False, soft_wrap=True)
     result = summary.result()
     if as_json:
         print_json(result)

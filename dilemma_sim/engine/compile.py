@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+import math
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -53,9 +54,12 @@ from dilemma_sim.engine.tables import (
     InteractionInfo,
     Value,
     compile_source,
+    locate,
 )
+from dilemma_sim.errors import NonFiniteError
 from dilemma_sim.scenario import expressions as ex
 from dilemma_sim.scenario.models import EffectSpec, Fixed, LogitPolicy, Scenario, is_distribution
+from dilemma_sim.scenario.yaml_marks import Marks
 
 __all__ = [
     "CHOICE",
@@ -88,8 +92,9 @@ def scenario_hash(scenario: Scenario) -> str:
 class _Builder:
     """Walks the scenario in the documented order, numbering parameter columns and normal slots."""
 
-    def __init__(self, names: dict[str, tuple[int, int, int]]) -> None:
+    def __init__(self, names: dict[str, tuple[int, int, int]], locate: Callable[[str], str]) -> None:
         self.names = names
+        self.locate = locate
         self.specs: list[tuple[str, Dist]] = []
         self.n_normal = 0
         self.cache: dict[str, ExprFn] = {}
@@ -97,21 +102,25 @@ class _Builder:
     def quantity(self, q: Any, path: str) -> Value:
         if is_distribution(q):
             self.specs.append((path, q))
-            return Value(param=len(self.specs) - 1)
+            return Value(param=len(self.specs) - 1, origin=path)
         if isinstance(q, Fixed):
-            return Value(const=float(q.value))
-        return Value(const=float(q))
+            return Value(const=float(q.value), origin=path)
+        return Value(const=float(q), origin=path)
 
     def value(self, q: Any, path: str) -> Value:
         if isinstance(q, str):
             node = ex.parse(q)
             constant = ex.constant_value(node)
             if constant is not None:
-                return Value(const=constant)
+                if not math.isfinite(constant):
+                    raise NonFiniteError(f"{path} ({q!r}) is {constant}", path=path).located(
+                        self.locate(path)
+                    )
+                return Value(const=constant, origin=path, source=q)
             fn = self.cache.get(q)
             if fn is None:
                 fn = self.cache[q] = compile_source(q, self.names)
-            return Value(expr=fn)
+            return Value(expr=fn, origin=path, source=q)
         return self.quantity(q, path)
 
     def condition(self, source: str) -> ExprFn:
@@ -181,12 +190,17 @@ def _name_table(sc: Scenario) -> dict[str, tuple[int, int, int]]:
     return names
 
 
-def compile_scenario(scenario: Scenario, *, scenario_hash: str | None = None) -> CompiledScenario:
-    """Resolve a scenario into the engine's tables; raises ValueError on names the engine cannot resolve."""
+def compile_scenario(
+    scenario: Scenario, *, scenario_hash: str | None = None, marks: Marks | None = None
+) -> CompiledScenario:
+    """Resolve a scenario into the engine's tables; raises ValueError on names the engine cannot resolve.
+
+    `marks` (from loading the file) let run-time errors name the `file:line:col` of a value.
+    """
     sc = scenario
     digest = scenario_hash if scenario_hash is not None else _hash(sc)
     names = _name_table(sc)
-    b = _Builder(names)
+    b = _Builder(names, lambda path: locate(marks, path))
     state = list(sc.state)
     n_state = len(state)
 
@@ -363,6 +377,7 @@ def compile_scenario(scenario: Scenario, *, scenario_hash: str | None = None) ->
         n_uniform=len(decisions) + len(events) + len(counts),
         n_normal=b.n_normal,
         conditions=dict(b.cache),
+        marks=marks,
     )
 
 

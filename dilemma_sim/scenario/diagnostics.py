@@ -46,6 +46,7 @@ CODES: dict[str, str] = {
     "E410": "observation period outside the simulated calendar, or not a whole number of turns",
     "E411": "observation statistic that does not fit the variable (``total`` of a level variable)",
     "E412": "``observations.followed`` strategy that plays another actor",
+    "E601": "a value becomes NaN or infinite when the first turn is played (found by `lint`'s engine checks)",
     "W501": "state variable never used",
     "W502": "option with no effects and no cost (and nothing refers to it)",
     "W503": "event that can never fire",
@@ -61,6 +62,8 @@ CODES: dict[str, str] = {
         "not a dilemma: one option is the player's best first-turn choice under every parameter sample"
         " (engine lint)"
     ),
+    "W530": "expression that can overflow: the declared ranges of the names it reads let it exceed 1e300",
+    "W531": "count rate that can exceed the largest rate the engine draws (1e9 per turn)",
 }
 """Every diagnostic code and what it means; E = error, W = warning. Codes never change meaning."""
 

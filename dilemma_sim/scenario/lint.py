@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from dilemma_sim.scenario import expressions
+from dilemma_sim.scenario import expressions, intervals
 from dilemma_sim.scenario.checks import cited_sources, effects_blocks, expression_sites
 from dilemma_sim.scenario.diagnostics import Diagnostic, sorted_unique
 from dilemma_sim.scenario.loader import LoadResult
@@ -99,6 +99,7 @@ class _Linter:
         for name in s.parameters:
             if name not in used:
                 self.warn(("parameters", name), "W506", f"parameter '{name}' is never used")
+        self.ranges()
         citations = list(cited_sources(self.data))
         cited = {source for _, source in citations}
         for source_id in s.sources:
@@ -135,6 +136,34 @@ class _Linter:
                     "W510",
                     f"source '{source_id}' points at a home page ({source.url}); give the document's own URL",
                 )
+
+    def ranges(self) -> None:
+        """W530/W531: expressions whose declared ranges allow overflow or an undrawable count rate."""
+        names = intervals.name_ranges(self.scenario)
+        for site in expression_sites(self.data):
+            try:
+                node = expressions.parse(site.source)
+            except expressions.ExpressionError:
+                continue
+            lo, hi = intervals.interval(node, names)
+            where = ".".join(str(p) for p in site.path)
+            if intervals.overflows((lo, hi)):
+                self.warn(
+                    site.path,
+                    "W530",
+                    f"{where} can overflow: with the declared ranges it can reach [{lo:g}, {hi:g}] "
+                    "(runs stop with an error if it does)",
+                )
+            elif len(site.path) == 3 and site.path[0] == "state" and site.path[2] == "rate" and hi > MAX_RATE:
+                self.warn(
+                    site.path,
+                    "W531",
+                    f"{where} can reach {hi:g}, above the largest count rate per turn ({MAX_RATE:g})",
+                )
+
+
+MAX_RATE = 1e9
+"""The engine's largest count rate per turn (`engine.finite.MAX_COUNT_RATE`)."""
 
 
 def _is_home_page(url: str) -> bool:

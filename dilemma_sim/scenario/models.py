@@ -191,6 +191,9 @@ class StateVar(StrictModel):
                 raise ValueError("a count variable needs a `rate`")
             if self.distribution == "negative_binomial" and self.dispersion is None:
                 raise ValueError("a negative_binomial count needs a `dispersion`")
+            fixed = self.dispersion.value if isinstance(self.dispersion, Fixed) else self.dispersion
+            if isinstance(fixed, int | float) and not fixed > 0:
+                raise ValueError(f"a dispersion must be above 0 (it is {fixed:g})")
         elif isinstance(self.initial, (int, float)) and not lo <= self.initial <= hi:
             raise ValueError(f"initial {self.initial:g} is outside range [{lo:g}, {hi:g}]")
         return self
