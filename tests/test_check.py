@@ -77,9 +77,10 @@ def replacing(data: dict[str, Any]) -> dict[str, Any]:
 def variant(directory: Path, name: str, data: dict[str, Any]) -> CompiledScenario:
     """A variant of the fixture with these observations replacing its own, compiled."""
     path = directory / f"{name}.yaml"
-    path.write_text(
-        dump_yaml({"id": name, "extends": str(OBSERVED), "observations": {"data": replacing(data)}})
-    )
+    base = directory / OBSERVED.name  # extends: stays inside the variant's folder tree
+    if not base.exists():
+        base.write_text(OBSERVED.read_text())
+    path.write_text(dump_yaml({"id": name, "extends": base.name, "observations": {"data": replacing(data)}}))
     return compile_scenario(load_or_raise(path))
 
 
@@ -220,15 +221,22 @@ def test_a_figure_no_sample_can_reach_leaves_no_survivor(tmp_path: Path) -> None
 
 
 def test_the_written_variant_validates_extends_and_narrows(tmp_path: Path, matched: FilterReport) -> None:
-    target = tmp_path / "out" / "posterior.yaml"
-    target.parent.mkdir()
-    text = posterior_variant(load_scenario(OBSERVED), matched, target, command="dilemma-sim check x --filter")
+    base_file = tmp_path / "scenarios" / OBSERVED.name
+    target = base_file.parent / "out" / "posterior.yaml"
+    target.parent.mkdir(parents=True)
+    base_file.write_text(OBSERVED.read_text())
+    with pytest.raises(InvalidInput, match="cannot extend"):  # out/ is below the scenario: `..` climbs out
+        posterior_variant(load_scenario(base_file), matched, target, command="x")
+    target = base_file.parent / "posterior.yaml"
+    text = posterior_variant(
+        load_scenario(base_file), matched, target, command="dilemma-sim check x --filter"
+    )
     assert text.startswith("# Written by: dilemma-sim check x --filter\n# One wave of history matching")
     comment = " ".join(line.removeprefix("# ") for line in text.splitlines() if line.startswith("#"))
     assert "forgets the prior's shape and the correlations between parameters" in comment
     result = write_variant(text, target)
     assert result.ok, [d.format() for d in result.diagnostics]
-    assert [p.name for p in tmp_path.joinpath("out").iterdir()] == ["posterior.yaml"]  # no temporary left
+    assert sorted(p.name for p in base_file.parent.iterdir()) == ["observed.yaml", "out", "posterior.yaml"]
     sc = result.scenario
     assert sc is not None and sc.id == "observed-synthetic-matched"
     assert result.data is not None
@@ -242,7 +250,7 @@ def test_the_written_variant_validates_extends_and_narrows(tmp_path: Path, match
         assert new.high - new.low < 0.75 * (p.prior_high - p.prior_low)
         assert new.low <= TRUTH[p.path] <= new.high
         assert new.note is not None and new.note.startswith("History-matched: ")
-    assert (target.parent / result.data["extends"]).resolve() == OBSERVED.resolve()  # relative to its folder
+    assert (target.parent / result.data["extends"]).resolve() == base_file.resolve()  # relative to its folder
 
 
 def test_a_normal_prior_becomes_a_uniform_and_loses_its_mean_and_sd(tmp_path: Path) -> None:
@@ -305,9 +313,11 @@ def test_check_table_names_every_observation() -> None:
 
 
 def test_check_filter_writes_a_variant_that_loads(tmp_path: Path) -> None:
-    target = tmp_path / "matched.yaml"
+    scenario = tmp_path / OBSERVED.name
+    scenario.write_text(OBSERVED.read_text())
+    target = tmp_path / "matched.yaml"  # next to the scenario: its `extends:` stays in the folder
     args = ["--filter", "--samples", "60", "--replicates", "5", "--write-variant", target, "--json"]
-    result = invoke("check", OBSERVED, *args)
+    result = invoke("check", scenario, *args)
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["filter"]["variant"] == str(target)

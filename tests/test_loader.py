@@ -167,7 +167,9 @@ def test_extends_merges_deeply_and_null_deletes() -> None:
     assert merged == {"a": {"x": 1, "y": 5}, "b": [9]}
 
 
-def test_child_file_overrides_base_and_errors_point_at_the_child() -> None:
+def test_child_file_overrides_base_and_errors_point_at_the_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the child extends `../minimal.yaml`, outside its folder: allowed only when the user says so
+    monkeypatch.setenv("DILEMMA_SIM_EXTENDS_PATH", str(FIXTURES))
     result = load_scenario(FIXTURES / "extends" / "child.yaml")
     assert result.data is not None
     assert result.data["turns"] == 8

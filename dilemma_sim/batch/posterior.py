@@ -19,6 +19,7 @@ from typing import Any
 from dilemma_sim.batch.history_match import FilterReport, ParameterRange
 from dilemma_sim.errors import EnvironmentProblem, InvalidInput
 from dilemma_sim.scenario import registry
+from dilemma_sim.scenario.extends import EXTENDS_PATH_ENV, allowed_roots
 from dilemma_sim.scenario.loader import LoadResult, load_scenario
 from dilemma_sim.scenario.yamlio import YamlPath, dump_yaml
 
@@ -174,4 +175,12 @@ def _extends_ref(base: Path, scenario_id: str, directory: Path) -> str:
     shadowed = (directory / scenario_id).exists() or (directory / f"{scenario_id}.yaml").exists()
     if builtin is not None and builtin.resolve() == base.resolve() and not shadowed:
         return scenario_id
+    roots = [r.resolve() for r in allowed_roots(directory.resolve())]
+    if not any(base.resolve() == r or r in base.resolve().parents for r in roots):
+        raise InvalidInput(
+            f"a variant in {directory} cannot extend {base}: `extends:` stays inside the variant's folder "
+            "tree and the built-in scenarios",
+            hint=f"write the variant in {base.parent} (or a folder above it), or add that folder to "
+            f"{EXTENDS_PATH_ENV}",
+        )
     return Path(os.path.relpath(base.resolve(), directory.resolve())).as_posix()

@@ -9,11 +9,13 @@ usage errors.
 from __future__ import annotations
 
 import click
+from rich.text import Text
 
-from dilemma_sim.cli import console, main
-from dilemma_sim.cli.arguments import JSON, SCENARIO, SEED, load_scenario_or_exit
+from dilemma_sim.cli import console
+from dilemma_sim.cli.arguments import JSON, SCENARIO, SEED, load_scenario_or_exit, runs_type
 from dilemma_sim.cli.execution import execution_of, execution_options
-from dilemma_sim.cli.output import fail, num, print_json, progress, table
+from dilemma_sim.cli.group import main
+from dilemma_sim.cli.output import num, print_json, progress, table
 
 # --------------------------------------------------------------------------- sweep
 
@@ -33,7 +35,7 @@ from dilemma_sim.cli.output import fail, num, print_json, progress, table
     "--points", type=click.IntRange(min=2), help="Points of lhs/sobol designs (default: product of STEPS)."
 )
 @click.option(
-    "--runs", type=click.IntRange(min=2), default=1000, show_default=True, help="Runs per point and strategy."
+    "--runs", type=runs_type(2), default=1000, show_default=True, help="Runs per point and strategy."
 )
 @SEED
 @execution_options
@@ -69,7 +71,6 @@ def sweep(
     from dilemma_sim.batch.sweep import player_strategies, run_sweep
     from dilemma_sim.errors import InvalidInput
     from dilemma_sim.executor import StopFlag
-    from dilemma_sim.scenario.diagnostics import ScenarioError
 
     try:
         specs = [SweepParam.parse(p) for p in params]
@@ -80,25 +81,18 @@ def sweep(
         sref, cs = load_scenario_or_exit(scenario)
         n_points = len(design_points(specs, design, points=points, seed=seed))
         rows = n_points * runs * len(player_strategies(cs.scenario))
-        try:
-            with progress(rows, "runs") as advance:
-                result = run_sweep(
-                    sref,
-                    specs,
-                    design=design,
-                    points=points,
-                    runs=runs,
-                    seed=seed,
-                    execution=execution_of(workers, scheduler, chunk_runs),
-                    stop=stop,
-                    progress=advance,
-                )
-        except ScenarioError as exc:
-            for d in exc.diagnostics:
-                console.err.print(d.format(), style="red", soft_wrap=True, markup=False)
-            raise SystemExit(1) from None
-        except InvalidInput as exc:
-            fail(str(exc))
+        with progress(rows, "runs") as advance:
+            result = run_sweep(
+                sref,
+                specs,
+                design=design,
+                points=points,
+                runs=runs,
+                seed=seed,
+                execution=execution_of(workers, scheduler, chunk_runs),
+                stop=stop,
+                progress=advance,
+            )
     if as_json:
         print_json(result.to_json())
         return
@@ -111,14 +105,12 @@ def sweep(
     )
     for i, point in enumerate(result.points):
         best = int(result.means[i].argmax())
-        cells = [f"[bold]{num(v)}[/bold]" if k == best else num(v) for k, v in enumerate(result.means[i])]
+        cells = [Text(num(v), style="bold") if k == best else num(v) for k, v in enumerate(result.means[i])]
         t.add_row(*(f"{v:g}" for v in point), *cells, result.best[i])
     console.out.print(t)
     counts = result.best_counts()
-    console.out.print(
-        "[bold]Best at:[/bold] " + ", ".join(f"{s} {n}/{len(result.points)}" for s, n in counts.items() if n),
-        soft_wrap=True,
-    )
+    best_at = ", ".join(f"{s} {n}/{len(result.points)}" for s, n in counts.items() if n)
+    console.out.print(Text("Best at: ", style="bold") + console.plain(best_at), soft_wrap=True)
     t = table("Sensitivity (player's best mean payoff)", "parameter", "SRC", "range")
     for row in result.ranking():
         t.add_row(row["path"], f"{row['src']:+.2f}", num(row["range"]))
@@ -130,9 +122,7 @@ def sweep(
 
 @main.command()
 @SCENARIO
-@click.option(
-    "--runs", type=click.IntRange(min=2), default=2000, show_default=True, help="Runs per strategy."
-)
+@click.option("--runs", type=runs_type(2), default=2000, show_default=True, help="Runs per strategy.")
 @SEED
 @execution_options
 @JSON
@@ -192,9 +182,7 @@ def tournament(
 
 @main.command()
 @SCENARIO
-@click.option(
-    "--runs", type=click.IntRange(min=1), default=2000, show_default=True, help="Runs per policy mix."
-)
+@click.option("--runs", type=runs_type(), default=2000, show_default=True, help="Runs per policy mix.")
 @SEED
 @execution_options
 @JSON
@@ -231,4 +219,4 @@ def explore(
         print_json(report.to_json())
         return
     for line in report.lines():
-        console.out.print(line, markup=False, soft_wrap=True)
+        console.say(console.out, line)

@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Literal
 import click
 from rich.markup import escape
 
-from dilemma_sim.cli import console, main
+from dilemma_sim.cli import console
 from dilemma_sim.cli.arguments import JSON, SCENARIO, SEED, load_scenario_or_exit
 from dilemma_sim.cli.execution import execution_of, execution_options
+from dilemma_sim.cli.group import main
 from dilemma_sim.cli.output import num, print_json, progress
 from dilemma_sim.errors import DilemmaError, EnvironmentProblem
 

@@ -35,7 +35,8 @@ def execution_options(command: F) -> F:
             type=click.IntRange(min=1),
             default=DEFAULT_CHUNK_RUNS,
             show_default=True,
-            help="Runs per task, rounded up to whole blocks of 1,024 (results do not depend on it).",
+            help="Runs per task, rounded up to whole blocks of 1,024 and lowered to fit "
+            "DILEMMA_SIM_CHUNK_MEMORY (results do not depend on it).",
         ),
     ]
     for option in reversed(options):

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.text import Text
 
-from dilemma_sim.cli import console, main
+from dilemma_sim.cli import console
 from dilemma_sim.cli.arguments import (
     DEFAULT_SCENARIO,
     JSON,
@@ -25,8 +26,10 @@ from dilemma_sim.cli.arguments import (
     check_policies,
     load_scenario_or_exit,
     parse_policies,
+    runs_type,
 )
 from dilemma_sim.cli.execution import execution_of, execution_options
+from dilemma_sim.cli.group import main
 from dilemma_sim.cli.output import fail, num, print_json, progress, table
 
 __all__ = ["DEFAULT_SCENARIO", "batch", "run"]
@@ -80,13 +83,11 @@ def run(
         if as_json:
             print_json({"ok": not problems, "differences": problems})
         for p in problems:
-            console.err.print(p, markup=False, soft_wrap=True)
+            console.say(console.err, p)
         if problems:
-            console.err.print(
-                f"{check}: {len(problems)} difference(s) on replay", style="red", markup=False, soft_wrap=True
-            )
+            console.say(console.err, f"{check}: {len(problems)} difference(s) on replay", "red")
             raise SystemExit(1)
-        console.err.print(f"{check}: replays exactly", style="green", markup=False, soft_wrap=True)
+        console.say(console.err, f"{check}: replays exactly", "green")
         return
     policies = parse_policies(policy)
     check_policies(cs, policies)
@@ -103,25 +104,23 @@ def run(
         from dilemma_sim.engine import write_transcript
 
         write_transcript(transcript, cs, seed, run_index, results)
-        console.err.print(f"transcript written to {transcript}", markup=False, soft_wrap=True)
+        console.say(console.err, f"transcript written to {transcript}")
     if as_json:
         print_json(data)
         return
     ending = data["turns"][-1]["ending"] if data["turns"] else None
     if ending:
         text = next((e.label for e in cs.endings if e.id == ending), "the horizon")
-        console.out.print(f"[bold]Ending:[/bold] {text} ({ending})")
-    console.out.print(
-        "[bold]Totals:[/bold] " + ", ".join(f"{a} {num(v)}" for a, v in data["totals"].items()),
-        soft_wrap=True,
-    )
+        console.out.print(Text("Ending: ", style="bold") + console.plain(f"{text} ({ending})"))
+    totals = ", ".join(f"{a} {num(v)}" for a, v in data["totals"].items())
+    console.out.print(Text("Totals: ", style="bold") + console.plain(totals), soft_wrap=True)
 
 
 def _show_turn(cs: Any, r: Any, sim: Any) -> None:
     sc = cs.scenario
     label = sc.calendar.label(r.turn)
     out = console.out
-    out.rule(f"[bold]{label}[/bold] (turn {r.turn + 1} of {cs.turns})")
+    out.rule(f"[bold]{console.markup_safe(label)}[/bold] (turn {r.turn + 1} of {cs.turns})")
     for a in cs.actors:
         parts = []
         for info in cs.decisions:
@@ -133,7 +132,8 @@ def _show_turn(cs: Any, r: Any, sim: Any) -> None:
                 parts.append(f"{info.label}: {level}" + ("" if o == 1 else f" ({info.option_ids[o]})"))
             else:
                 parts.append(f"{info.label}: {info.option_labels[o]}")
-        out.print(f"[bold]{sc.actors[a].name}[/bold] — " + "; ".join(parts), soft_wrap=True)
+        name = console.plain(sc.actors[a].name, "bold")
+        out.print(name + console.plain(" — " + "; ".join(parts)), soft_wrap=True)
     news = []
     for info in cs.decisions:
         if info.kind == "choice":
@@ -148,22 +148,23 @@ def _show_turn(cs: Any, r: Any, sim: Any) -> None:
         if r.events[0, e]:
             news.append(sc.events[ev.id].text or ev.label)
     for line in news:
-        out.print(f"  • {line}", markup=False, soft_wrap=True)
+        console.say(out, f"  • {line}")
     state = ", ".join(
         f"{sc.state[name].label} {num(float(r.state[0, s]))}" for s, name in enumerate(cs.state_names)
     )
-    out.print(f"  [dim]state:[/dim] {state}", soft_wrap=True)
+    out.print(Text("  state: ", style="dim") + console.plain(state), soft_wrap=True)
     totals = sim.state.payoff_total
     scores = ", ".join(
         f"{sc.actors[a].name} {num(float(r.payoffs[0, i]))} (total {num(float(totals[0, i]))})"
         for i, a in enumerate(cs.actors)
     )
-    out.print(f"  [dim]scores:[/dim] {scores}", soft_wrap=True)
+    out.print(Text("  scores: ", style="dim") + console.plain(scores), soft_wrap=True)
     if r.breakdown:
         p = cs.actors.index(sc.player)
         terms = sorted(((k, float(v[0, p])) for k, v in r.breakdown.items()), key=lambda kv: -abs(kv[1]))
         shown = ", ".join(f"{k} {v:+.1f}" for k, v in terms if abs(v) >= 0.05)
-        out.print(f"  [dim]{sc.actors[sc.player].name}'s payoff:[/dim] {shown}", soft_wrap=True)
+        whose = console.plain(f"  {sc.actors[sc.player].name}'s payoff: ", "dim")
+        out.print(whose + console.plain(shown), soft_wrap=True)
 
 
 # --------------------------------------------------------------------------- batch
@@ -171,7 +172,7 @@ def _show_turn(cs: Any, r: Any, sim: Any) -> None:
 
 @main.command()
 @SCENARIO
-@click.option("--runs", type=click.IntRange(min=1), default=10_000, show_default=True, help="Number of runs.")
+@click.option("--runs", type=runs_type(), default=10_000, show_default=True, help="Number of runs.")
 @SEED
 @POLICY
 @execution_options
@@ -262,14 +263,9 @@ def batch(
                 writer.abort()  # no-op once closed: otherwise the temporary file goes
     if interrupted:
         where = f"; {out} holds them, marked complete: false" if out is not None else ""
-        console.err.print(
-            f"interrupted: {summary.runs:,} of {runs:,} runs finished{where}",
-            style="yellow",
-            markup=False,
-            soft_wrap=True,
-        )
+        console.say(console.err, f"interrupted: {summary.runs:,} of {runs:,} runs finished{where}", "yellow")
     elif out is not None:
-        console.err.print(f"{summary.runs:,} runs written to {out}", markup=False, soft_wrap=True)
+        console.say(console.err, f"{summary.runs:,} runs written to {out}")
     result = summary.result()
     if as_json:
         print_json(result)
@@ -282,9 +278,8 @@ def batch(
 def _show_summary(cs: Any, s: dict[str, Any]) -> None:
     sc = cs.scenario
     out = console.out
-    out.print(
-        f"[bold]{sc.title}[/bold] — {s['runs']:,} runs, seed {s['seed']}, hash {s['hash']}", soft_wrap=True
-    )
+    facts = f" — {s['runs']:,} runs, seed {s['seed']}, hash {s['hash']}"
+    out.print(console.plain(sc.title, "bold") + console.plain(facts), soft_wrap=True)
     t = table("Total payoff", "actor", "mean", "sd", "p5", "median", "p95")
     for a, st in s["payoff"].items():
         t.add_row(sc.actors[a].name, *(num(st[k]) for k in ("mean", "sd", "p5", "p50", "p95")))

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from dilemma_sim.engine.footprint import check_footprint
 from dilemma_sim.engine.tables import (
     CHOICE,
     HORIZON,
@@ -193,7 +194,8 @@ def _name_table(sc: Scenario) -> dict[str, tuple[int, int, int]]:
 def compile_scenario(
     scenario: Scenario, *, scenario_hash: str | None = None, marks: Marks | None = None
 ) -> CompiledScenario:
-    """Resolve a scenario into the engine's tables; raises ValueError on names the engine cannot resolve.
+    """Resolve a scenario into the engine's tables; raises ValueError on names the engine cannot resolve,
+    LimitExceeded when one block of its runs would not fit the memory budget (`engine.footprint`).
 
     `marks` (from loading the file) let run-time errors name the `file:line:col` of a value.
     """
@@ -331,7 +333,7 @@ def compile_scenario(
 
     levers = [dd for dd in decisions if dd.lever >= 0]
     lever_models = [sc.actors[dd.actor].decisions[dd.id] for dd in levers]
-    return CompiledScenario(
+    compiled = CompiledScenario(
         scenario=sc,
         scenario_id=sc.id,
         scenario_hash=digest,
@@ -379,6 +381,8 @@ def compile_scenario(
         conditions=dict(b.cache),
         marks=marks,
     )
+    check_footprint(compiled)  # LimitExceeded when one block of its runs cannot fit the memory budget
+    return compiled
 
 
 _hash = scenario_hash

@@ -17,7 +17,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any
 
-from dilemma_sim.errors import DilemmaError, EnvironmentProblem, MissingDependency
+from dilemma_sim.errors import DilemmaError
+from dilemma_sim.executor.dask_client import connect_scheduler
 from dilemma_sim.executor.jobs import TaskSpec
 from dilemma_sim.executor.stop import StopFlag
 from dilemma_sim.executor.worker import run_task
@@ -98,23 +99,6 @@ def process_pool(
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def connect(scheduler: str | Client, timeout: float = 10.0) -> tuple[Client, bool]:
-    """A Dask client for an address (owned: close it) or the client given (not owned)."""
-    try:
-        from distributed import Client
-    except ModuleNotFoundError:
-        raise MissingDependency("distributed", "dask", "--scheduler") from None
-    if isinstance(scheduler, Client):
-        return scheduler, False
-    try:
-        return Client(scheduler, timeout=timeout), True
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise EnvironmentProblem(
-            f"cannot reach the Dask scheduler at {scheduler}: {exc}",
-            hint="start one with `dask scheduler` and `dask worker ADDRESS`, or leave out --scheduler",
-        ) from None
-
-
 def dask(
     specs: Sequence[TaskSpec],
     stop: StopFlag,
@@ -123,7 +107,8 @@ def dask(
     fn: TaskFn = run_task,
 ) -> Iterator[tuple[int, object]]:
     """Tasks on an existing Dask cluster (it reschedules the tasks of a lost worker itself)."""
-    client, own = connect(scheduler)
+    own = isinstance(scheduler, str)
+    client = connect_scheduler(scheduler)
     tag = uuid.uuid4().hex[:12]
     window = 2 * max(1, len(client.scheduler_info().get("workers", {})))
     futures: dict[int, Any] = {}

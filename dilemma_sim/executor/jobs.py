@@ -11,7 +11,7 @@ worker, and give the same numbers.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -170,15 +170,17 @@ def _spec(scenario: m.Scenario, digest: str, *rest: Any) -> TaskSpec:
     return TaskSpec(rebuild(scenario, digest), *rest)
 
 
-def plan_tasks(jobs: list[Job] | tuple[Job, ...], chunk_runs: int = DEFAULT_CHUNK_RUNS) -> list[Task]:
-    """Tasks covering every job in order, each at most `chunk_runs` rows (never less than one block).
+def plan_tasks(jobs: Sequence[Job], chunk_runs: int | Sequence[int] = DEFAULT_CHUNK_RUNS) -> list[Task]:
+    """Tasks covering every job in order, each at most `chunk_runs` rows (never less than one block);
+    `chunk_runs` may be given per job.
 
     Run ranges split on multiples of `BLOCK` (the random streams' blocks), so any two plans cut
     the same runs at block edges and statistics kept per block do not depend on the plan.
     """
-    size = max(BLOCK, -(-max(int(chunk_runs), 1) // BLOCK) * BLOCK)
+    sizes = [chunk_runs] * len(jobs) if isinstance(chunk_runs, int) else list(chunk_runs)
     tasks: list[Task] = []
     for j, job in enumerate(jobs):
+        size = max(BLOCK, -(-max(int(sizes[j]), 1) // BLOCK) * BLOCK)
         if job.runs < 0 or job.first_run < 0:
             raise ValueError("runs and first_run must be non-negative")
         if job.runs == 0:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from dilemma_sim.engine.footprint import chunk_runs_within
 from dilemma_sim.engine.simulate import RESULT_FIELDS, BatchResult, DesignPoints
 from dilemma_sim.engine.tables import CompiledScenario
 from dilemma_sim.errors import Interrupted, NonFiniteError
@@ -29,7 +30,7 @@ from dilemma_sim.executor.jobs import (
     task_spec,
 )
 from dilemma_sim.executor.stop import StopFlag
-from dilemma_sim.executor.worker import run_task
+from dilemma_sim.executor.worker import policies_for, run_task
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -94,7 +95,9 @@ class JobRun:
         self.stop = stop if stop is not None else StopFlag()
         self.progress = progress
         self.fn = fn
-        self.tasks = plan_tasks(self.jobs, execution.chunk_runs)
+        self.tasks = plan_tasks(
+            self.jobs, [_chunk_within_budget(job, execution.chunk_runs) for job in self.jobs]
+        )
         self.rows_total = sum(t.rows for t in self.tasks)
         self.rows_done = 0
         self.complete = False
@@ -123,6 +126,13 @@ class JobRun:
                 next((loc for j in self.jobs if (loc := j.scenario.locate(exc.path))), "")
             ) from None
         self.complete = done == len(self.tasks)
+
+
+def _chunk_within_budget(job: Job, requested: int) -> int:
+    """Rows per task for a job: as asked, lowered to fit the memory budget (`engine.footprint`).
+
+    Results do not depend on it: tasks only ever split at block edges."""
+    return chunk_runs_within(job.scenario, requested, policies_for(job.scenario, job.policies))
 
 
 def concat_results(parts: Sequence[BatchResult]) -> BatchResult:

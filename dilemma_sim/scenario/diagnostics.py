@@ -24,6 +24,10 @@ CODES: dict[str, str] = {
     "E107": "file not found or unreadable (not UTF-8, a directory, permission denied)",
     "E108": "``extends:`` cycle (the message shows the chain)",
     "E109": "``extends:`` target not found",
+    "E110": (
+        "``extends:`` target outside the scenario's folder tree, the built-ins and"
+        " ``DILEMMA_SIM_EXTENDS_PATH`` (an absolute path, ``..`` climbing out, a link out)"
+    ),
     "E201": "unknown key (with a did-you-mean among the model's field names)",
     "E202": "wrong type (a list where a number belongs, a non-string key, ...)",
     "E203": "value out of range or breaking a constraint (``turns: 0``, a malformed id or date)",
