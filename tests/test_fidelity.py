@@ -104,3 +104,19 @@ def test_paying_kabul_or_fighting_harder_wins_where_lives_are_dear(cs: CompiledS
     shares = best_shares(cs, ("status-quo", "buy-restraint", "military-push"))
     assert shares["buy-restraint"] + shares["military-push"] > 0.05, shares
     assert shares["status-quo"] < 0.99, shares
+
+
+def test_in_2021_refusing_talks_beats_talking() -> None:
+    """docs/dilemma.md: in the 2021 variant the late-2021 talks (its status quo) cost Pakistan more
+    than refusing them, mostly through the fighters who came home during the truce and the talks."""
+    variant = ScenarioRef.of("pakistan-ttp-ceasefire-2021").compile()
+    pakistan = variant.actors.index("pakistan")
+    names = variant.state_names
+    talks = run_batch(variant, 1000, 11, {"pakistan": "status-quo"}, collect_turns=True)
+    no_talks = run_batch(variant, 1000, 11, {"pakistan": "no-talks"}, collect_turns=True)
+    assert (no_talks.totals[:, pakistan] - talks.totals[:, pakistan]).mean() > 0
+    at_end = names.index("ttp_in_pakistan")
+    assert (
+        np.asarray(talks.trajectories["state"])[:, -1, at_end].mean()
+        > np.asarray(no_talks.trajectories["state"])[:, -1, at_end].mean()
+    )
