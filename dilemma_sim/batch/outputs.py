@@ -44,6 +44,8 @@ _RUNS_WIDTH = 12
 """Digits reserved for the run count in text headers, so the header is patched in place at close."""
 _KEY = re.compile(r"^[a-z_][a-z0-9_]*$")
 """Metadata keys: identifiers, so a key can never hold `: ` or a newline."""
+_HEADER = re.compile(r"^[a-z_][a-z0-9_.]*(,|\r?\n|$)")
+"""A CSV column header starts with a column name (`run`, `point`)."""
 _CSV_META = re.compile(r"^# ([a-z_][a-z0-9_]*): (.*)$")
 
 
@@ -521,7 +523,7 @@ def _csv_metadata(path: Path) -> dict[str, Any]:
     with open(path, encoding="utf-8", newline="") as f:
         for number, line in enumerate(f, start=1):
             if not line.startswith("#"):
-                if not line.startswith("run,"):
+                if not _HEADER.match(line):  # column names, not a row of numbers
                     raise OutputFileError(f"{path}:{number}: expected the column header after the metadata")
                 return meta
             m = _CSV_META.match(line.rstrip("\n"))

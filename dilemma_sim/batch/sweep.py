@@ -7,11 +7,14 @@ and runs every player strategy of the scenario at every point with the same seed
 per parameter), `lhs` (Latin hypercube) and `sobol` (scrambled Sobol points), the latter two from
 `scipy.stats.qmc`.
 
-Sensitivity: for each swept parameter, the standardized regression coefficient (SRC) of the
-player's best achievable mean payoff at a point on the parameters, and the main-effect range
+Regression ranking: for each swept parameter, the standardized regression coefficient (SRC) of
+the player's best achievable mean payoff at a point on the parameters, and the main-effect range
 (the spread of that payoff's mean over `steps` bins of the parameter). Parameters are ranked by
 |SRC| (then by range). With fewer points than parameters + 2 the regression is not identifiable
-and SRC is NaN (null in JSON): use more points.
+and SRC is NaN (null in JSON): use more points. SRCs are not Sobol indices, whatever the design:
+they measure a linear fit (SRC² sums to the fit's R² only when the parameters are uncorrelated),
+blind to interactions and non-linear effects. True Sobol indices are `dilemma-sim robust --sobol`
+(`batch.sensitivity`).
 """
 
 from __future__ import annotations
@@ -100,7 +103,7 @@ class SweepResult:
         return counts
 
     def ranking(self) -> list[dict[str, Any]]:
-        """Parameters by |SRC|, largest first."""
+        """Parameters by |SRC| (standardized regression coefficient), largest first."""
 
         def key(j: int) -> tuple[float, float]:
             src = float(self.src[j])
@@ -132,7 +135,8 @@ class SweepResult:
                 for i in range(len(self.points))
             ],
             "best_counts": self.best_counts(),
-            "sensitivity": self.ranking(),
+            "standardized_regression": self.ranking(),
+            "sensitivity": self.ranking(),  # the old name of `standardized_regression`, kept for scripts
         }
 
 

@@ -6,7 +6,7 @@ Textual) happen inside the commands so that `--help` and the TUI start quickly.
 
 from __future__ import annotations
 
-from dilemma_sim.cli import analysis, authoring, check, games, play, simulate
+from dilemma_sim.cli import analysis, authoring, check, games, play, robust, simulate
 from dilemma_sim.cli.group import DilemmaGroup, exit_codes_epilog, main
 
 __all__ = [
@@ -18,5 +18,6 @@ __all__ = [
     "games",
     "main",
     "play",
+    "robust",
     "simulate",
 ]

@@ -56,9 +56,12 @@ def sweep(
 
     PATH is a YAML path into the scenario (`parameters.lethality`, `actors.pakistan.utility.security`);
     a distribution there is replaced by the fixed value. Every strategy plays the same runs at
-    every point (common random numbers). The sensitivity ranking orders the parameters by the
+    every point (common random numbers). The regression ranking orders the parameters by the
     standardized regression coefficient (SRC) of the player's best mean payoff on them; `range` is
-    the spread of that payoff's mean across STEPS bins of the parameter.
+    the spread of that payoff's mean across STEPS bins of the parameter. SRCs are a linear fit, not
+    Sobol indices, whatever the design (`--design sobol` only places the points): for Sobol
+    indices, use `dilemma-sim robust --sobol`. JSON: `standardized_regression` (also under its old
+    name `sensitivity`).
 
     \b
     Example:
@@ -111,7 +114,12 @@ def sweep(
     counts = result.best_counts()
     best_at = ", ".join(f"{s} {n}/{len(result.points)}" for s, n in counts.items() if n)
     console.out.print(Text("Best at: ", style="bold") + console.plain(best_at), soft_wrap=True)
-    t = table("Sensitivity (player's best mean payoff)", "parameter", "SRC", "range")
+    t = table(
+        "Standardized regression coefficients of the player's best mean payoff (not Sobol indices)",
+        "parameter",
+        "SRC",
+        "range",
+    )
     for row in result.ranking():
         t.add_row(row["path"], f"{row['src']:+.2f}", num(row["range"]))
     console.out.print(t)

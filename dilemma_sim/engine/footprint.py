@@ -13,7 +13,7 @@ is compiled, one whose single block of runs cannot fit. The engine's arithmetic 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from dilemma_sim.engine.sampling import BLOCK
 from dilemma_sim.engine.tables import CompiledScenario
@@ -21,8 +21,16 @@ from dilemma_sim.errors import LimitExceeded
 from dilemma_sim.limits import CHUNK_MEMORY_ENV, chunk_memory, human_bytes
 from dilemma_sim.scenario import models as m
 
-if TYPE_CHECKING:
-    from dilemma_sim.engine.step import Policy
+
+class Policy(Protocol):
+    """What the estimate reads of a compiled policy (`engine.step.Policy` has it)."""
+
+    @property
+    def decision(self) -> int: ...
+
+    @property
+    def needs_payoffs(self) -> bool: ...
+
 
 __all__ = ["bytes_per_run", "check_footprint", "chunk_runs_within", "payoff_decisions"]
 

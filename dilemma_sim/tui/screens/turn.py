@@ -13,6 +13,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Label, Static
 
+from dilemma_sim.tui.screens.whatif import WhatIfScreen
 from dilemma_sim.tui.session import GameSession
 from dilemma_sim.tui.widgets.advisor import AdvisorPanel
 from dilemma_sim.tui.widgets.dashboard import Dashboard
@@ -46,6 +47,7 @@ class TurnScreen(Screen[None]):
         Binding("n", "end_turn", "End turn"),
         Binding("u", "undo", "Undo"),
         Binding("a", "toggle_advisor", "Advisor"),
+        Binding("w", "what_if", "What if?", show=False),  # in help: the footer fits 80 columns
     ]
 
     class GameOver(Message):
@@ -137,6 +139,9 @@ class TurnScreen(Screen[None]):
             self.notify(f"Took back the last turn; back to {self.session.calendar_label()}.", timeout=3)
         else:
             self.notify("Nothing to undo.", severity="warning", timeout=3)
+
+    def action_what_if(self) -> None:
+        self.app.push_screen(WhatIfScreen(self.session, self.query_one(DecisionPanel).choices))
 
     def action_toggle_advisor(self) -> None:
         advisor = self.query_one(AdvisorPanel)
