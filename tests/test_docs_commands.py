@@ -40,6 +40,8 @@ SHELL_LANGS = {"bash", "sh", "shell", "console"}
 NOT_RUN_MARK = "<!-- not-run -->"
 NOT_RUN_COMMANDS = {"play", "serve"}
 RUNS_CAP = int(os.environ.get("DILEMMA_SIM_DOCS_RUNS", "64"))
+FILTER_SAMPLES = 16
+"""Parameter samples of a `check --filter` line (its cost is samples x replicates, not --runs)."""
 POINTS_CAP = 8
 FENCE = re.compile(r"^\s*(`{3,}|~{3,})\s*([\w+-]*)")
 
@@ -157,7 +159,9 @@ def prepared_args(words: list[str]) -> list[str]:
             args[i + 1] = str(min(int(args[i + 1]), POINTS_CAP))
     command = main.commands.get(args[0]) if args else None
     has_runs = command is not None and any("--runs" in getattr(p, "opts", ()) for p in command.params)
-    if has_runs and "--runs" not in args:
+    if args[:1] == ["check"] and "--filter" in args:  # history matching counts samples x replicates
+        args += ["--samples", str(FILTER_SAMPLES), "--replicates", "4"]
+    elif has_runs and "--runs" not in args:
         args += ["--runs", str(RUNS_CAP)]
     return args
 

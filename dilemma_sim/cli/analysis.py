@@ -66,10 +66,10 @@ def sweep(
 
     \b
     Example:
-      dilemma-sim sweep pakistan-ttp --param parameters.restraint_effect=3:8:3 \\
-          --param parameters.concession_threshold=5.5:11:3
-      dilemma-sim sweep pakistan-ttp --param parameters.lethality=4:6:4 \\
-          --param parameters.offensive_effect=2:5:4 --design sobol --points 32 --runs 500 --json
+      dilemma-sim sweep pakistan-ttp --param parameters.value_of_life=0.15:4.95:5 \\
+          --param parameters.relocation_per_concession=0:0.2:5
+      dilemma-sim sweep pakistan-ttp --param parameters.lethality=1.45:2.3:4 \\
+          --param parameters.truce_regroup=0.5:2:4 --design sobol --points 32 --runs 500 --json
     """
     from dilemma_sim.batch.design import SweepParam, design_points
     from dilemma_sim.batch.sweep import player_strategies, run_sweep

@@ -114,8 +114,7 @@ def robust(
     \b
     Example:
       dilemma-sim robust pakistan-ttp --samples 64 --workers 2
-      dilemma-sim robust pakistan-ttp --strategies hedge,always-appease \\
-          --where tribal_takeover --report robust.html
+      dilemma-sim robust tutorial-standoff --where war --report robust.html
       dilemma-sim robust pakistan-ttp --samples 32 --strategies hedge,always-appease \\
           --sobol --sobol-base 16 --json
     """
