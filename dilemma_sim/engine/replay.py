@@ -13,6 +13,7 @@ import numpy as np
 from dilemma_sim.engine.compile import CompiledScenario
 from dilemma_sim.engine.simulate import start
 from dilemma_sim.engine.step import TurnResult, step
+from dilemma_sim.engine.turn_view import run_views
 
 TRANSCRIPT_FORMAT = "dilemma-sim transcript 1"
 """Value of the `format` key of every transcript."""
@@ -64,10 +65,14 @@ def replay(
 def transcript(
     cs: CompiledScenario, seed: int, run_index: int, results: Sequence[TurnResult], row: int = 0
 ) -> dict:
-    """A JSON-ready record of one run: ids, seed, run index and, per turn, what happened."""
+    """A JSON-ready record of one run: ids, seed, run index and, per turn, what happened.
+
+    Each turn's `news` is the news of the shared turn view (`turn_view.py`), as `run` prints it.
+    """
     turns: list[dict[str, Any]] = []
     alive = True
-    for r in results:
+    views = run_views(cs, seed, run_index, results, row=row)
+    for r, view in zip(results, views, strict=True):
         if not alive:
             break
         alive = bool(r.batch.alive[row])
@@ -83,6 +88,7 @@ def transcript(
                 "payoffs": {a: float(r.payoffs[row, i]) for i, a in enumerate(cs.actors)},
                 "state": {name: float(r.state[row, s]) for s, name in enumerate(cs.state_names)},
                 "ending": cs.ending_ids[ending] if ending >= 0 else None,
+                "news": view.news_for(),
             }
         )
     return {

@@ -3,7 +3,8 @@
 The TUI's contact with the engine for play (the advisor is in `advice.py`, the debrief's strategy
 runs in `benchmarks.py`). It holds no game logic: it passes the player's choices to
 `Simulation.advance`, and turns the engine's arrays (shape `(runs, ...)`, here one run) into small
-read-only views the widgets show. It does not import Textual, so tests can drive it alongside the
+read-only views the widgets show (`TurnView`, built by the engine's headless `turn_view`, which
+`dilemma-sim run` and transcripts share). It does not import Textual, so tests can drive it alongside the
 app and compare.
 """
 
@@ -14,11 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dilemma_sim.engine.turn_view import TurnView, grouped_totals, levels_dict, state_dict, turn_view
 from dilemma_sim.scenario.models import Scenario
 from dilemma_sim.tui.savefile import SaveGame
 
-BASELINE_TERM = "start of turn"
-"""The breakdown term that is the payoff of the start-of-turn state (what did not move)."""
+__all__ = ["DecisionView", "GameSession", "TurnView"]
 
 
 @dataclass(frozen=True)
@@ -35,34 +36,6 @@ class DecisionView:
     level_ids: tuple[str, ...] = ()
     level_labels: tuple[str, ...] = ()
     default: str = ""
-
-
-@dataclass(frozen=True)
-class TurnView:
-    """What happened in one turn, for one run, in plain Python values."""
-
-    turn: int
-    """0-based turn number."""
-    label: str
-    """Calendar label, e.g. `2023-Q2`."""
-    choices: dict[str, str]
-    """Every actor's choices: `actor.decision -> option id`."""
-    news: list[str]
-    """News lines: other actors' choices and the events that fired, in order."""
-    counts: dict[str, float]
-    """Count variables drawn this turn."""
-    state: dict[str, float]
-    """Level variables at the end of the turn."""
-    levels: dict[str, int]
-    """Lever levels after the turn: `actor.lever -> level index`."""
-    payoffs: dict[str, float]
-    """Each actor's payoff this turn."""
-    totals: dict[str, float]
-    """Each actor's total payoff so far."""
-    breakdown: dict[str, float]
-    """What moved the player's payoff this turn: term -> contribution."""
-    ending: str | None = None
-    """The ending id, when this turn ended the run."""
 
 
 @dataclass
@@ -160,10 +133,16 @@ class GameSession:
 
     def play(self, choices: Mapping[str, str]) -> TurnView:
         """Resolve one turn with the player's choices (a synchronous engine call)."""
+        before = self.sim.state
         result = self.sim.advance(external_choices=dict(choices))
-        view = self._view(result, len(self.history))
+        previous = self.history[-1].choices if self.history else None
+        view = turn_view(self.compiled, result, before, previous_choices=previous)
         self.history.append(view)
         return view
+
+    def news(self, view: TurnView) -> list[str]:
+        """A turn's news as the player reads it (their own actions first)."""
+        return view.news_for([self.human])
 
     def undo(self) -> bool:
         """Take back the last turn; False when there is none."""
@@ -201,33 +180,6 @@ class GameSession:
         ending = self.ending
         return self.scenario.endings.get(ending) if ending else None
 
-    def term_label(self, term: str) -> str:
-        """A readable name for a breakdown term of the engine (`event: x`, `choice: a.d = o`, ...)."""
-        kind, _, rest = term.partition(": ")
-        sc = self.scenario
-        if kind in ("choice", "lever", "cost"):
-            key, _, option = rest.partition(" = ")
-            actor_id, _, decision_id = key.partition(".")
-            actor = sc.actors.get(actor_id)
-            decision = actor.decisions.get(decision_id) if actor else None
-            if actor is None or decision is None:
-                return term
-            if kind == "cost":
-                return f"cost: {decision.label}"
-            if kind == "choice" and option in decision.options:
-                return f"{actor.name}: {decision.options[option].label}"
-            if kind == "lever" and option in decision.levels:
-                return f"{decision.label}: {decision.levels[option].label}"
-        if kind == "event" and rest in sc.events:
-            return f"event: {sc.events[rest].label}"
-        if kind == "interaction" and rest in sc.interactions:
-            return sc.interactions[rest].label
-        if kind == "dynamics":
-            return sc.dynamics[rest].label if rest in sc.dynamics else "drift back to baseline"
-        if kind == "counts" and rest in sc.state:
-            return sc.state[rest].label
-        return {"start of turn": "where the turn started", "bounds": "limits reached"}.get(term, term)
-
     def key_variables(self, limit: int = 6) -> list[str]:
         """Level variables the player's score weighs most (for trend charts)."""
         weights = self.scenario.actors[self.human].utility
@@ -235,76 +187,14 @@ class GameSession:
         levels.sort(key=lambda n: -abs(float(weights[n])))  # type: ignore[arg-type]
         return levels[:limit] or list(self.initial_state)[:limit]
 
-    def total_breakdown(self) -> dict[str, float]:
-        """Each term of the player's payoff summed over the game (what mattered most)."""
-        total: dict[str, float] = {}
-        for view in self.history:
-            for term, value in view.breakdown.items():
-                if term != BASELINE_TERM:
-                    total[term] = total.get(term, 0.0) + value
-        return total
+    def what_mattered(self, limit: int = 8) -> list[tuple[str, float]]:
+        """The player's payoff over the game by choice, event and outcome; model mechanics on one line."""
+        return grouped_totals(self.scenario, self.history, self.human, limit)
 
     # ------------------------------------------------------------------ engine -> views
 
     def _state_dict(self, batch: Any) -> dict[str, float]:
-        names = list(self.compiled.state_names)
-        values = batch.state[0]
-        return {
-            name: float(values[i])
-            for i, name in enumerate(names)
-            if self.scenario.state[name].kind == "level"
-        }
+        return state_dict(self.compiled, batch.state[0])
 
     def _levels_dict(self, batch: Any) -> dict[str, int]:
-        keys = [self.compiled.decisions[int(d)].key for d in self.compiled.lever_decisions]
-        values = batch.levels[0]
-        return {key: int(values[i]) for i, key in enumerate(keys)}
-
-    def _view(self, result: Any, turn: int) -> TurnView:
-        """A `TurnView` of run 0 of the engine's `TurnResult` (arrays of shape (runs, ...))."""
-        cs = self.compiled
-        chosen = result.choices[0]
-        choices = {
-            info.key: info.option_ids[int(chosen[d])] for d, info in enumerate(cs.decisions) if chosen[d] >= 0
-        }
-        events = [info.id for e, info in enumerate(cs.events) if bool(result.events[0][e])]
-        counts = {cs.state_names[info.column]: float(result.counts[0][c]) for c, info in enumerate(cs.counts)}
-        payoffs = {actor: float(result.payoffs[0][a]) for a, actor in enumerate(cs.actors)}
-        totals = {actor: float(result.batch.payoff_total[0][a]) for a, actor in enumerate(cs.actors)}
-        human = cs.actors.index(self.human)
-        breakdown = {term: float(values[0][human]) for term, values in (result.breakdown or {}).items()}
-        ending = int(result.ending[0])
-        return TurnView(
-            turn=turn,
-            label=self.calendar_label(turn),
-            choices=choices,
-            news=self._news(choices, events),
-            counts=counts,
-            state=self._state_dict(result.batch),
-            levels=self._levels_dict(result.batch),
-            payoffs=payoffs,
-            totals=totals,
-            breakdown=breakdown,
-            ending=cs.ending_ids[ending] if ending >= 0 else None,
-        )
-
-    def _news(self, choices: Mapping[str, str], events: Sequence[str]) -> list[str]:
-        lines = []
-        for key, option_id in choices.items():
-            actor_id, decision_id = key.split(".", 1)
-            if actor_id == self.human:
-                continue
-            actor = self.scenario.actors[actor_id]
-            decision = actor.decisions[decision_id]
-            if decision.kind == "choice":
-                option = decision.options[option_id]
-                if option.text:
-                    lines.append(option.text.replace("{actor}", actor.name))
-                else:
-                    lines.append(f"{actor.name}: {option.label}")
-            elif option_id != "hold":
-                lines.append(f"{actor.name}: {option_id} {decision.label.lower()}")
-        for event_id in events:
-            event = self.scenario.events[event_id]
-            lines.append(event.text or event.label)
-        return lines
+        return levels_dict(self.compiled, batch.levels[0])

@@ -54,7 +54,7 @@ class DebriefScreen(Screen[None]):
             yield Label("You against the built-in strategies", classes="section")
             yield Static(Text("computing…", style="italic"), id="benchmarks")
             yield Label("What mattered most", classes="section")
-            yield Breakdown(session.term_label, limit=8, id="mattered")
+            yield Breakdown(limit=8, id="mattered")
         yield Footer(compact=True)  # every key fits at 80 columns
 
     def on_mount(self) -> None:
@@ -62,7 +62,9 @@ class DebriefScreen(Screen[None]):
         self.title = f"Debrief — {session.scenario.title}"
         self.sub_title = f"{session.calendar_label(0)} to {session.calendar_label(max(session.turn - 1, 0))}"
         self.query_one(Trends).show(trend_series(session))
-        self.query_one("#mattered", Breakdown).show(session.total_breakdown(), title="Sum over the game")
+        self.query_one("#mattered", Breakdown).show(
+            session.what_mattered(), title="Summed over the game", total="= what moved your score"
+        )
         self._benchmark(session)
 
     def _outcome(self) -> Group:

@@ -67,7 +67,7 @@ class TurnScreen(Screen[None]):
             yield Label("News", classes="section")
             yield NewsLog(id="news")
             yield ScoreBoard(session.scenario, session.human, id="scores")
-            yield Breakdown(session.term_label, id="breakdown")
+            yield Breakdown(id="breakdown")
             yield Label("Trends", classes="section")
             yield Trends(trend_labels(session), session.scenario.turns + 1, id="trends")
         yield AdvisorPanel(id="advisor")
@@ -94,9 +94,9 @@ class TurnScreen(Screen[None]):
         previous = history[-2].state if len(history) > 1 else session.initial_state
         last = history[-1] if history else None
         self.query_one(Dashboard).show(session.current_state(), previous, last.counts if last else {})
-        self.query_one(NewsLog).show(history, opening=_opening(session))
+        self.query_one(NewsLog).show(history, session.news, opening=_opening(session))
         self.query_one(ScoreBoard).show(last.payoffs if last else {}, last.totals if last else {})
-        self.query_one(Breakdown).show(last.breakdown if last else {})
+        self.query_one(Breakdown).show_terms(last.terms.get(session.human, ()) if last else ())
         self.query_one(Trends).show(trend_series(session))
         self.query_one(DecisionPanel).set_policy(session.current_policy(), session.current_levels())
         self.query_one("#end-turn", Button).disabled = session.done
