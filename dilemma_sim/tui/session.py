@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dilemma_sim.engine.turn_view import TurnView, grouped_totals, levels_dict, state_dict, turn_view
+from dilemma_sim.engine.turn_view import TurnView, clean, grouped_totals, levels_dict, state_dict, turn_view
 from dilemma_sim.scenario.models import Scenario
 from dilemma_sim.tui.savefile import SaveGame
 
@@ -36,6 +36,12 @@ class DecisionView:
     level_ids: tuple[str, ...] = ()
     level_labels: tuple[str, ...] = ()
     default: str = ""
+    description: str = ""
+    """What is being decided."""
+    option_descriptions: tuple[str, ...] = ()
+    """What each option does (choices), in `option_ids` order."""
+    level_descriptions: tuple[str, ...] = ()
+    """What each level means (levers), in `level_ids` order."""
 
 
 @dataclass
@@ -86,23 +92,30 @@ class GameSession:
     def calendar_label(self, turn: int | None = None) -> str:
         return self.scenario.calendar.label(self.turn if turn is None else turn)
 
-    def decisions(self) -> list[DecisionView]:
-        """The player's decisions, in scenario order."""
-        actor = self.scenario.actors[self.human]
+    def decisions(self, actor_id: str | None = None) -> list[DecisionView]:
+        """The decisions of `actor_id` (default: the player), in scenario order."""
+        actor_id = actor_id or self.human
+        actor = self.scenario.actors[actor_id]
         views = []
         for decision_id, decision in actor.decisions.items():
             ids = decision.option_ids()
-            labels = tuple(decision.options[o].label for o in ids) if decision.kind == "choice" else ids
+            choice = decision.kind == "choice"
+            labels = tuple(clean(decision.options[o].label) for o in ids) if choice else ids
             views.append(
                 DecisionView(
-                    key=f"{self.human}.{decision_id}",
-                    label=decision.label,
+                    key=f"{actor_id}.{decision_id}",
+                    label=clean(decision.label),
                     kind=decision.kind,
                     option_ids=ids,
                     option_labels=labels,
                     level_ids=tuple(decision.levels),
-                    level_labels=tuple(level.label for level in decision.levels.values()),
+                    level_labels=tuple(clean(level.label) for level in decision.levels.values()),
                     default=decision.default_option(),
+                    description=clean(decision.description),
+                    option_descriptions=tuple(clean(decision.options[o].description) for o in ids)
+                    if choice
+                    else (),
+                    level_descriptions=tuple(clean(level.description) for level in decision.levels.values()),
                 )
             )
         return views

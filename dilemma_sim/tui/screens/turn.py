@@ -9,8 +9,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
+from textual.events import DescendantFocus
 from textual.message import Message
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Label, Static
 
 from dilemma_sim.tui.session import GameSession
@@ -71,11 +73,13 @@ class TurnScreen(Screen[None]):
             yield Label("Trends", classes="section")
             yield Trends(trend_labels(session), session.scenario.turns + 1, id="trends")
         yield AdvisorPanel(id="advisor")
+        yield Static("", id="details")
         yield Static("", id="scenario-errors", markup=False)
         yield Footer(compact=True)  # every key fits at 80 columns
 
     def on_mount(self) -> None:
         self.refresh_view()
+        self.query_one(DecisionPanel).focus_first()
         # Everything built so far (app, scenario, compiled tables, widgets) lives as long as the game:
         # moving it out of the collector's reach stops full collections pausing turns for 100+ ms.
         gc.freeze()
@@ -124,6 +128,7 @@ class TurnScreen(Screen[None]):
             return
         self.session.play(self.query_one(DecisionPanel).choices)
         self.refresh_view()
+        self.query_one(DecisionPanel).focus_first()
         if self.session.done:
             self.post_message(self.GameOver())
 
@@ -147,8 +152,18 @@ class TurnScreen(Screen[None]):
         else:
             advisor.invalidate()
 
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        self._describe(event.widget)
+
+    def _describe(self, widget: Widget | None) -> None:
+        """Show the full name and description of what the focused control has chosen."""
+        panel = self.query_one(DecisionPanel)
+        if widget is not None and panel in widget.ancestors:
+            self.query_one("#details", Static).update(panel.describe(widget))
+
     @on(DecisionPanel.Changed)
     def _controls_changed(self) -> None:
+        self._describe(self.focused)
         advisor = self.query_one(AdvisorPanel)
         # setting the controls after a turn posts changes too: ask again only for new choices
         if advisor.display and advisor.asked != self.query_one(DecisionPanel).choices:

@@ -1,4 +1,9 @@
-"""The player's decision controls: a radio set per choice, a lever row per graded lever."""
+"""The player's decision controls: a radio set per choice, a lever row per graded lever.
+
+In a choice, the highlighted option is the chosen one (arrows choose), marked `●` against `○`, so
+chosen and highlighted never differ and the difference never rests on colour alone. `describe`
+gives the full name and description of what a control has chosen, for the details line.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
+from textual.style import Style
 from textual.widget import Widget
 from textual.widgets import Label, RadioButton, RadioSet
 
@@ -21,6 +27,38 @@ MOVES = ("lower", "hold", "raise")
 TALL = 36
 """Terminal height (rows) from which a ladder too wide for one line wraps; below it, only the current
 level shows (`‹ Regional forums › 2/4`), so every lever takes two rows and the controls fit at 80×24."""
+
+
+class ChoiceButton(RadioButton):
+    """A radio button marked `●` when chosen and `○` when not (not only by colour)."""
+
+    @property
+    def _button(self) -> Content:
+        button_style = self.get_visual_style("toggle--button")
+        side_style = Style(foreground=button_style.background, background=self.background_colors[1])
+        return Content.assemble(
+            (self.BUTTON_LEFT, side_style),
+            ("●" if self.value else "○", button_style),
+            (self.BUTTON_RIGHT, side_style),
+        )
+
+
+class ChoiceSet(RadioSet):
+    """A radio set whose arrow keys choose the option they move to."""
+
+    def action_next_button(self) -> None:
+        super().action_next_button()
+        self._choose_selected()
+
+    def action_previous_button(self) -> None:
+        super().action_previous_button()
+        self._choose_selected()
+
+    def _choose_selected(self) -> None:
+        if self.has_focus and self._selected is not None:
+            button = self._nodes[self._selected]
+            if isinstance(button, RadioButton) and not button.value:
+                button.value = True
 
 
 class LeverControl(Widget, can_focus=True):
@@ -174,10 +212,22 @@ class DecisionPanel(VerticalScroll):
     def compose(self) -> ComposeResult:
         for decision in self.decisions:
             if decision.kind == "choice":
-                with RadioSet(id=_dom_id(decision.key), classes="choice") as radio:
+                with ChoiceSet(id=_dom_id(decision.key), classes="choice") as radio:
                     radio.border_title = decision.label
-                    for option_id, label in zip(decision.option_ids, decision.option_labels, strict=True):
-                        yield RadioButton(label, name=option_id, value=option_id == decision.default)
+                    radio.tooltip = decision.label + (
+                        f"\n{decision.description}" if decision.description else ""
+                    )
+                    for option_id, label, about in zip(
+                        decision.option_ids,
+                        decision.option_labels,
+                        decision.option_descriptions or ("",) * len(decision.option_ids),
+                        strict=True,
+                    ):
+                        button = ChoiceButton(
+                            Content(label), name=option_id, value=option_id == decision.default
+                        )
+                        button.tooltip = Content(label + (f"\n{about}" if about else ""))
+                        yield button
         levers = [d for d in self.decisions if d.kind == "lever"]
         if levers:
             yield Label("Levers  [dim]←/→ or click[/]", classes="section")
@@ -217,6 +267,46 @@ class DecisionPanel(VerticalScroll):
     @on(LeverControl.Moved)
     def _changed(self) -> None:
         self.post_message(self.Changed())
+
+    def focus_first(self) -> None:
+        """Focus the first control (at the start of a turn, so the first key acts on it)."""
+        controls = list(self.query("ChoiceSet, LeverControl"))
+        if controls:
+            controls[0].focus(scroll_visible=False)
+
+    def describe(self, widget: Widget | None) -> Content:
+        """The full name and description of what `widget` (a control of this panel) has chosen."""
+        for decision in self.decisions:
+            node = self.query_one(f"#{_dom_id(decision.key)}")
+            if node is not widget:
+                continue
+            if decision.kind == "choice":
+                option = self.choices[decision.key]
+                index = decision.option_ids.index(option)
+                return _described(
+                    decision.label, decision.option_labels[index], _at(decision.option_descriptions, index)
+                )
+            assert isinstance(node, LeverControl)
+            now, target = node.level, node.target
+            count = len(decision.level_labels)
+            if target == now:
+                head = f"stays at {decision.level_labels[now]} ({now + 1}/{count})"
+            else:
+                head = (
+                    f"{decision.level_labels[now]} → {decision.level_labels[target]} ({target + 1}/{count})"
+                )
+            return _described(decision.label, head, _at(decision.level_descriptions, target))
+        return Content("")
+
+
+def _at(items: tuple[str, ...], index: int) -> str:
+    return items[index] if index < len(items) else ""
+
+
+def _described(label: str, choice: str, about: str) -> Content:
+    return Content.assemble(
+        (label, "bold"), ": ", (choice, "bold $text-accent"), (f" — {about}" if about else "")
+    )
 
 
 def _dom_id(key: str) -> str:

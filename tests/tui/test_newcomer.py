@@ -1,0 +1,85 @@
+"""What a newcomer hit in the first games (issue #11), each written as the behaviour that should hold."""
+
+from __future__ import annotations
+
+from textual.widgets import RadioButton, Static
+
+from dilemma_sim.tui.screens.turn import TurnScreen
+from dilemma_sim.tui.widgets.decisions import ChoiceSet, DecisionPanel, LeverControl
+from dilemma_sim.tui.widgets.news import NewsLog
+from tests.tui.conftest import make_app
+from tests.tui.test_play import run, settle, start
+
+
+@run
+async def test_arrows_choose_at_once_from_the_start_of_a_turn() -> None:
+    """The first control has focus when a turn starts, and moving to an option chooses it."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(app, pilot)
+        assert isinstance(app.focused, ChoiceSet)
+        await pilot.press("down", "down", "down")
+        assert screen.query_one(DecisionPanel).choices["pakistan.posture"] == "hedge"
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.session is not None
+        assert app.session.history[0].choices["pakistan.posture"] == "hedge"
+        assert isinstance(app.focused, ChoiceSet), "the next turn starts on the first control again"
+
+
+@run
+async def test_the_chosen_option_is_marked_by_its_glyph_not_colour_alone() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(app, pilot)
+        await pilot.press("down")
+        marks = {
+            str(button.name): button.render().plain[1]  # type: ignore[union-attr]
+            for button in screen.query(RadioButton)
+        }
+        assert marks["coercive_diplomacy"] == "●"
+        assert {mark for name, mark in marks.items() if name != "coercive_diplomacy"} == {"○"}
+
+
+@run
+async def test_what_an_option_does_shows_where_it_is_chosen() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(app, pilot)
+        scenario = app.session.scenario if app.session else None
+        assert scenario is not None
+        posture = scenario.actors["pakistan"].decisions["posture"]
+        await pilot.press("down", "down", "down")
+        details = screen.query_one("#details", Static)
+        shown = str(details.render())
+        assert "Posture toward the TTP: Hedge" in shown
+        assert posture.options["hedge"].description[:40] in " ".join(shown.split())
+        assert screen.region.contains_region(details.region)
+        # a lever: its full name and the level its move leads to, with that level's description
+        lever = screen.query_one("#decision-pakistan--recognition", LeverControl)
+        lever.focus()
+        await pilot.press("right")
+        shown = " ".join(str(details.render()).split())
+        recognition = scenario.actors["pakistan"].decisions["recognition"]
+        assert "Recognition of the Taliban government" in shown
+        assert recognition.levels["de_facto"].label in shown
+
+
+@run
+async def test_news_keeps_its_width_after_a_turn_played_with_the_advisor_open() -> None:
+    async def news_rows(advisor: bool) -> tuple[int, int]:
+        app = make_app()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await start(app, pilot)
+            if advisor:
+                await pilot.press("a")
+            await pilot.press("n")
+            if advisor:
+                await pilot.press("a")
+            await settle(app, pilot)
+            assert isinstance(app.screen, TurnScreen)
+            log = app.screen.query_one(NewsLog)
+            return len(log.lines), max(strip.cell_length for strip in log.lines)
+
+    without, with_advisor = await news_rows(False), await news_rows(True)
+    assert with_advisor == without
