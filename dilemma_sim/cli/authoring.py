@@ -281,8 +281,12 @@ def new(name: str, directory: Path, title: str | None, force: bool) -> None:
       dilemma-sim new water-rights --dir my-scenarios --title "Water rights on the Indus"
       dilemma-sim validate scenarios/water-rights.yaml
     """
+    from dilemma_sim.scenario.registry import is_builtin_dir, local_dir
     from dilemma_sim.scenario.starter import starter_yaml
 
+    if is_builtin_dir(directory):  # run from a clone: ./scenarios is the package's own folder
+        directory = local_dir()
+        console.err.print(f"note: {directory}/ holds your scenarios here", markup=False)
     path = directory / f"{name}.yaml"
     if path.exists() and not force:
         console.err.print(f"error: {path} already exists (use --force to overwrite it)", markup=False)

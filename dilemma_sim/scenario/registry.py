@@ -2,6 +2,11 @@
 
 `resolve(ref)` turns what a user types into a file: an existing path first, then a built-in id, then
 the id of a file in the local scenarios directory.
+
+In a clone of the repository, `./scenarios` *is* the built-in folder (an editable install) or a copy
+of it (a plain install): `list_scenarios` lists each scenario once (a local file that resolves to a
+built-in file, or has the same id and bytes, is the built-in), and `local_dir()` is `./my-scenarios`
+there, so `dilemma-sim new` never writes into the package's own folder.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ DEFAULT_SCENARIO = "pakistan-ttp"
 """The scenario opened when none is named."""
 LOCAL_DIR = Path("scenarios")
 """Where a user's own scenarios live, relative to the working directory."""
+CLONE_LOCAL_DIR = Path("my-scenarios")
+"""Where they live instead when `./scenarios` is the built-in folder (run from a clone)."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,19 @@ def builtin_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "scenarios"
 
 
+def is_builtin_dir(directory: Path) -> bool:
+    """Whether `directory` is the built-in scenarios folder itself (not a copy)."""
+    try:
+        return directory.resolve() == builtin_dir().resolve()
+    except OSError:
+        return False
+
+
+def local_dir() -> Path:
+    """`./scenarios`, or `./my-scenarios` when `./scenarios` is the built-in folder (a clone)."""
+    return CLONE_LOCAL_DIR if is_builtin_dir(LOCAL_DIR) else LOCAL_DIR
+
+
 def _files(directory: Path) -> list[Path]:
     if not directory.is_dir():
         return []
@@ -64,7 +84,7 @@ def builtin_path(scenario_id: str) -> Path | None:
     return None
 
 
-def resolve(ref: str, local_dir: Path | None = LOCAL_DIR) -> Path:
+def resolve(ref: str, local: Path | None = LOCAL_DIR) -> Path:
     """The file `ref` names: an existing path, a built-in id or a local id; else ScenarioError (E107)."""
     path = Path(ref)
     if path.is_file():
@@ -72,27 +92,32 @@ def resolve(ref: str, local_dir: Path | None = LOCAL_DIR) -> Path:
     builtin = builtin_path(ref)
     if builtin is not None:
         return builtin
-    local = _files(local_dir) if local_dir is not None else []
-    for candidate in local:
+    folders = [d for d in dict.fromkeys([local, local_dir()]) if d is not None]
+    local_files = [p for d in folders for p in _files(d)]
+    for candidate in local_files:
         if candidate.stem == ref:
             return candidate
-    known = sorted(builtin_ids() | {p.stem for p in local})
+    known = sorted(builtin_ids() | {p.stem for p in local_files})
     matches = difflib.get_close_matches(ref, known, n=1, cutoff=0.6)
     listing = f"; known scenarios: {', '.join(known)}" if known else ""
     message = f"no scenario file or id '{ref}'{listing}"
     raise ScenarioError([Diagnostic(ref, 1, 1, "E107", "error", message, matches[0] if matches else None)])
 
 
-def list_scenarios(local_dir: Path | None = LOCAL_DIR) -> list[ScenarioInfo]:
-    """Built-in scenarios, then local ones; files that do not load are listed as invalid."""
+def list_scenarios(local: Path | None = LOCAL_DIR) -> list[ScenarioInfo]:
+    """Built-in scenarios, then local ones, each once; files that do not load are listed as invalid."""
     from dilemma_sim.scenario.loader import load_scenario  # the loader imports this module
 
     infos: list[ScenarioInfo] = []
-    builtin = builtin_dir()
-    sources: list[tuple[Path, bool]] = [(p, True) for p in _files(builtin)]
-    if local_dir is not None and local_dir.resolve() != builtin.resolve():
-        sources += [(p, False) for p in _files(local_dir)]
+    builtins = _files(builtin_dir())
+    sources: list[tuple[Path, bool]] = [(p, True) for p in builtins]
+    for directory in [d for d in dict.fromkeys([local, local_dir()]) if d is not None]:
+        sources += [(p, False) for p in _files(directory) if not _is_builtin_file(p, builtins)]
+    seen: set[Path] = set()
     for path, is_builtin in sources:
+        if path.resolve() in seen:
+            continue
+        seen.add(path.resolve())
         result = load_scenario(path)
         scenario = result.scenario
         if scenario is None:
@@ -107,3 +132,16 @@ def list_scenarios(local_dir: Path | None = LOCAL_DIR) -> list[ScenarioInfo]:
             )
         )
     return infos
+
+
+def _is_builtin_file(path: Path, builtins: list[Path]) -> bool:
+    """Whether `path` is a built-in scenario: the same file, or a copy with the same name and bytes."""
+    for builtin in builtins:
+        if path.resolve() == builtin.resolve():
+            return True
+        if path.name == builtin.name:
+            try:
+                return path.read_bytes() == builtin.read_bytes()
+            except OSError:
+                return False
+    return False

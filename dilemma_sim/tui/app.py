@@ -100,6 +100,7 @@ class DilemmaApp(App[None]):
 
     def on_debrief_screen_play_again(self) -> None:
         if self.opened is not None:
+            self.session = None  # the finished game is left behind: quitting need not warn about it
             self._show(BriefingScreen(self.opened.scenario, self.human))
 
     def on_debrief_screen_take_back(self) -> None:
@@ -127,18 +128,22 @@ class DilemmaApp(App[None]):
         self.run_worker(run, thread=True, exclusive=True, group="open", name="open")
 
     def _show_error(self, exc: Exception) -> None:
+        """Show `exc`; closed over an empty screen (nothing opened yet), the picker follows."""
         title = getattr(exc, "title", "Error")
         details = getattr(exc, "details", None)
-        self.push_screen(ErrorModal(title, str(exc), details))
+
+        def closed(_: None) -> None:
+            if len(self.screen_stack) <= 1:
+                self.action_scenarios()
+
+        self.push_screen(ErrorModal(title, str(exc), details), closed)
 
     def open_scenario(self, ref: str | Path) -> None:
         """Load a scenario in a worker, then show its briefing."""
         self._in_worker(lambda: open_scenario(ref), self._opened, self._open_failed)
 
     def _open_failed(self, exc: Exception) -> None:
-        self._show_error(exc)
-        if self.opened is None and not isinstance(self.screen, PickerScreen):
-            self.action_scenarios()
+        self._show_error(exc)  # closing it over nothing opens the picker
 
     def _opened(self, opened: OpenedScenario) -> None:
         self.opened = opened
@@ -219,9 +224,26 @@ class DilemmaApp(App[None]):
 
     def action_load(self) -> None:
         scenario_id = self.opened.scenario.id if self.opened else "game"
-        self.push_screen(
-            PathModal("Load game from", str(default_save_path(scenario_id)), action="Load"), self._load
-        )
+
+        def ask_path() -> None:
+            modal = PathModal("Load game from", str(default_save_path(scenario_id)), action="Load")
+            self.push_screen(modal, self._load)
+
+        self._unless_unsaved(ask_path, "Load another game?")
+
+    def _unless_unsaved(self, then: Callable[[], None], title: str) -> None:
+        """Call `then`, after asking first when the game in progress has unsaved turns."""
+        session = self.session
+        if session is None or not session.dirty:
+            then()
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                then()
+
+        message = f"Your {session.turn} turn(s) are not saved (ctrl+s saves)."
+        self.push_screen(ConfirmModal(title, message, yes="Leave this game", no="Stay"), answer)
 
     def _load(self, path: Path | None) -> None:
         if path is None:
@@ -267,23 +289,7 @@ class DilemmaApp(App[None]):
                 if self.opened is None and len(self.screen_stack) <= 1:
                     self.action_scenarios()
                 return
-            if self.session is not None and self.session.dirty:
-
-                def confirmed(yes: bool | None) -> None:
-                    if yes:
-                        self.open_scenario(ref)
-
-                self.push_screen(
-                    ConfirmModal(
-                        "Leave this game?",
-                        f"Your {self.session.turn} turn(s) are not saved.",
-                        yes="Leave it",
-                        no="Stay",
-                    ),
-                    confirmed,
-                )
-            else:
-                self.open_scenario(ref)
+            self._unless_unsaved(lambda: self.open_scenario(ref), "Leave this game?")
 
         self.push_screen(PickerScreen(self.opened.scenario.id if self.opened else None), picked)
 

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.widgets import RadioButton, Static
 
+from dilemma_sim.tui.screens.briefing import BriefingScreen
+from dilemma_sim.tui.screens.debrief import DebriefScreen
+from dilemma_sim.tui.screens.modals import ConfirmModal, ErrorModal
+from dilemma_sim.tui.screens.picker import PickerScreen
 from dilemma_sim.tui.screens.turn import TurnScreen
 from dilemma_sim.tui.widgets.decisions import ChoiceSet, DecisionPanel, LeverControl
 from dilemma_sim.tui.widgets.news import NewsLog
@@ -83,3 +89,45 @@ async def test_news_keeps_its_width_after_a_turn_played_with_the_advisor_open() 
 
     without, with_advisor = await news_rows(False), await news_rows(True)
     assert with_advisor == without
+
+
+@run
+async def test_an_unknown_scenario_shows_its_error_then_the_picker() -> None:
+    app = make_app("nosuch")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, ErrorModal), "the error is on top, not hidden under the picker"
+        assert "nosuch" in " ".join(str(w.render()) for w in app.screen.query(Static))
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PickerScreen), "closing the error never leaves a blank screen"
+
+
+@run
+async def test_loading_asks_before_discarding_unsaved_turns(tmp_path: Path) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(app, pilot)
+        await pilot.press("n", "ctrl+o")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("escape")
+        assert isinstance(app.screen, TurnScreen)
+        assert app.session is not None and app.session.turn == 1
+
+
+@run
+async def test_after_play_again_quit_does_not_warn_about_the_finished_game() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(app, pilot)
+        while isinstance(app.screen, TurnScreen):
+            await pilot.press("n")
+        assert isinstance(app.screen, DebriefScreen)
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, BriefingScreen)
+        await pilot.press("q")
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmModal)
+        assert app.return_code == 0 or not app.is_running
