@@ -17,12 +17,13 @@ from dilemma_sim.tui.opening import OpenedScenario, open_save, open_scenario, st
 from dilemma_sim.tui.savefile import SaveError, ScenarioChanged, default_save_path, read_save, write_save
 from dilemma_sim.tui.screens.briefing import BriefingScreen
 from dilemma_sim.tui.screens.debrief import DebriefScreen
-from dilemma_sim.tui.screens.help import HelpScreen
+from dilemma_sim.tui.screens.help import HelpGroups, HelpScreen
 from dilemma_sim.tui.screens.modals import ConfirmModal, ErrorModal, PathModal
 from dilemma_sim.tui.screens.picker import PickerScreen
 from dilemma_sim.tui.screens.turn import TurnScreen
 from dilemma_sim.tui.session import GameSession
 from dilemma_sim.tui.watch import FileStamp, file_stamp
+from dilemma_sim.tui.widgets.decisions import ChoiceSet, LeverControl
 
 WATCH_INTERVAL = 1.0
 """Seconds between checks of the open scenario file's modification time."""
@@ -295,7 +296,26 @@ class DilemmaApp(App[None]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(self.help_groups()))
+
+    def help_groups(self) -> HelpGroups:
+        """Every key, by where it works, with the player's real controls named."""
+        decisions = self.session.decisions() if self.session is not None else []
+        choices = ", ".join(d.label for d in decisions if d.kind == "choice") or "a list of options"
+        levers = ", ".join(d.label for d in decisions if d.kind == "lever") or "a graded lever"
+        return [
+            ("Anywhere", list(self.BINDINGS)),
+            ("Briefing", list(BriefingScreen.BINDINGS)),
+            ("Turn", list(TurnScreen.BINDINGS)),
+            (f"A choice ({choices})", [b for b in ChoiceSet.BINDINGS if isinstance(b, Binding)]),
+            (f"A lever ({levers})", list(LeverControl.BINDINGS)),
+            ("Debrief", list(DebriefScreen.BINDINGS)),
+            ("This help", list(HelpScreen.BINDINGS)),
+            (
+                "Everywhere",
+                [Binding("tab", "", "Next control"), Binding("ctrl+p", "", "Command palette, themes")],
+            ),
+        ]
 
     def action_request_quit(self) -> None:
         session = self.session

@@ -8,6 +8,7 @@ from textual.widgets import RadioButton, Static
 
 from dilemma_sim.tui.screens.briefing import BriefingScreen
 from dilemma_sim.tui.screens.debrief import DebriefScreen
+from dilemma_sim.tui.screens.help import HelpScreen
 from dilemma_sim.tui.screens.modals import ConfirmModal, ErrorModal
 from dilemma_sim.tui.screens.picker import PickerScreen
 from dilemma_sim.tui.screens.turn import TurnScreen
@@ -131,3 +132,19 @@ async def test_after_play_again_quit_does_not_warn_about_the_finished_game() -> 
         await pilot.pause()
         assert not isinstance(app.screen, ConfirmModal)
         assert app.return_code == 0 or not app.is_running
+
+
+@run
+async def test_help_says_how_to_close_it_and_names_the_players_controls() -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(app, pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = " ".join(str(w.render()) for w in app.screen.query("Label, Static"))
+        assert "esc" in text and "closes" in text
+        titles = " ".join(title for title, _ in app.screen.groups)
+        assert "Posture toward the TTP" in titles and "Posture list" not in titles
+        await pilot.press("escape")
+        assert isinstance(app.screen, TurnScreen)

@@ -46,6 +46,12 @@ class ChoiceButton(RadioButton):
 class ChoiceSet(RadioSet):
     """A radio set whose arrow keys choose the option they move to."""
 
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down,right", "next_button", "Choose the next option", show=False),
+        Binding("up,left", "previous_button", "Choose the previous option", show=False),
+        Binding("enter,space", "toggle_button", "Choose the highlighted option", show=False),
+    ]
+
     def action_next_button(self) -> None:
         super().action_next_button()
         self._choose_selected()
