@@ -148,3 +148,41 @@ async def test_help_says_how_to_close_it_and_names_the_players_controls() -> Non
         assert "Posture toward the TTP" in titles and "Posture list" not in titles
         await pilot.press("escape")
         assert isinstance(app.screen, TurnScreen)
+
+
+def test_the_briefing_names_lever_weights_not_raw_ids() -> None:
+    from rich.console import Console
+
+    from dilemma_sim.scenario.loader import load_or_raise
+    from dilemma_sim.tui.screens.briefing import scoring
+
+    console = Console(width=100, record=True)
+    console.print(scoring(load_or_raise("pakistan-ttp"), "pakistan"))
+    text = console.export_text()
+    assert "pakistan.recognition" not in text
+    assert "Recognition of the Taliban government (per level)" in text
+
+
+def test_counts_agree_in_number() -> None:
+    from dilemma_sim.scenario.loader import load_or_raise
+    from dilemma_sim.tui.widgets.dashboard import Dashboard
+
+    scenario = load_or_raise("pakistan-ttp")
+    first, second = [name for name, spec in scenario.state.items() if spec.kind == "count"][:2]
+    one, two = scenario.state[first].unit, scenario.state[second].unit
+    assert one.endswith("s") and two.endswith("s")
+    dashboard = Dashboard(scenario)
+    dashboard.counts = {first: 1.0, second: 2.0}
+    assert dashboard._counts().plain == f"This turn: 1 {one[:-1]} · 2 {two}"
+
+
+@run
+async def test_the_debrief_of_a_full_game_speaks_plainly() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start(app, pilot)
+        while isinstance(app.screen, TurnScreen):
+            await pilot.press("n")
+        assert isinstance(app.screen, DebriefScreen)
+        outcome = str(app.screen.query_one("#outcome", Static).render())
+        assert "HORIZON" not in outcome and "The last turn was played" not in outcome

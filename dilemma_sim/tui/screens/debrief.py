@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static
 from textual.worker import get_current_worker
 
+from dilemma_sim.engine.turn_view import clean
 from dilemma_sim.tui.benchmarks import Benchmark, strategy_benchmarks
 from dilemma_sim.tui.screens.turn import trend_labels, trend_series
 from dilemma_sim.tui.session import GameSession
@@ -59,7 +60,7 @@ class DebriefScreen(Screen[None]):
 
     def on_mount(self) -> None:
         session = self.session
-        self.title = f"Debrief — {session.scenario.title}"
+        self.title = f"Debrief — {clean(session.scenario.title)}"
         self.sub_title = f"{session.calendar_label(0)} to {session.calendar_label(max(session.turn - 1, 0))}"
         self.query_one(Trends).show(trend_series(session))
         self.query_one("#mattered", Breakdown).show(
@@ -73,14 +74,15 @@ class DebriefScreen(Screen[None]):
         total = session.history[-1].totals[session.human] if session.history else 0.0
         if ending is not None:
             head = Text.assemble(
-                (ending.outcome.upper(), OUTCOME_STYLE.get(ending.outcome, "bold")),
-                "  ",
-                (ending.label, "bold"),
+                (ending.outcome.capitalize(), OUTCOME_STYLE.get(ending.outcome, "bold")),
+                ": ",
+                (clean(ending.label), "bold"),
             )
-            body = Text(ending.text)
+            body = Text(clean(ending.text))
         else:
-            head = Text.assemble(("HORIZON", "bold"), "  ", ("The last turn was played.", "bold"))
-            body = Text(f"The game ran its full {session.scenario.turns} turns without an early ending.")
+            last = session.calendar_label(session.scenario.turns - 1)
+            head = Text("Full term: no early ending", style="bold")
+            body = Text(f"The game ran all its {session.scenario.turns} turns, to {last}.")
         score = Text.assemble(
             "Your total score: ", (f"{total:,.1f}", "bold"), f" after {session.turn} turns."
         )

@@ -7,6 +7,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
+from dilemma_sim.engine.turn_view import clean, quantity
 from dilemma_sim.scenario.models import Scenario
 
 BAR_WIDTH = 10
@@ -57,9 +58,9 @@ class Dashboard(Static):
             if i:
                 parts.append(" · ")
             parts.append(
-                f"{value:,.0f} ", style="bold red" if value and not spec.higher_is_better else "bold"
+                quantity(value, clean(spec.unit or spec.label)),
+                style="bold red" if value and not spec.higher_is_better else "bold",
             )
-            parts.append(spec.unit or spec.label)
         return parts
 
     def _table(self) -> Table:
@@ -74,7 +75,7 @@ class Dashboard(Static):
             style = change_style(delta, spec.higher_is_better)
             arrow = "▲" if delta > 0.05 else "▼" if delta < -0.05 else " "
             table.add_row(
-                spec.label,
+                Text(clean(spec.label)),
                 Text(bar(value, *spec.range), style="bold" if style == "dim" else style),
                 number(value),
                 Text(f"{arrow}{abs(delta):.1f}" if arrow.strip() else "–", style=style),
