@@ -35,6 +35,13 @@ def play(scenario: str, seed: int, human: str | None) -> None:
 
     \b
     Keys: n end turn, u undo, a advisor, ctrl+s save, ctrl+o load, s scenarios, ? help, q quit.
+
+    \b
+    Example:
+      dilemma-sim play                          # pakistan-ttp, as Pakistan
+      dilemma-sim play tutorial-standoff --seed 3
+      dilemma-sim play pakistan-ttp --as taliban
+      dilemma-sim play my-scenarios/water.yaml  # a file of your own
     """
     from dilemma_sim.tui.app import DilemmaApp
 
@@ -65,8 +72,20 @@ def _first_screen_probe(path: str) -> Callable[[Any], None]:
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 def serve(scenario: str, seed: int, port: int, host: str) -> None:
-    """Serve the game to web browsers: each visitor gets `dilemma-sim play SCENARIO` of their own."""
+    """Serve the game to web browsers: each visitor gets `dilemma-sim play SCENARIO` of their own.
+
+    SCENARIO is checked before serving: one with errors is reported and nothing is served.
+
+    \b
+    Example:
+      dilemma-sim serve                         # http://127.0.0.1:8000, pakistan-ttp
+      dilemma-sim serve tutorial-standoff --port 8080
+    """
     from textual_serve.server import Server
+
+    from dilemma_sim.cli.arguments import load_scenario_or_exit
+
+    load_scenario_or_exit(scenario)
 
     command = shlex.join([sys.executable, "-m", "dilemma_sim", "play", scenario, "--seed", str(seed)])
     Server(command, host=host, port=port, title="dilemma-sim").serve()

@@ -35,3 +35,23 @@ def test_serve_answers_with_the_textual_web_page_on_localhost() -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_serve_of_an_unknown_scenario_fails_before_serving() -> None:
+    from click.testing import CliRunner
+
+    from dilemma_sim.cli import main
+
+    result = CliRunner().invoke(main, ["serve", "nosuch", "--port", str(_free_port())])
+    assert result.exit_code == 1
+    assert "nosuch" in result.output
+
+
+def test_play_and_serve_help_show_examples() -> None:
+    from click.testing import CliRunner
+
+    from dilemma_sim.cli import main
+
+    for command in ("play", "serve"):
+        text = CliRunner().invoke(main, [command, "--help"]).output
+        assert "Example:" in text and f"dilemma-sim {command}" in text
