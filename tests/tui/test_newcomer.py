@@ -186,3 +186,33 @@ async def test_the_debrief_of_a_full_game_speaks_plainly() -> None:
         assert isinstance(app.screen, DebriefScreen)
         outcome = str(app.screen.query_one("#outcome", Static).render())
         assert "HORIZON" not in outcome and "The last turn was played" not in outcome
+
+
+@run
+async def test_resizing_mid_game_lays_the_levers_out_again() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await start(app, pilot)
+        lever = screen.query_one("#decision-pakistan--recognition", LeverControl)
+        assert "›" in lever.render().plain, "short terminal: the current level alone"
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        await pilot.pause()
+        ladder = lever.render().plain
+        assert "›" not in ladder
+        levels = app.session.decisions()[1].level_labels if app.session else ()
+        assert all(level in ladder for level in levels)
+        assert lever.region.height == len(ladder.splitlines())
+
+
+@run
+async def test_state_names_cut_at_80_columns_are_whole_in_the_dashboards_tooltip() -> None:
+    from dilemma_sim.tui.widgets.dashboard import Dashboard
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(app, pilot)
+        tooltip = str(screen.query_one(Dashboard).tooltip)
+        assert app.session is not None
+        for name in app.session.initial_state:
+            assert app.session.scenario.state[name].label in tooltip

@@ -1,9 +1,14 @@
-"""Snapshot tests of every screen at 80×24 and 120×40 (fixed seed, no animations, workers awaited)."""
+"""Snapshot tests of every screen at 80×24 and 120×40 (fixed seed, no animations, workers awaited).
+
+The layout snapshots play `fixtures/layout.yaml`, a frozen copy of `pakistan-ttp`, so that rewriting
+the shipped scenario's numbers does not change them; the picker lists the real scenarios.
+"""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
@@ -11,6 +16,7 @@ from textual.worker import WorkerCancelled
 
 from tests.tui.conftest import make_app
 
+LAYOUT = Path(__file__).parent / "fixtures" / "layout.yaml"
 SIZES = [(80, 24), (120, 40)]
 
 
@@ -55,4 +61,4 @@ SCREENS = {
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("screen", list(SCREENS))
 def test_screen(snap_compare: Callable[..., bool], screen: str, size: tuple[int, int]) -> None:
-    assert snap_compare(make_app(), terminal_size=size, run_before=SCREENS[screen])
+    assert snap_compare(make_app(LAYOUT), terminal_size=size, run_before=SCREENS[screen])

@@ -18,7 +18,7 @@ from textual.worker import get_current_worker
 
 from dilemma_sim.engine.turn_view import clean
 from dilemma_sim.tui.benchmarks import Benchmark, strategy_benchmarks
-from dilemma_sim.tui.screens.turn import trend_labels, trend_series
+from dilemma_sim.tui.screens.turn import trend_rows, trend_series
 from dilemma_sim.tui.session import GameSession
 from dilemma_sim.tui.widgets.scores import Breakdown
 from dilemma_sim.tui.widgets.trends import Trends
@@ -51,7 +51,7 @@ class DebriefScreen(Screen[None]):
         with VerticalScroll(id="debrief"):
             yield Static(self._outcome(), id="outcome")
             yield Label("How it went", classes="section")
-            yield Trends(trend_labels(session), session.scenario.turns + 1, id="trends")
+            yield Trends(trend_rows(session), session.scenario.turns + 1, id="trends")
             yield Label("You against the built-in strategies", classes="section")
             yield Static(Text("computing…", style="italic"), id="benchmarks")
             yield Label("What mattered most", classes="section")

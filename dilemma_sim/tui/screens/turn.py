@@ -15,20 +15,25 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Label, Static
 
+from dilemma_sim.engine.turn_view import clean
 from dilemma_sim.tui.session import GameSession
 from dilemma_sim.tui.widgets.advisor import AdvisorPanel
 from dilemma_sim.tui.widgets.dashboard import Dashboard
-from dilemma_sim.tui.widgets.decisions import DecisionPanel
+from dilemma_sim.tui.widgets.decisions import DecisionPanel, LeverControl
 from dilemma_sim.tui.widgets.news import NewsLog
 from dilemma_sim.tui.widgets.scores import Breakdown, ScoreBoard
-from dilemma_sim.tui.widgets.trends import Trends
+from dilemma_sim.tui.widgets.trends import TrendRow, Trends
 
 
-def trend_labels(session: GameSession) -> dict[str, str]:
-    """The series charted as sparklines: the variables the player's score weighs most, and the score."""
-    labels = {name: session.scenario.state[name].label for name in session.key_variables()}
-    labels["score"] = "Your score"
-    return labels
+def trend_rows(session: GameSession) -> list[TrendRow]:
+    """The series charted: the variables the player's score weighs most, each on its own range, and
+    the player's total score on a scale from 0 to its largest value."""
+    rows = []
+    for name in session.key_variables():
+        spec = session.scenario.state[name]
+        rows.append(TrendRow(name, clean(spec.label), *spec.range))
+    rows.append(TrendRow("score", "Your score"))
+    return rows
 
 
 def trend_series(session: GameSession) -> dict[str, list[float]]:
@@ -71,7 +76,7 @@ class TurnScreen(Screen[None]):
             yield ScoreBoard(session.scenario, session.human, id="scores")
             yield Breakdown(id="breakdown")
             yield Label("Trends", classes="section")
-            yield Trends(trend_labels(session), session.scenario.turns + 1, id="trends")
+            yield Trends(trend_rows(session), session.scenario.turns + 1, id="trends")
         yield AdvisorPanel(id="advisor")
         yield Static("", id="details")
         yield Static("", id="scenario-errors", markup=False)
@@ -94,7 +99,7 @@ class TurnScreen(Screen[None]):
         shown_turn = min(session.turn, turns - 1)
         # the turn first: the header cuts the end of a long title at 80 columns
         self.title = f"{session.calendar_label(shown_turn)} · turn {min(session.turn + 1, turns)}/{turns}"
-        self.sub_title = session.scenario.title
+        self.sub_title = clean(session.scenario.title)
         previous = history[-2].state if len(history) > 1 else session.initial_state
         last = history[-1] if history else None
         self.query_one(Dashboard).show(session.current_state(), previous, last.counts if last else {})
@@ -152,6 +157,11 @@ class TurnScreen(Screen[None]):
         else:
             advisor.invalidate()
 
+    def on_resize(self) -> None:
+        """Levers pick their layout from the terminal's height: lay them out again."""
+        for lever in self.query(LeverControl):
+            lever.refresh(layout=True)
+
     def on_descendant_focus(self, event: DescendantFocus) -> None:
         self._describe(event.widget)
 
@@ -175,4 +185,4 @@ class TurnScreen(Screen[None]):
 
 
 def _opening(session: GameSession) -> str:
-    return f"{session.scenario.title} — you play {session.scenario.actors[session.human].name}."
+    return f"{clean(session.scenario.title)} — you play {clean(session.scenario.actors[session.human].name)}."

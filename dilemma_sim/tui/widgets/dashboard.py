@@ -48,6 +48,13 @@ class Dashboard(Static):
         """Show `state` against `previous` (the state a turn earlier) and this turn's `counts`."""
         self.state, self.previous, self.counts = dict(state), dict(previous), dict(counts)
         self.update(Group(self._table(), self._counts()))
+        if self.tooltip is None:  # full names, cut in a narrow terminal, and what each measures
+            lines = []
+            for name in self.state:
+                spec = self.scenario.state[name]
+                about = f" — {clean(spec.description)}" if spec.description else ""
+                lines.append(f"{clean(spec.label)} ({spec.range[0]:g}–{spec.range[1]:g}){about}")
+            self.tooltip = Text("\n".join(lines))
 
     def _counts(self) -> Text:
         parts = Text("This turn: ", style="bold")
