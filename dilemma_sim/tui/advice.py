@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from dilemma_sim.engine.turn_view import clean
 from dilemma_sim.scenario.models import Scenario
 from dilemma_sim.tui.session import DecisionView, GameSession
 
@@ -169,19 +170,19 @@ def _game_view(scenario: Scenario, game: Any) -> StageGameView:
     row_actor, col_actor = scenario.actors[game.row_actor], scenario.actors[game.col_actor]
     row_decision = row_actor.decisions[game.row_decision]
     col_decision = col_actor.decisions[game.col_decision]
-    row_labels = [row_decision.options[o].label for o in game.row_options]
-    col_labels = [col_decision.options[o].label for o in game.col_options]
+    row_labels = [clean(row_decision.options[o].label) for o in game.row_options]
+    col_labels = [clean(col_decision.options[o].label) for o in game.col_options]
     equilibria = [
         f"{_mixture(row_labels, eq.row)} / {_mixture(col_labels, eq.col)}" + ("" if eq.pure else " (mixed)")
         for eq in game.equilibria
     ]
     dominant = []
     if game.dominant_row is not None:
-        dominant.append(f"you: {row_decision.options[game.dominant_row].label}")
+        dominant.append(f"you: {row_labels[game.row_options.index(game.dominant_row)]}")
     if game.dominant_col is not None:
-        dominant.append(f"{col_actor.name}: {col_decision.options[game.dominant_col].label}")
+        dominant.append(f"{clean(col_actor.name)}: {col_labels[game.col_options.index(game.dominant_col)]}")
     return StageGameView(
-        title=f"{row_decision.label} vs {col_actor.name}: {col_decision.label}",
+        title=f"{clean(row_decision.label)} vs {clean(col_actor.name)}: {clean(col_decision.label)}",
         kind=game_kind(game.type),
         equilibria=equilibria,
         dominant=dominant,

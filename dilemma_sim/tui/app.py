@@ -218,7 +218,7 @@ class DilemmaApp(App[None]):
                 self._show_error(exc)
                 return
             session.saved_turns = session.turn
-            self.notify(f"Saved {session.turn} turn(s) to {path}.", title="Saved")
+            self.notify(f"Saved {session.turn} turn(s) to {path}.", title="Saved", markup=False)
 
         default = default_save_path(session.scenario_id)
         self.push_screen(PathModal("Save game to", str(default), action="Save"), save)
@@ -259,7 +259,7 @@ class DilemmaApp(App[None]):
             self.opened = OpenedScenario(session.scenario, session.compiled, session.path)
             self._stamp = file_stamp(session.path)
             self._show_session(session)
-            self.notify(f"Loaded {session.turn} turn(s) from {path}.", title="Loaded")
+            self.notify(f"Loaded {session.turn} turn(s) from {path}.", title="Loaded", markup=False)
 
         def refused(exc: Exception) -> None:
             if not isinstance(exc, ScenarioChanged):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dilemma_sim.engine.turn_view import clean
 from dilemma_sim.tui.session import GameSession
 
 BENCHMARK_RUNS = 1000
@@ -43,7 +44,7 @@ def strategy_benchmarks(session: GameSession, runs: int = BENCHMARK_RUNS) -> lis
         p10, p50, p90 = np.percentile(totals, [10, 50, 90])
         out.append(
             Benchmark(
-                strategy.label,
+                clean(strategy.label),
                 float(totals.mean()),
                 float(p10),
                 float(p50),

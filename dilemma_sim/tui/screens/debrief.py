@@ -114,7 +114,7 @@ class DebriefScreen(Screen[None]):
         table.add_column("you beat", justify="right", no_wrap=True)
         for bench in benchmarks:
             table.add_row(
-                bench.label,
+                Text(bench.label),
                 f"{bench.mean:,.1f}",
                 f"{bench.p10:,.1f}",
                 f"{bench.p50:,.1f}",

@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from dilemma_sim.engine.turn_view import clean
 from dilemma_sim.scenario.registry import ScenarioInfo, list_scenarios
 
 
@@ -63,10 +64,11 @@ class PickerScreen(Screen[str | None]):
             if index:
                 options.add_option(None)
             prompt = Text()
-            prompt.append(info.title, style="bold")
-            prompt.append(f"  {info.id} · {'built-in' if info.builtin else info.path}\n", style="dim")
-            prompt.append(f"{info.turns} turns · {', '.join(info.actors)}\n", style="italic")
-            prompt.append(info.summary)
+            prompt.append(clean(info.title), style="bold")
+            where = "built-in" if info.builtin else clean(str(info.path))
+            prompt.append(f"  {clean(info.id)} · {where}\n", style="dim")
+            prompt.append(f"{info.turns} turns · {clean(', '.join(info.actors))}\n", style="italic")
+            prompt.append(clean(info.summary))
             options.add_option(Option(prompt, id=str(index)))
         if not self.scenarios:
             options.add_option(Option(Text("No scenarios found.", style="dim"), disabled=True))
@@ -90,7 +92,7 @@ class PickerScreen(Screen[str | None]):
             self.notify("Type the path of a scenario file.", severity="warning")
             return
         if not Path(text).expanduser().is_file():
-            self.notify(f"No such file: {text}", severity="error", title="Open scenario")
+            self.notify(f"No such file: {text}", severity="error", title="Open scenario", markup=False)
             return
         self.dismiss(str(Path(text).expanduser()))
 

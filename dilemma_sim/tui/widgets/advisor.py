@@ -105,7 +105,7 @@ def render_advice(advice: AdviceView, wide: bool = True) -> Group:
     parts: list[Text | Table] = [Text(advice.heading, style="bold")]
     for decision in advice.decisions:
         table = Table(expand=True, box=None, padding=(0, 1), show_edge=False)
-        table.add_column(decision.label, ratio=1, no_wrap=True, overflow="ellipsis")
+        table.add_column(Text(decision.label), ratio=1, no_wrap=True, overflow="ellipsis")
         table.add_column("mean", justify="right", no_wrap=True)
         table.add_column("95% CI" if wide else "± 95%", justify="right", no_wrap=True)
         for row in decision.rows:

@@ -219,9 +219,9 @@ class DecisionPanel(VerticalScroll):
         for decision in self.decisions:
             if decision.kind == "choice":
                 with ChoiceSet(id=_dom_id(decision.key), classes="choice") as radio:
-                    radio.border_title = decision.label
-                    radio.tooltip = decision.label + (
-                        f"\n{decision.description}" if decision.description else ""
+                    radio.border_title = Content(decision.label)  # scenario text: never markup
+                    radio.tooltip = Content(
+                        decision.label + (f"\n{decision.description}" if decision.description else "")
                     )
                     for option_id, label, about in zip(
                         decision.option_ids,
