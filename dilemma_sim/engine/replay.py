@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from dilemma_sim.engine.compile import CompiledScenario
-from dilemma_sim.engine.simulate import start
+from dilemma_sim.engine.simulate import event_slots, start
 from dilemma_sim.engine.step import TurnResult, step
 from dilemma_sim.engine.turn_view import run_views
 
@@ -48,30 +48,39 @@ def replay(
     choices: Sequence[Mapping[str, str]] | np.ndarray,
     *,
     breakdown: bool = True,
+    forced: Sequence[Sequence[str]] = (),
 ) -> list[TurnResult]:
-    """Replay one run with the given choices per turn; stops early when the run ends."""
+    """Replay one run with the given choices per turn (and `forced[t]`, the events forced in turn t);
+    stops early when the run ends."""
     arr = choice_array(cs, choices)
     streams, batch = start(cs, seed, run_index, 1)
     results: list[TurnResult] = []
-    for row in arr:
+    for t, row in enumerate(arr):
         if not batch.alive[0] or batch.turn >= cs.turns:
             break
-        result = step(cs, batch, row[None, :], streams.draw_turn(), breakdown=breakdown)
+        draws = streams.draw_turn().forcing(event_slots(cs, forced[t] if t < len(forced) else ()))
+        result = step(cs, batch, row[None, :], draws, breakdown=breakdown)
         results.append(result)
         batch = result.batch
     return results
 
 
 def transcript(
-    cs: CompiledScenario, seed: int, run_index: int, results: Sequence[TurnResult], row: int = 0
+    cs: CompiledScenario,
+    seed: int,
+    run_index: int,
+    results: Sequence[TurnResult],
+    row: int = 0,
+    forced: Sequence[Sequence[str]] = (),
 ) -> dict:
     """A JSON-ready record of one run: ids, seed, run index and, per turn, what happened.
 
-    Each turn's `news` is the news of the shared turn view (`turn_view.py`), as `run` prints it.
+    Each turn's `news` is the news of the shared turn view (`turn_view.py`), as `run` prints it;
+    a turn in which a facilitator forced events lists them under `forced`.
     """
     turns: list[dict[str, Any]] = []
     alive = True
-    views = run_views(cs, seed, run_index, results, row=row)
+    views = run_views(cs, seed, run_index, results, row=row, forced=forced)
     for r, view in zip(results, views, strict=True):
         if not alive:
             break
@@ -91,6 +100,8 @@ def transcript(
                 "news": view.news_for(),
             }
         )
+        if view.forced:
+            turns[-1]["forced"] = list(view.forced)
     return {
         "format": TRANSCRIPT_FORMAT,
         "scenario": cs.scenario_id,
@@ -108,9 +119,10 @@ def write_transcript(
     run_index: int,
     results: Sequence[TurnResult],
     row: int = 0,
+    forced: Sequence[Sequence[str]] = (),
 ) -> None:
     """Write `transcript(...)` as indented JSON."""
-    data = transcript(cs, seed, run_index, results, row)
+    data = transcript(cs, seed, run_index, results, row, forced)
     Path(path).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
@@ -131,7 +143,12 @@ def check_transcript(cs: CompiledScenario, path: str | Path) -> list[str]:
     recorded = data.get("turns", [])
     try:
         results = replay(
-            cs, int(data["seed"]), int(data["run"]), [t["choices"] for t in recorded], breakdown=False
+            cs,
+            int(data["seed"]),
+            int(data["run"]),
+            [t["choices"] for t in recorded],
+            breakdown=False,
+            forced=[t.get("forced", []) for t in recorded],
         )
     except (KeyError, ValueError) as err:
         return [*problems, f"cannot replay: {err}"]

@@ -5,7 +5,7 @@ Screens show a `GameSession`; all loading, compiling and replaying runs in threa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -14,7 +14,14 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from dilemma_sim.tui.opening import OpenedScenario, open_save, open_scenario, start_game
-from dilemma_sim.tui.savefile import SaveError, ScenarioChanged, default_save_path, read_save, write_save
+from dilemma_sim.tui.savefile import (
+    SaveError,
+    SaveExists,
+    ScenarioChanged,
+    default_save_path,
+    read_save,
+    write_save,
+)
 from dilemma_sim.tui.screens.briefing import BriefingScreen
 from dilemma_sim.tui.screens.debrief import DebriefScreen
 from dilemma_sim.tui.screens.help import HelpGroups, HelpScreen
@@ -48,6 +55,8 @@ class DilemmaApp(App[None]):
         seed: int = 0,
         human: str | None = None,
         *,
+        humans: Sequence[str] = (),
+        facilitator: bool = False,
         watch: bool = True,
         animations: bool = True,
         on_first_screen: Callable[[DilemmaApp], None] | None = None,
@@ -55,7 +64,12 @@ class DilemmaApp(App[None]):
         super().__init__()
         self.scenario_ref = scenario
         self.seed = seed
-        self.human = human
+        self.humans: tuple[str, ...] = tuple(humans) or ((human,) if human else ())
+        """The actors people play (empty: the scenario's player)."""
+        self.facilitator = facilitator
+        """Whether a facilitator sits at the table (sees everything, can force events)."""
+        self.opened_paths: set[Path] = set()
+        """Scenario files opened in this session: the only paths a save may name (besides built-ins)."""
         self.watch_file = watch
         self.opened: OpenedScenario | None = None
         self.session: GameSession | None = None
@@ -93,7 +107,7 @@ class DilemmaApp(App[None]):
 
     def on_briefing_screen_start(self) -> None:
         if self.opened is not None:
-            self._show_session(start_game(self.opened, self.seed, self.human))
+            self._show_session(start_game(self.opened, self.seed, self.humans))
 
     def on_turn_screen_game_over(self) -> None:
         if self.session is not None:
@@ -102,7 +116,7 @@ class DilemmaApp(App[None]):
     def on_debrief_screen_play_again(self) -> None:
         if self.opened is not None:
             self.session = None  # the finished game is left behind: quitting need not warn about it
-            self._show(BriefingScreen(self.opened.scenario, self.human))
+            self._show(BriefingScreen(self.opened.scenario, self._player()))
 
     def on_debrief_screen_take_back(self) -> None:
         if self.session is not None and self.session.undo():
@@ -146,11 +160,15 @@ class DilemmaApp(App[None]):
     def _open_failed(self, exc: Exception) -> None:
         self._show_error(exc)  # closing it over nothing opens the picker
 
+    def _player(self) -> str | None:
+        return self.humans[0] if self.humans else None
+
     def _opened(self, opened: OpenedScenario) -> None:
         self.opened = opened
+        self.opened_paths.add(opened.path.resolve())
         self.session = None
         self._stamp = file_stamp(opened.path)
-        self._show(BriefingScreen(opened.scenario, self.human))
+        self._show(BriefingScreen(opened.scenario, self._player()))
 
     # ------------------------------------------------------------------ live authoring
 
@@ -185,7 +203,7 @@ class DilemmaApp(App[None]):
             return
         self.opened = new
         if session is None:
-            self._show(BriefingScreen(new.scenario, self.human))
+            self._show(BriefingScreen(new.scenario, self._player()))
             return
         question = (
             f"{new.path.name} was edited and is valid. Replay seed {session.seed} and your "
@@ -195,7 +213,9 @@ class DilemmaApp(App[None]):
         def answer(replay: bool | None) -> None:
             if replay:
                 self._in_worker(
-                    lambda: start_game(new, session.seed, session.human, session.player_choices()),
+                    lambda: start_game(
+                        new, session.seed, session.humans, session.player_choices(), session.forced()
+                    ),
                     self._show_session,
                 )
 
@@ -209,11 +229,17 @@ class DilemmaApp(App[None]):
             self.notify("There is no game to save yet.", severity="warning")
             return
 
-        def save(path: Path | None) -> None:
+        def save(path: Path | None, replace: bool = False) -> None:
             if path is None:
                 return
             try:
-                write_save(path, session.to_save())
+                write_save(path, session.to_save(), replace=replace)
+            except SaveExists as exc:
+                self.push_screen(
+                    ConfirmModal(exc.title, str(exc), yes="Replace", no="Cancel"),
+                    lambda yes: save(path, replace=True) if yes else None,
+                )
+                return
             except SaveError as exc:
                 self._show_error(exc)
                 return
@@ -257,6 +283,7 @@ class DilemmaApp(App[None]):
 
         def loaded(session: GameSession) -> None:
             self.opened = OpenedScenario(session.scenario, session.compiled, session.path)
+            self.humans = session.humans
             self._stamp = file_stamp(session.path)
             self._show_session(session)
             self.notify(f"Loaded {session.turn} turn(s) from {path}.", title="Loaded", markup=False)
@@ -268,7 +295,7 @@ class DilemmaApp(App[None]):
 
             def anyway(replay: bool | None) -> None:
                 if replay:
-                    self._in_worker(lambda: open_save(game, force=True), loaded)
+                    self._in_worker(lambda: open_save(game, paths, force=True), loaded)
 
             message = (
                 f"{exc}\n\nReplay the saved choices on the current version anyway? The game will differ."
@@ -277,7 +304,8 @@ class DilemmaApp(App[None]):
                 ConfirmModal(exc.title, message, yes="Replay anyway", no="Cancel", error=True), anyway
             )
 
-        self._in_worker(lambda: open_save(game), loaded, refused)
+        paths = set(self.opened_paths)
+        self._in_worker(lambda: open_save(game, paths), loaded, refused)
 
     # ------------------------------------------------------------------ other actions
 

@@ -52,7 +52,8 @@ class GameSession:
     path: Path
     compiled: Any
     seed: int = 0
-    human: str = ""
+    humans: tuple[str, ...] = ()
+    """The actors people play (default: the scenario's player); the others play their policies."""
     history: list[TurnView] = field(default_factory=list)
     saved_turns: int = 0
     """Turns played when the game was last saved or loaded (quit asks while `dirty`)."""
@@ -60,10 +61,22 @@ class GameSession:
     def __post_init__(self) -> None:
         from dilemma_sim.engine import Simulation
 
-        self.human = self.human or self.scenario.player
-        self.sim = Simulation(self.compiled, runs=1, seed=self.seed, human=self.human)
+        self.humans = tuple(self.humans) or (self.scenario.player,)
+        unknown = [a for a in self.humans if a not in self.scenario.actors]
+        if unknown:
+            raise ValueError(f"no actor {unknown[0]!r} (actors: {', '.join(self.scenario.actors)})")
+        self.sim = Simulation(self.compiled, runs=1, seed=self.seed, human=list(self.humans))
         self.initial_state = self._state_dict(self.sim.state)
         self.initial_levels = self._levels_dict(self.sim.state)
+        self.pending: dict[str, dict[str, str]] = {}
+        """Choices of the humans who have decided this turn (hot seat), by actor: kept secret."""
+        self.forced_next: list[str] = []
+        """Events the facilitator forces in the coming turn."""
+
+    @property
+    def human(self) -> str:
+        """The first human: whose view a single-player game shows."""
+        return self.humans[0]
 
     # ------------------------------------------------------------------ facts
 
@@ -120,11 +133,11 @@ class GameSession:
             )
         return views
 
-    def current_policy(self) -> dict[str, str]:
+    def current_policy(self, actor_id: str | None = None) -> dict[str, str]:
         """The controls' starting choices: last turn's choices (levers hold), else the defaults."""
         last = self.history[-1].choices if self.history else {}
         policy = {}
-        for view in self.decisions():
+        for view in self.decisions(actor_id):
             if view.kind == "lever":
                 policy[view.key] = "hold"
             else:
@@ -144,18 +157,43 @@ class GameSession:
 
     # ------------------------------------------------------------------ play
 
-    def play(self, choices: Mapping[str, str]) -> TurnView:
-        """Resolve one turn with the player's choices (a synchronous engine call)."""
+    def play(self, choices: Mapping[str, str], force: Sequence[str] = ()) -> TurnView:
+        """Resolve one turn with every human's choices (a synchronous engine call); `force` names
+        events the facilitator forces this turn (they fire whatever their probability)."""
         before = self.sim.state
-        result = self.sim.advance(external_choices=dict(choices))
+        result = self.sim.advance(external_choices=dict(choices), force=force)
         previous = self.history[-1].choices if self.history else None
-        view = turn_view(self.compiled, result, before, previous_choices=previous)
+        view = turn_view(self.compiled, result, before, previous_choices=previous, forced=force)
         self.history.append(view)
+        self.pending.clear()
+        self.forced_next.clear()
         return view
 
-    def news(self, view: TurnView) -> list[str]:
-        """A turn's news as the player reads it (their own actions first)."""
-        return view.news_for([self.human])
+    # ------------------------------------------------------------------ several humans (hot seat)
+
+    def decide(self, actor: str, choices: Mapping[str, str]) -> None:
+        """Record one human's choices for this turn (secret until the turn resolves)."""
+        if actor not in self.humans:
+            raise ValueError(f"{actor!r} is not played by a person in this game")
+        self.pending[actor] = {k: v for k, v in choices.items() if k.startswith(actor + ".")}
+
+    def waiting(self) -> list[str]:
+        """The humans who have not decided this turn, in order."""
+        return [a for a in self.humans if a not in self.pending]
+
+    def resolve(self) -> TurnView:
+        """Play the turn once every human has decided: all choices at once (simultaneous)."""
+        if self.waiting():
+            raise RuntimeError(f"waiting for {', '.join(self.waiting())}")
+        merged = {k: v for choices in self.pending.values() for k, v in choices.items()}
+        return self.play(merged, tuple(self.forced_next))
+
+    def news(self, view: TurnView, viewer: str | None = None) -> list[str]:
+        """A turn's news as one player reads it (their own actions first); the facilitator (`*`) and
+        a single-player game's player read every action."""
+        if viewer == "*":
+            return view.news_for([])
+        return view.news_for([viewer or self.human])
 
     def undo(self) -> bool:
         """Take back the last turn; False when there is none."""
@@ -163,29 +201,38 @@ class GameSession:
             return False
         self.sim.undo()
         self.history.pop()
+        self.pending.clear()
         return True
 
     def player_choices(self) -> list[dict[str, str]]:
-        """The player's choices turn by turn, as saved."""
-        prefix = f"{self.human}."
-        return [{k: v for k, v in view.choices.items() if k.startswith(prefix)} for view in self.history]
+        """Every human's choices turn by turn, as saved."""
+        prefixes = tuple(f"{a}." for a in self.humans)
+        return [{k: v for k, v in view.choices.items() if k.startswith(prefixes)} for view in self.history]
 
-    def replay(self, choices: Sequence[Mapping[str, str]]) -> None:
-        """Play the given choices from the start (exact: same seed, run and scenario hash)."""
-        for turn_choices in choices:
+    def replay(self, choices: Sequence[Mapping[str, str]], forced: Sequence[Sequence[str]] = ()) -> None:
+        """Play the given choices (and forced events) from the start (exact: same seed, run and hash)."""
+        for t, turn_choices in enumerate(choices):
             if self.done:
                 break
-            self.play(turn_choices)
+            self.play(turn_choices, forced[t] if t < len(forced) else ())
+
+    def forced(self) -> list[list[str]]:
+        """The events the facilitator forced, turn by turn."""
+        return [list(view.forced) for view in self.history]
 
     def to_save(self) -> SaveGame:
+        forced = self.forced()
+        while forced and not forced[-1]:
+            forced.pop()
         return SaveGame(
             scenario_id=self.scenario_id,
             scenario_path=str(self.path.resolve()),
             scenario_hash=self.scenario_hash,
             seed=self.seed,
             run_index=0,
-            human=self.human,
+            humans=list(self.humans),
             choices=self.player_choices(),
+            forced=forced,
         )
 
     def ending_spec(self) -> Any:

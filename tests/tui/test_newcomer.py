@@ -216,3 +216,27 @@ async def test_state_names_cut_at_80_columns_are_whole_in_the_dashboards_tooltip
         assert app.session is not None
         for name in app.session.initial_state:
             assert app.session.scenario.state[name].label in tooltip
+
+
+@run
+async def test_saving_over_an_existing_file_asks_and_keeps_it_on_no(tmp_path: Path) -> None:
+    from textual.widgets import Input
+
+    from dilemma_sim.tui.screens.modals import PathModal
+
+    existing = tmp_path / "notes.txt"
+    existing.write_text("my notes")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(app, pilot)
+        await pilot.press("n", "ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, PathModal)
+        app.screen.query_one(Input).value = str(existing)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("n")
+        await pilot.pause()
+        assert existing.read_text() == "my notes"
+        assert app.session is not None and app.session.dirty
