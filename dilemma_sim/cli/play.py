@@ -30,7 +30,19 @@ FIRST_SCREEN_ENV = "DILEMMA_SIM_FIRST_SCREEN_FILE"
 @click.option(
     "--as", "human", metavar="ACTOR", default=None, help="Actor to play (default: the scenario's player)."
 )
-def play(scenario: str, seed: int, human: str | None) -> None:
+@click.option(
+    "--players",
+    metavar="ACTOR,ACTOR,...",
+    default=None,
+    help="Several people at one terminal, one actor each, deciding in secret in turn (hot seat); "
+    "the other actors play their policies.",
+)
+@click.option(
+    "--facilitator",
+    is_flag=True,
+    help="A facilitator sees every actor's state and choices each turn and may force scenario events.",
+)
+def play(scenario: str, seed: int, human: str | None, players: str | None, facilitator: bool) -> None:
     """Play SCENARIO (a built-in id or a path; default pakistan-ttp) in the terminal.
 
     \b
@@ -42,13 +54,29 @@ def play(scenario: str, seed: int, human: str | None) -> None:
       dilemma-sim play tutorial-standoff --seed 3
       dilemma-sim play pakistan-ttp --as taliban
       dilemma-sim play my-scenarios/water.yaml  # a file of your own
+      dilemma-sim play --players pakistan,taliban --facilitator
     """
     from dilemma_sim.tui.app import DilemmaApp
 
+    humans = _actors(players) if players else ((human,) if human else ())
     probe = os.environ.get(FIRST_SCREEN_ENV)
     DilemmaApp(
-        scenario, seed=seed, human=human, on_first_screen=_first_screen_probe(probe) if probe else None
+        scenario,
+        seed=seed,
+        humans=humans,
+        facilitator=facilitator,
+        on_first_screen=_first_screen_probe(probe) if probe else None,
     ).run()
+
+
+def _actors(text: str) -> tuple[str, ...]:
+    """`a,b` -> ("a", "b"); a repeated or empty name is a usage error."""
+    actors = tuple(part.strip() for part in text.split(","))
+    if any(not a for a in actors) or len(set(actors)) != len(actors):
+        raise click.BadParameter(
+            f"give distinct actor ids separated by commas, not {text!r}", param_hint="--players"
+        )
+    return actors
 
 
 def _first_screen_probe(path: str) -> Callable[[Any], None]:

@@ -89,17 +89,21 @@ class AdviceView:
     note: str = ""
 
 
-def advice_request(session: GameSession, choices: Mapping[str, str]) -> AdviceRequest:
-    """What the advisor needs, taken on the UI thread (the engine's batch is immutable between turns)."""
+def advice_request(
+    session: GameSession, choices: Mapping[str, str], actor: str | None = None
+) -> AdviceRequest:
+    """What the advisor needs for one player (default: the first), taken on the UI thread (the engine's
+    batch is immutable between turns)."""
+    actor = actor or session.human
     return AdviceRequest(
         turn=session.turn,
         turn_label=session.calendar_label(),
         batch=session.sim.snapshot(),
         compiled=session.compiled,
         scenario=session.scenario,
-        human=session.human,
+        human=actor,
         seed=session.seed,
-        decisions=tuple(session.decisions()),
+        decisions=tuple(session.decisions(actor)),
         choices=dict(choices),
         levels=dict(session.current_levels()),
     )

@@ -21,12 +21,14 @@ from dilemma_sim.tui.savefile import (
     default_save_path,
     read_save,
     write_save,
+    write_text_file,
 )
 from dilemma_sim.tui.screens.briefing import BriefingScreen
 from dilemma_sim.tui.screens.debrief import DebriefScreen
 from dilemma_sim.tui.screens.help import HelpGroups, HelpScreen
 from dilemma_sim.tui.screens.modals import ConfirmModal, ErrorModal, PathModal
 from dilemma_sim.tui.screens.picker import PickerScreen
+from dilemma_sim.tui.screens.table import FacilitatorScreen, HandOverScreen
 from dilemma_sim.tui.screens.turn import TurnScreen
 from dilemma_sim.tui.session import GameSession
 from dilemma_sim.tui.watch import FileStamp, file_stamp
@@ -74,6 +76,8 @@ class DilemmaApp(App[None]):
         self.opened: OpenedScenario | None = None
         self.session: GameSession | None = None
         self._stamp: FileStamp | None = None
+        self._facilitated = -1
+        """The turn whose start the facilitator has seen (at a table with a facilitator)."""
         self._on_first_screen = on_first_screen
         """Called once, after the first screen (briefing or turn) is painted; the benchmark's probe."""
         if not animations:
@@ -101,9 +105,84 @@ class DilemmaApp(App[None]):
             hook, self._on_first_screen = self._on_first_screen, None
             self.call_after_refresh(hook, self)
 
+    @property
+    def at_table(self) -> bool:
+        """Several people share this terminal: players hand over, perhaps a facilitator watches."""
+        return len(self.humans) > 1 or self.facilitator
+
     def _show_session(self, session: GameSession) -> None:
         self.session = session
-        self._show(DebriefScreen(session) if session.done else TurnScreen(session))
+        self._facilitated = -1
+        if session.done:
+            self._show(DebriefScreen(session))
+        elif self.at_table:
+            self._next_seat()
+        else:
+            self._show(TurnScreen(session))
+
+    # ------------------------------------------------------------------ several people at one table
+
+    def _next_seat(self) -> None:
+        """Whose screen comes next: the facilitator's at the start of a turn, then each player who has
+        not decided (behind a hand-over screen); when all have, the turn resolves."""
+        session = self.session
+        if session is None:
+            return
+        if session.done:
+            self._show(DebriefScreen(session))
+            return
+        if self.facilitator and self._facilitated != session.turn:
+            self._show(FacilitatorScreen(session))
+            return
+        waiting = session.waiting()
+        if waiting:
+            self._show(HandOverScreen(session, waiting[0]))
+            return
+        session.resolve()
+        self._next_seat()
+
+    def on_hand_over_screen_ready(self, message: HandOverScreen.Ready) -> None:
+        if self.session is not None:
+            self._show(TurnScreen(self.session, message.seat, table=True))
+
+    def on_turn_screen_decided(self, message: TurnScreen.Decided) -> None:
+        if self.session is not None:
+            self.session.decide(message.seat, message.choices)
+            self._next_seat()
+
+    def on_turn_screen_took_back(self) -> None:
+        """At a table, undo takes the turn back for everyone: start the turn's round again."""
+        self._facilitated = -1
+        self._next_seat()
+
+    def on_facilitator_screen_done(self) -> None:
+        if self.session is not None:
+            self._facilitated = self.session.turn
+            self._next_seat()
+
+    def on_facilitator_screen_transcript_asked(self) -> None:
+        session = self.session
+        if session is None:
+            return
+
+        def write(path: Path | None, replace: bool = False) -> None:
+            if path is None:
+                return
+            try:
+                write_text_file(path, session.transcript_json(), replace=replace)
+            except SaveExists as exc:
+                self.push_screen(
+                    ConfirmModal(exc.title, str(exc), yes="Replace", no="Cancel"),
+                    lambda yes: write(path, replace=True) if yes else None,
+                )
+                return
+            except SaveError as exc:
+                self._show_error(exc)
+                return
+            self.notify(f"Transcript of {session.turn} turn(s) written to {path}.", markup=False)
+
+        default = Path(f"{session.scenario_id}.transcript.json")
+        self.push_screen(PathModal("Write the transcript to", str(default), action="Write"), write)
 
     def on_briefing_screen_start(self) -> None:
         if self.opened is not None:
@@ -120,7 +199,11 @@ class DilemmaApp(App[None]):
 
     def on_debrief_screen_take_back(self) -> None:
         if self.session is not None and self.session.undo():
-            self._show(TurnScreen(self.session))
+            if self.at_table:
+                self._facilitated = -1
+                self._next_seat()
+            else:
+                self._show(TurnScreen(self.session))
 
     # ------------------------------------------------------------------ opening (in workers)
 
@@ -338,6 +421,8 @@ class DilemmaApp(App[None]):
             (f"A choice ({choices})", [b for b in ChoiceSet.BINDINGS if isinstance(b, Binding)]),
             (f"A lever ({levers})", list(LeverControl.BINDINGS)),
             ("Debrief", list(DebriefScreen.BINDINGS)),
+            ("Hand-over (several players)", list(HandOverScreen.BINDINGS)),
+            ("Facilitator", list(FacilitatorScreen.BINDINGS)),
             ("This help", list(HelpScreen.BINDINGS)),
             (
                 "Everywhere",

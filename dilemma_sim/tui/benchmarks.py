@@ -27,13 +27,16 @@ class Benchmark:
     """Share of the strategy's runs that scored below the player."""
 
 
-def strategy_benchmarks(session: GameSession, runs: int = BENCHMARK_RUNS) -> list[Benchmark]:
-    """Run each of the scenario's strategies for the player over `runs` runs; place the player among them."""
+def strategy_benchmarks(
+    session: GameSession, runs: int = BENCHMARK_RUNS, actor: str | None = None
+) -> list[Benchmark]:
+    """Run each of the scenario's strategies for a player (default: the first) over `runs` runs; place
+    the player among them."""
     import numpy as np
 
     from dilemma_sim.engine import run_batch
 
-    scenario, human = session.scenario, session.human
+    scenario, human = session.scenario, actor or session.human
     player_total = session.history[-1].totals[human] if session.history else 0.0
     column = session.compiled.actors.index(human)
     out = []

@@ -108,8 +108,13 @@ class SaveGameV1(BaseModel):
 
 def write_save(path: Path, game: SaveGame, *, replace: bool = False) -> None:
     """Write `game` to `path` atomically; raise `SaveExists` for an existing file unless `replace`."""
+    write_text_file(path, game.model_dump_json(indent=2) + "\n", replace=replace)
+
+
+def write_text_file(path: Path, text: str, *, replace: bool = False) -> None:
+    """Write `text` to `path` as a save is written (see the module): atomically, asking before
+    replacing (`SaveExists`), never over a link, device, FIFO or folder, keeping an existing mode."""
     path = Path(path)
-    text = game.model_dump_json(indent=2) + "\n"
     mode = 0o666  # as any new file: the umask applies
     try:
         existing = os.lstat(path)

@@ -10,11 +10,13 @@ app and compare.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dilemma_sim.engine.replay import transcript
 from dilemma_sim.engine.turn_view import TurnView, clean, grouped_totals, levels_dict, state_dict, turn_view
 from dilemma_sim.scenario.models import Scenario
 from dilemma_sim.tui.savefile import SaveGame
@@ -216,6 +218,15 @@ class GameSession:
                 break
             self.play(turn_choices, forced[t] if t < len(forced) else ())
 
+    def transcript_json(self) -> str:
+        """The engine's transcript of this game (every actor's choices, forced events, news), as JSON."""
+        return (
+            json.dumps(
+                transcript(self.compiled, self.seed, 0, self.sim.history, forced=self.forced()), indent=2
+            )
+            + "\n"
+        )
+
     def forced(self) -> list[list[str]]:
         """The events the facilitator forced, turn by turn."""
         return [list(view.forced) for view in self.history]
@@ -240,16 +251,16 @@ class GameSession:
         ending = self.ending
         return self.scenario.endings.get(ending) if ending else None
 
-    def key_variables(self, limit: int = 6) -> list[str]:
-        """Level variables the player's score weighs most (for trend charts)."""
-        weights = self.scenario.actors[self.human].utility
+    def key_variables(self, limit: int = 6, actor: str | None = None) -> list[str]:
+        """Level variables an actor's score (default: the player's) weighs most (for trend charts)."""
+        weights = self.scenario.actors[actor or self.human].utility
         levels = [n for n in self.initial_state if n in weights and isinstance(weights[n], (int, float))]
         levels.sort(key=lambda n: -abs(float(weights[n])))  # type: ignore[arg-type]
         return levels[:limit] or list(self.initial_state)[:limit]
 
-    def what_mattered(self, limit: int = 8) -> list[tuple[str, float]]:
-        """The player's payoff over the game by choice, event and outcome; model mechanics on one line."""
-        return grouped_totals(self.scenario, self.history, self.human, limit)
+    def what_mattered(self, limit: int = 8, actor: str | None = None) -> list[tuple[str, float]]:
+        """A player's payoff over the game by choice, event and outcome; model mechanics on one line."""
+        return grouped_totals(self.scenario, self.history, actor or self.human, limit)
 
     # ------------------------------------------------------------------ engine -> views
 

@@ -42,7 +42,7 @@ class AdvisorPanel(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static("", id="advice")
 
-    def compute(self, session: GameSession, choices: Mapping[str, str]) -> None:
+    def compute(self, session: GameSession, choices: Mapping[str, str], actor: str | None = None) -> None:
         """Start (or restart) the advisor for the session's current turn and the controls' choices."""
         self.invalidate()
         self.asked = dict(choices)
@@ -52,7 +52,7 @@ class AdvisorPanel(VerticalScroll):
             return
         self.computing = True
         self.query_one("#advice", Static).update(Text("computing…", style="italic"))
-        self._advise(advice_request(session, choices), self.generation)
+        self._advise(advice_request(session, choices, actor), self.generation)
 
     def invalidate(self) -> None:
         """Forget the shown advice and drop the result of any worker still running."""
