@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from rich.console import Console
-from textual.widgets import SelectionList, Static
+from textual.widgets import Static
 
 from dilemma_sim.engine.compile import compile_scenario
 from dilemma_sim.engine.simulate import Simulation
@@ -113,10 +113,9 @@ async def test_the_facilitator_sees_everyone_and_forces_an_event(tmp_path: Path)
     async with app.run_test(size=(120, 40)) as pilot:
         await begin(app, pilot)
         assert isinstance(app.screen, FacilitatorScreen)
-        events = app.screen.query_one(SelectionList)
         event_ids = list(app.session.scenario.events) if app.session else []
         forced = "nuclear_scare" if "nuclear_scare" in event_ids else event_ids[-1]
-        events.select(forced)
+        app.screen.toggle_event(forced)
         await pilot.pause()
         await pilot.press("c")
         await pilot.pause()

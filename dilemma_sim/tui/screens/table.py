@@ -14,11 +14,11 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Label, SelectionList, Static
-from textual.widgets.selection_list import Selection
+from textual.widgets import Button, Footer, Header, Label, OptionList, Static
+from textual.widgets.option_list import Option
 
 from dilemma_sim.engine.turn_view import clean
 from dilemma_sim.tui.session import GameSession
@@ -102,25 +102,28 @@ class FacilitatorScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         session = self.session
         yield Header()
-        with Horizontal(id="facilitator"):
-            with VerticalScroll(id="facilitator-left"):
-                yield Label("Actors", classes="section")
-                yield Static(self._actors(), id="actors")
-                yield Label("Situation", classes="section")
-                yield Dashboard(session.scenario, id="dashboard")
-            with Vertical(id="facilitator-right"):
-                yield Label("Force events in the coming turn  (space toggles)", classes="section")
-                yield SelectionList[str](
-                    *(
-                        Selection(clean(event.label), event_id, event_id in session.forced_next)
-                        for event_id, event in session.scenario.events.items()
-                    ),
-                    id="events",
-                )
-                yield Label("News, as everyone saw it", classes="section")
-                yield NewsLog(id="news")
-                yield Button("Continue to the players  (c)", id="continue", variant="primary", compact=True)
+        with VerticalScroll(id="facilitator"):
+            yield Button("Continue to the players  (c)", id="continue", variant="primary", compact=True)
+            yield Label("Force events in the coming turn  (enter toggles)", classes="section")
+            yield OptionList(*self._event_options(), id="events")
+            yield Label("Actors", classes="section")
+            yield Static(self._actors(), id="actors")
+            yield Label("Situation", classes="section")
+            yield Dashboard(session.scenario, id="dashboard")
+            yield Label("News, as everyone saw it", classes="section")
+            yield NewsLog(id="news")
         yield Footer(compact=True)
+
+    def _event_options(self) -> list[Option]:
+        """One option per event: `[x]` when forced in the coming turn, `[ ]` when not."""
+        forced = self.session.forced_next
+        return [
+            Option(
+                Text.assemble(("[x] " if event_id in forced else "[ ] ", "bold"), clean(event.label)),
+                event_id,
+            )
+            for event_id, event in self.session.scenario.events.items()
+        ]
 
     def on_mount(self) -> None:
         session = self.session
@@ -133,7 +136,7 @@ class FacilitatorScreen(Screen[None]):
         last = history[-1] if history else None
         self.query_one(Dashboard).show(session.current_state(), previous, last.counts if last else {})
         self.query_one(NewsLog).show(history, lambda view: session.news(view, "*"))
-        self.query_one(SelectionList).focus()
+        self.query_one(OptionList).focus()
 
     def _actors(self) -> Table:
         """Who plays each actor, what it chose last turn, its payoff and total."""
@@ -169,9 +172,20 @@ class FacilitatorScreen(Screen[None]):
             )
         return table
 
-    @on(SelectionList.SelectedChanged)
-    def _forced(self, event: SelectionList.SelectedChanged[str]) -> None:
-        self.session.forced_next[:] = list(event.selection_list.selected)
+    @on(OptionList.OptionSelected, "#events")
+    def _toggle(self, event: OptionList.OptionSelected) -> None:
+        self.toggle_event(str(event.option.id))
+
+    def toggle_event(self, event_id: str) -> None:
+        """Force `event_id` in the coming turn, or no longer."""
+        forced = self.session.forced_next
+        if event_id in forced:
+            forced.remove(event_id)
+        else:
+            forced.append(event_id)
+        options = self.query_one("#events", OptionList)
+        for index, option in enumerate(self._event_options()):
+            options.replace_option_prompt_at_index(index, option.prompt)
 
     def action_continue(self) -> None:
         self.post_message(self.Done())
