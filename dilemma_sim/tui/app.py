@@ -5,14 +5,16 @@ Screens show a `GameSession`; all loading, compiling and replaying runs in threa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from dilemma_sim.tui.app_table import TableApp
+from dilemma_sim.tui.files import PathRefused
 from dilemma_sim.tui.opening import OpenedScenario, open_save, open_scenario, start_game
 from dilemma_sim.tui.savefile import (
     SaveError,
@@ -21,24 +23,23 @@ from dilemma_sim.tui.savefile import (
     default_save_path,
     read_save,
     write_save,
-    write_text_file,
 )
 from dilemma_sim.tui.screens.briefing import BriefingScreen
 from dilemma_sim.tui.screens.debrief import DebriefScreen
 from dilemma_sim.tui.screens.help import HelpGroups, HelpScreen
-from dilemma_sim.tui.screens.modals import ConfirmModal, ErrorModal, PathModal
+from dilemma_sim.tui.screens.modals import ConfirmModal, PathModal
 from dilemma_sim.tui.screens.picker import PickerScreen
 from dilemma_sim.tui.screens.table import FacilitatorScreen, HandOverScreen
 from dilemma_sim.tui.screens.turn import TurnScreen
 from dilemma_sim.tui.session import GameSession
-from dilemma_sim.tui.watch import FileStamp, file_stamp
+from dilemma_sim.tui.watch import file_stamp
 from dilemma_sim.tui.widgets.decisions import ChoiceSet, LeverControl
 
 WATCH_INTERVAL = 1.0
 """Seconds between checks of the open scenario file's modification time."""
 
 
-class DilemmaApp(App[None]):
+class DilemmaApp(TableApp):
     """`dilemma-sim play`: pick a scenario, read the briefing, play turns, read the debrief."""
 
     CSS_PATH = "app.tcss"
@@ -51,38 +52,6 @@ class DilemmaApp(App[None]):
         Binding("q", "request_quit", "Quit"),
     ]
 
-    def __init__(
-        self,
-        scenario: str | Path | None = None,
-        seed: int = 0,
-        human: str | None = None,
-        *,
-        humans: Sequence[str] = (),
-        facilitator: bool = False,
-        watch: bool = True,
-        animations: bool = True,
-        on_first_screen: Callable[[DilemmaApp], None] | None = None,
-    ) -> None:
-        super().__init__()
-        self.scenario_ref = scenario
-        self.seed = seed
-        self.humans: tuple[str, ...] = tuple(humans) or ((human,) if human else ())
-        """The actors people play (empty: the scenario's player)."""
-        self.facilitator = facilitator
-        """Whether a facilitator sits at the table (sees everything, can force events)."""
-        self.opened_paths: set[Path] = set()
-        """Scenario files opened in this session: the only paths a save may name (besides built-ins)."""
-        self.watch_file = watch
-        self.opened: OpenedScenario | None = None
-        self.session: GameSession | None = None
-        self._stamp: FileStamp | None = None
-        self._facilitated = -1
-        """The turn whose start the facilitator has seen (at a table with a facilitator)."""
-        self._on_first_screen = on_first_screen
-        """Called once, after the first screen (briefing or turn) is painted; the benchmark's probe."""
-        if not animations:
-            self.animation_level = "none"
-
     def on_mount(self) -> None:
         if self.scenario_ref is None:
             self.action_scenarios()
@@ -91,102 +60,13 @@ class DilemmaApp(App[None]):
         if self.watch_file:
             self.set_interval(WATCH_INTERVAL, self.check_scenario_file)
 
-    # ------------------------------------------------------------------ screens
-
-    def _show(self, screen: Screen[Any]) -> None:
-        """Make `screen` the current mode (replacing the previous one)."""
-        while len(self.screen_stack) > 2:
-            self.pop_screen()
-        if len(self.screen_stack) > 1:
-            self.switch_screen(screen)
-        else:
-            self.push_screen(screen)
-        if self._on_first_screen is not None:
-            hook, self._on_first_screen = self._on_first_screen, None
-            self.call_after_refresh(hook, self)
-
-    @property
-    def at_table(self) -> bool:
-        """Several people share this terminal: players hand over, perhaps a facilitator watches."""
-        return len(self.humans) > 1 or self.facilitator
-
-    def _show_session(self, session: GameSession) -> None:
-        self.session = session
-        self._facilitated = -1
-        if session.done:
-            self._show(DebriefScreen(session))
-        elif self.at_table:
-            self._next_seat()
-        else:
-            self._show(TurnScreen(session))
-
-    # ------------------------------------------------------------------ several people at one table
-
-    def _next_seat(self) -> None:
-        """Whose screen comes next: the facilitator's at the start of a turn, then each player who has
-        not decided (behind a hand-over screen); when all have, the turn resolves."""
-        session = self.session
-        if session is None:
-            return
-        if session.done:
-            self._show(DebriefScreen(session))
-            return
-        if self.facilitator and self._facilitated != session.turn:
-            self._show(FacilitatorScreen(session))
-            return
-        waiting = session.waiting()
-        if waiting:
-            self._show(HandOverScreen(session, waiting[0]))
-            return
-        session.resolve()
-        self._next_seat()
-
-    def on_hand_over_screen_ready(self, message: HandOverScreen.Ready) -> None:
-        if self.session is not None:
-            self._show(TurnScreen(self.session, message.seat, table=True))
-
-    def on_turn_screen_decided(self, message: TurnScreen.Decided) -> None:
-        if self.session is not None:
-            self.session.decide(message.seat, message.choices)
-            self._next_seat()
-
-    def on_turn_screen_took_back(self) -> None:
-        """At a table, undo takes the turn back for everyone: start the turn's round again."""
-        self._facilitated = -1
-        self._next_seat()
-
-    def on_facilitator_screen_done(self) -> None:
-        if self.session is not None:
-            self._facilitated = self.session.turn
-            self._next_seat()
-
-    def on_facilitator_screen_transcript_asked(self) -> None:
-        session = self.session
-        if session is None:
-            return
-
-        def write(path: Path | None, replace: bool = False) -> None:
-            if path is None:
-                return
-            try:
-                write_text_file(path, session.transcript_json(), replace=replace)
-            except SaveExists as exc:
-                self.push_screen(
-                    ConfirmModal(exc.title, str(exc), yes="Replace", no="Cancel"),
-                    lambda yes: write(path, replace=True) if yes else None,
-                )
-                return
-            except SaveError as exc:
-                self._show_error(exc)
-                return
-            self.notify(f"Transcript of {session.turn} turn(s) written to {path}.", markup=False)
-
-        default = Path(f"{session.scenario_id}.transcript.json")
-        self.push_screen(PathModal("Write the transcript to", str(default), action="Write"), write)
-
     def on_briefing_screen_start(self) -> None:
-        if self.opened is not None:
-            self._show_session(start_game(self.opened, self.seed, self.humans))
+        if self.opened is None:
+            return
+        if self.shared is not None:
+            self._join_shared()
+            return
+        self._show_session(start_game(self.opened, self.seed, self.humans))
 
     def on_turn_screen_game_over(self) -> None:
         if self.session is not None:
@@ -207,38 +87,14 @@ class DilemmaApp(App[None]):
 
     # ------------------------------------------------------------------ opening (in workers)
 
-    def _in_worker(
-        self,
-        job: Callable[[], Any],
-        done: Callable[[Any], None],
-        failed: Callable[[Exception], None] | None = None,
-    ) -> None:
-        """Run `job` in a thread; call `done(result)` or `failed(error)` back on the UI thread."""
-
-        def run() -> None:
-            try:
-                result = job()
-            except Exception as exc:  # every failure is shown in the app
-                self.call_from_thread(failed or self._show_error, exc)
-            else:
-                self.call_from_thread(done, result)
-
-        self.run_worker(run, thread=True, exclusive=True, group="open", name="open")
-
-    def _show_error(self, exc: Exception) -> None:
-        """Show `exc`; closed over an empty screen (nothing opened yet), the picker follows."""
-        title = getattr(exc, "title", "Error")
-        details = getattr(exc, "details", None)
-
-        def closed(_: None) -> None:
-            if len(self.screen_stack) <= 1:
-                self.action_scenarios()
-
-        self.push_screen(ErrorModal(title, str(exc), details), closed)
-
     def open_scenario(self, ref: str | Path) -> None:
-        """Load a scenario in a worker, then show its briefing."""
-        self._in_worker(lambda: open_scenario(ref), self._opened, self._open_failed)
+        """Load a scenario in a worker, then show its briefing (a served game checks `ref` first)."""
+        try:
+            allowed = self.files.scenario(str(ref)) if self.files.confined else ref
+        except PathRefused as exc:
+            self._open_failed(exc)
+            return
+        self._in_worker(lambda: open_scenario(allowed), self._opened, self._open_failed)
 
     def _open_failed(self, exc: Exception) -> None:
         self._show_error(exc)  # closing it over nothing opens the picker
@@ -312,7 +168,8 @@ class DilemmaApp(App[None]):
             self.notify("There is no game to save yet.", severity="warning")
             return
 
-        def save(path: Path | None, replace: bool = False) -> None:
+        def save(text: str | None, replace: bool = False) -> None:
+            path = self._file(text)
             if path is None:
                 return
             try:
@@ -320,7 +177,7 @@ class DilemmaApp(App[None]):
             except SaveExists as exc:
                 self.push_screen(
                     ConfirmModal(exc.title, str(exc), yes="Replace", no="Cancel"),
-                    lambda yes: save(path, replace=True) if yes else None,
+                    lambda yes: save(text, replace=True) if yes else None,
                 )
                 return
             except SaveError as exc:
@@ -341,21 +198,8 @@ class DilemmaApp(App[None]):
 
         self._unless_unsaved(ask_path, "Load another game?")
 
-    def _unless_unsaved(self, then: Callable[[], None], title: str) -> None:
-        """Call `then`, after asking first when the game in progress has unsaved turns."""
-        session = self.session
-        if session is None or not session.dirty:
-            then()
-            return
-
-        def answer(yes: bool | None) -> None:
-            if yes:
-                then()
-
-        message = f"Your {session.turn} turn(s) are not saved (ctrl+s saves)."
-        self.push_screen(ConfirmModal(title, message, yes="Leave this game", no="Stay"), answer)
-
-    def _load(self, path: Path | None) -> None:
+    def _load(self, text: str | None) -> None:
+        path = self._file(text)
         if path is None:
             return
         try:
@@ -403,7 +247,8 @@ class DilemmaApp(App[None]):
                 return
             self._unless_unsaved(lambda: self.open_scenario(ref), "Leave this game?")
 
-        self.push_screen(PickerScreen(self.opened.scenario.id if self.opened else None), picked)
+        current = self.opened.scenario.id if self.opened else None
+        self.push_screen(PickerScreen(current, self.files.listing_folder()), picked)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

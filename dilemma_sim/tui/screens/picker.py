@@ -24,9 +24,11 @@ class PickerScreen(Screen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Back")]
     TITLE = "Scenarios"
 
-    def __init__(self, current: str | None = None) -> None:
+    def __init__(self, current: str | None = None, folder: Path | None = None) -> None:
         super().__init__()
         self.current = current
+        self.folder = folder
+        """The folder listed beside the built-ins (None: `./scenarios`)."""
         self.scenarios: list[ScenarioInfo] = []
 
     def compose(self) -> ComposeResult:
@@ -45,7 +47,7 @@ class PickerScreen(Screen[str | None]):
     @work(thread=True, exclusive=True)
     def _find(self) -> None:
         try:
-            found = list_scenarios()
+            found = list_scenarios(self.folder) if self.folder is not None else list_scenarios()
         except Exception as exc:  # shown in the list, never printed
             self.app.call_from_thread(self._failed, exc)
             return
@@ -91,10 +93,7 @@ class PickerScreen(Screen[str | None]):
         if not text:
             self.notify("Type the path of a scenario file.", severity="warning")
             return
-        if not Path(text).expanduser().is_file():
-            self.notify(f"No such file: {text}", severity="error", title="Open scenario", markup=False)
-            return
-        self.dismiss(str(Path(text).expanduser()))
+        self.dismiss(text)  # the app checks it against its file rules
 
     def action_cancel(self) -> None:
         self.dismiss(None)

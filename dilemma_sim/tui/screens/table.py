@@ -95,15 +95,24 @@ class FacilitatorScreen(Screen[None]):
     class TranscriptAsked(Message):
         """The facilitator wants the game's transcript written to a file."""
 
-    def __init__(self, session: GameSession) -> None:
+    class ForcedChanged(Message):
+        """The events to force in the coming turn changed."""
+
+    def __init__(self, session: GameSession, *, shared: bool = False) -> None:
         super().__init__()
         self.session = session
+        self.shared = shared
+        """In a shared game the players decide in their own browsers: there is nothing to continue to."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (self.shared and action == "continue")
 
     def compose(self) -> ComposeResult:
         session = self.session
         yield Header()
         with VerticalScroll(id="facilitator"):
-            yield Button("Continue to the players  (c)", id="continue", variant="primary", compact=True)
+            if not self.shared:
+                yield Button("Continue to the players  (c)", id="continue", variant="primary", compact=True)
             yield Label("Force events in the coming turn  (enter toggles)", classes="section")
             yield OptionList(*self._event_options(), id="events")
             yield Label("Actors", classes="section")
@@ -183,6 +192,11 @@ class FacilitatorScreen(Screen[None]):
             forced.remove(event_id)
         else:
             forced.append(event_id)
+        self.show_forced()
+        self.post_message(self.ForcedChanged())
+
+    def show_forced(self) -> None:
+        """Mark the events the session will force in the coming turn."""
         options = self.query_one("#events", OptionList)
         for index, option in enumerate(self._event_options()):
             options.replace_option_prompt_at_index(index, option.prompt)
@@ -196,3 +210,29 @@ class FacilitatorScreen(Screen[None]):
     @on(Button.Pressed, "#continue")
     def _continue(self) -> None:
         self.action_continue()
+
+
+class WaitingScreen(Screen[None]):
+    """A player who has decided waits for the others (a shared game in the browser)."""
+
+    def __init__(self, session: GameSession, seat: str, waiting_for: list[str]) -> None:
+        super().__init__()
+        self.session = session
+        self.seat = seat
+        self.waiting_for = waiting_for
+
+    def compose(self) -> ComposeResult:
+        sc = self.session.scenario
+        names = ", ".join(clean(sc.actors[a].name) for a in self.waiting_for) or "the others"
+        yield Header()
+        with Vertical(id="handover"):
+            yield Label(f"{self.session.calendar_label()} · turn {self.session.turn + 1}", classes="section")
+            yield Static(
+                Text.assemble("Your choices are in. Waiting for ", (names, "bold"), "…"), id="waiting"
+            )
+            yield Static(Text("The turn resolves when every player has decided.", style="italic"))
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.title = f"{clean(self.session.scenario.actors[self.seat].name)} — waiting"
+        self.sub_title = clean(self.session.scenario.title)

@@ -75,9 +75,13 @@ class TurnScreen(Screen[None]):
             self.seat = seat
             self.choices = choices
 
-    def __init__(self, session: GameSession, seat: str | None = None, *, table: bool = False) -> None:
+    def __init__(
+        self, session: GameSession, seat: str | None = None, *, table: bool = False, can_undo: bool = True
+    ) -> None:
         super().__init__()
         self.session = session
+        self.can_undo = can_undo
+        """False in a shared game: a turn played by several browsers is not taken back by one."""
         self.seat = seat or session.human
         """The actor whose decisions, score and news this screen shows."""
         self.table = table
@@ -169,6 +173,9 @@ class TurnScreen(Screen[None]):
     @on(Button.Pressed, "#end-turn")
     def _end_turn_pressed(self) -> None:
         self.action_end_turn()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.can_undo or action != "undo"
 
     def action_undo(self) -> None:
         if self.table:
