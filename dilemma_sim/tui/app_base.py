@@ -75,6 +75,8 @@ class AppBase(App[None]):
         if self._on_first_screen is not None:
             hook, self._on_first_screen = self._on_first_screen, None
             self.call_after_refresh(hook, self)
+        if self.shared is not None:  # the coordinator shows the table who is where
+            self.call_after_refresh(self.shared.seen, type(screen).__name__)
 
     def _in_worker(
         self,

@@ -14,6 +14,7 @@ listens on the network. No Textual here.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import json
 import os
@@ -77,6 +78,8 @@ class Coordinator:
         self.session: GameSession = start_game(opened, seed, humans)
         self.facilitator = facilitator
         self.key = os.urandom(16).hex()
+        self.screens: dict[str, str] = {}
+        """The screen each seat's app shows now (`BriefingScreen`, `TurnScreen`, ...): who is at the table."""
 
     @property
     def seats(self) -> list[str]:
@@ -137,6 +140,11 @@ class Coordinator:
                 return {
                     "ok": self.decide(str(request["seat"]), int(request["turn"]), dict(request["choices"]))
                 }
+            if op == "seen":
+                seat = str(request["seat"])
+                if seat in self.seats:
+                    self.screens[seat] = str(request["screen"])[:40]
+                return {"ok": self.state()}
             if op == "force":
                 return {"ok": self.force(int(request["turn"]), [str(e) for e in request["events"]])}
             return {"error": f"unknown request {op!r}"}
@@ -217,6 +225,11 @@ class SharedClient:
 
     def force(self, turn: int, events: Sequence[str]) -> SharedState:
         return self.call("force", turn=turn, events=list(events))
+
+    def seen(self, screen: str) -> None:
+        """Tell the coordinator which screen this seat shows (best effort: a failure is ignored)."""
+        with contextlib.suppress(SharedError):
+            self.call("seen", seat=self.seat, screen=screen)
 
 
 def catch_up(session: GameSession, state: SharedState) -> int:
