@@ -41,7 +41,7 @@ def best_of(repeat: int, fn: Callable[[], Any]) -> float:
 
 def throughput(runs: int = 100_000, repeat: int = 3) -> dict[str, float]:
     from dilemma_sim import api
-    from dilemma_sim.engine import run_batch
+    from dilemma_sim.executor import run_batch
 
     cs = api.load(SCENARIO)
     run_batch(cs, 2048, 0)  # warm up
@@ -55,7 +55,7 @@ def reference_speedup(engine_runs: int = 2000, reference_runs: int = 200) -> dic
     from reference_engine import reference_runs as scalar  # type: ignore[import-not-found]
 
     from dilemma_sim import api
-    from dilemma_sim.engine import run_batch
+    from dilemma_sim.executor import run_batch
 
     cs = api.load(SCENARIO)
     engine = best_of(3, lambda: run_batch(cs, engine_runs, 0)) / engine_runs
@@ -72,15 +72,15 @@ def reference_speedup(engine_runs: int = 2000, reference_runs: int = 200) -> dic
 _STREAM = """
 import json, resource, sys, time
 from dilemma_sim.batch.outputs import RunWriter, layout_of
-from dilemma_sim.batch.runner import ChunkStream, ScenarioRef
 from dilemma_sim.batch.summary import Summary
-ref = ScenarioRef.of(sys.argv[1]); cs = ref.compile(); runs = int(sys.argv[2])
-summary = Summary.for_scenario(cs, 0)
+from dilemma_sim.executor import Job, JobRun, ScenarioRef
+cs = ScenarioRef.of(sys.argv[1]).compile(); runs = int(sys.argv[2])
+summary = Summary(cs, 0)
 t = time.perf_counter()
 with RunWriter(sys.argv[3], layout_of(cs), {"seed": 0}) as writer:
-    for chunk in ChunkStream(ref, runs, 0):
-        summary.add(chunk.result)
-        writer.write(chunk.result, first_run=chunk.first_run, seed=0)
+    for part in JobRun([Job(cs, 0, runs)]):
+        summary.add(part.value)
+        writer.write(part.value, first_run=part.task.first_run, seed=0)
 seconds = time.perf_counter() - t
 summary.result()
 print(json.dumps({"runs": runs, "seconds": seconds,
@@ -130,7 +130,7 @@ def advisor_latency(rollouts: int = 2000) -> dict[str, float]:
 
 def scaling(quick: bool) -> dict[str, list[dict[str, float]]]:
     from dilemma_sim import api
-    from dilemma_sim.engine import run_batch
+    from dilemma_sim.executor import run_batch
 
     cs = api.load(SCENARIO)
     by_runs = []
@@ -149,9 +149,9 @@ def scaling(quick: bool) -> dict[str, list[dict[str, float]]]:
 
 
 def _chunked(cs: Any, runs: int) -> None:
-    from dilemma_sim.engine import iter_chunks
+    from dilemma_sim.executor import Job, JobRun
 
-    for _ in iter_chunks(cs, runs, 0):
+    for _ in JobRun([Job(cs, 0, runs)]):
         pass
 
 

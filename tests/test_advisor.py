@@ -12,8 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dilemma_sim.engine import Simulation, compile_scenario, run_batch
+from dilemma_sim.engine import Simulation, compile_scenario
 from dilemma_sim.engine.advisor import advise, best_options
+from dilemma_sim.executor import run_batch
 from dilemma_sim.scenario.loader import load_scenario
 from dilemma_sim.scenario.starter import starter_yaml
 

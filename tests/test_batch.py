@@ -1,8 +1,8 @@
-"""Batch runs: chunking, the parallel runner, per-run output files and summaries.
+"""Batch runs: task planning, the executor's backends, per-run output files and summaries.
 
-The runner's contract is determinism: the same seed gives the same runs bit for bit, whatever the
-number of workers or the chunk size. Output files are written atomically and say whether they are
-complete.
+The executor's contract is determinism: the same seed gives the same runs bit for bit, whatever
+the number of workers or the chunk size. Output files are written atomically and say whether they
+are complete.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,10 +17,15 @@ from typing import Any
 import numpy as np
 import pytest
 
+from dilemma_sim.batch.design import SweepParam, design_points
 from dilemma_sim.batch.outputs import Layout, RunWriter, read_metadata
-from dilemma_sim.batch.runner import BLOCK, ChunkStream, ScenarioRef, plan_chunks, run_chunk, run_parallel
 from dilemma_sim.batch.summary import Summary, summarize
-from dilemma_sim.batch.sweep import SweepParam, design_points, standardized_coefficients
+from dilemma_sim.batch.sweep import standardized_coefficients
+from dilemma_sim.engine import BLOCK
+from dilemma_sim.errors import InvalidInput
+from dilemma_sim.executor import Execution, Job, JobRun, ScenarioRef, StopFlag, plan_tasks, run_batch
+from dilemma_sim.executor.jobs import TaskSpec
+from dilemma_sim.executor.worker import run_task
 from dilemma_sim.scenario.starter import starter_yaml
 
 LAYOUT = Layout(
@@ -72,7 +76,8 @@ def starter_ref(tmp_path_factory: pytest.TempPathFactory) -> ScenarioRef:
 # --------------------------------------------------------------------------- chunks
 
 
-def test_chunks_cover_the_runs_once_and_start_on_block_boundaries() -> None:
+def test_tasks_cover_the_runs_once_and_start_on_block_boundaries(starter_ref: ScenarioRef) -> None:
+    cs = starter_ref.compile()
     for runs, size, first in [
         (10_000, 4096, 0),
         (5000, 1000, 0),
@@ -80,10 +85,10 @@ def test_chunks_cover_the_runs_once_and_start_on_block_boundaries() -> None:
         (1, 65536, 0),
         (0, 10, 0),
     ]:
-        chunks = plan_chunks(runs, size, first)
-        covered = [r for start, n in chunks for r in range(start, start + n)]
+        tasks = plan_tasks([Job(cs, 0, runs, first_run=first)], size)
+        covered = [r for t in tasks for r in range(t.first_run, t.first_run + t.runs)]
         assert covered == list(range(first, first + runs))
-        assert all(start % BLOCK == 0 for start, _ in chunks[1:])
+        assert all(t.first_run % BLOCK == 0 for t in tasks[1:])
 
 
 # --------------------------------------------------------------------------- outputs
@@ -161,30 +166,39 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- summary
 
 
-def test_summary_accumulated_by_chunk_equals_summary_of_the_whole() -> None:
-    whole = fake_result(1000, turns=8)
-    parts = [
-        FakeResult(**{k: v[lo:hi] for k, v in vars(whole).items()})
-        for lo, hi in [(0, 300), (300, 301), (301, 1000)]
-    ]
-    acc = Summary(LAYOUT, scenario="fake", scenario_hash="h", seed=7, turns=8, turns_per_year=4)
-    for p in parts:
-        acc.add(p)
-    one = Summary(LAYOUT, scenario="fake", scenario_hash="h", seed=7, turns=8, turns_per_year=4)
+def test_summary_accumulated_by_chunk_is_bit_identical_to_the_summary_of_the_whole(
+    starter_ref: ScenarioRef,
+) -> None:
+    cs = starter_ref.compile()
+    whole = run_batch(cs, 5000, 3)
+    one = Summary(cs, 3)
     one.add(whole)
-    a, b = acc.result(), one.result()
-    assert a["payoff"] == b["payoff"]
-    assert a["endings"] == b["endings"]
-    assert a["counts"]["attacks"]["per_year_mean"] == pytest.approx(b["counts"]["attacks"]["per_year_mean"])
-    assert len(a["counts"]["attacks"]["per_year_mean"]) == 2  # 8 quarterly turns are 2 years
-    assert sum(a["counts"]["attacks"]["per_year_mean"]) == pytest.approx(a["counts"]["attacks"]["total_mean"])
-    assert sum(a["endings"].values()) == pytest.approx(1.0)
-    assert a["final_state"]["security"]["mean"] == pytest.approx(whole.final_state[:, 0].mean())
+    for chunk in (1024, 2048, 3000):
+        acc = Summary(cs, 3)
+        for part in reversed(list(JobRun([Job(cs, 3, 5000)], Execution(chunk_runs=chunk)))):
+            acc.add(part.value)  # chunks may arrive in any order
+        assert acc.result() == one.result()
+    r = one.result()
+    assert len(r["counts"]["attacks"]["per_year_mean"]) == 3  # 12 quarterly turns are 3 years
+    assert sum(r["counts"]["attacks"]["per_year_mean"]) == pytest.approx(r["counts"]["attacks"]["total_mean"])
+    assert sum(r["endings"].values()) == pytest.approx(1.0)
+    column = cs.state_names.index("security")
+    assert r["final_state"]["security"]["mean"] == pytest.approx(whole.final_state[:, column].mean())
+    assert r["final_state"]["security"]["sd"] == pytest.approx(whole.final_state[:, column].std(ddof=1))
+
+
+def test_summary_sd_does_not_cancel_for_large_values_with_small_spread(starter_ref: ScenarioRef) -> None:
+    # a naive sum-of-squares formula loses every digit here (1e9**2 dwarfs the variance)
+    from dilemma_sim.executor.stats import Moments
+
+    x = 1e9 + np.arange(10.0).reshape(-1, 1)
+    merged = Moments.of(x[:3]).merge(Moments.of(x[3:7])).merge(Moments.of(x[7:]))
+    assert merged.sd()[0] == pytest.approx(np.arange(10.0).std(ddof=1), rel=1e-12)
 
 
 def test_summary_has_exactly_the_documented_keys(starter_ref: ScenarioRef) -> None:
     cs = starter_ref.compile()
-    result = run_parallel(starter_ref, 2000, 3)
+    result = run_batch(cs, 2000, 3)
     s = summarize(result, cs, seed=3)
     assert list(s) == [
         "runs",
@@ -213,59 +227,69 @@ def assert_same_results(a: Any, b: Any) -> None:
 
 
 def test_results_do_not_depend_on_workers_or_chunk_size(starter_ref: ScenarioRef) -> None:
+    cs = starter_ref.compile()
     runs, seed = 5000, 11
-    reference = run_parallel(starter_ref, runs, seed, chunk_runs=65536)
+    reference = run_batch(cs, runs, seed)
     assert reference.totals.shape == (runs, 2)
-    assert_same_results(reference, run_parallel(starter_ref, runs, seed, chunk_runs=1024))
-    assert_same_results(reference, run_parallel(starter_ref, runs, seed, workers=2, chunk_runs=2048))
-    tail = run_parallel(starter_ref, 1500, seed, first_run=3500, chunk_runs=1024)
+    assert_same_results(reference, run_batch(cs, runs, seed, execution=Execution(chunk_runs=1024)))
+    assert_same_results(reference, run_batch(cs, runs, seed, execution=Execution(workers=2, chunk_runs=2048)))
+    tail = run_batch(cs, 1500, seed, first_run=3500, execution=Execution(chunk_runs=1024))
     np.testing.assert_array_equal(tail.totals, reference.totals[3500:])
 
 
 def test_policies_reach_the_workers(starter_ref: ScenarioRef) -> None:
-    base = run_parallel(starter_ref, 2048, 5)
-    hard = run_parallel(starter_ref, 2048, 5, {"government": "hard_line"}, workers=2, chunk_runs=1024)
-    assert_same_results(hard, run_parallel(starter_ref, 2048, 5, {"government": "hard_line"}))
+    cs = starter_ref.compile()
+    base = run_batch(cs, 2048, 5)
+    hard = run_batch(
+        cs, 2048, 5, {"government": "hard_line"}, execution=Execution(workers=2, chunk_runs=1024)
+    )
+    assert_same_results(hard, run_batch(cs, 2048, 5, {"government": "hard_line"}))
     assert not np.array_equal(base.totals, hard.totals)
 
 
-class FlakyChunk:
-    """Runs chunks, but the first attempt at `fail_at` fails (or kills its worker process)."""
+class FlakyTask:
+    """Runs tasks, but the first attempt at `fail_at` fails (or kills its worker process)."""
 
     def __init__(self, marker: Path, fail_at: int, kill: bool) -> None:
         self.marker, self.fail_at, self.kill = marker, fail_at, kill
 
-    def __call__(self, ref: ScenarioRef, seed: int, first_run: int, runs: int, policies: Any = ()) -> Any:
-        if first_run == self.fail_at and not self.marker.exists():
+    def __call__(self, spec: TaskSpec) -> Any:
+        if spec.first_run == self.fail_at and not self.marker.exists():
             self.marker.write_text("failed once")
             if self.kill:
                 os._exit(3)  # the worker process dies mid-batch
             raise OSError("transient failure")
-        return run_chunk(ref, seed, first_run, runs, policies)
+        return run_task(spec)
 
 
-@pytest.mark.parametrize("kill", [False, True], ids=["chunk-fails", "worker-dies"])
-def test_a_failed_chunk_or_a_lost_worker_does_not_change_the_results(
+@pytest.mark.parametrize("kill", [False, True], ids=["task-fails", "worker-dies"])
+def test_a_failed_task_or_a_lost_worker_does_not_change_the_results(
     starter_ref: ScenarioRef, tmp_path: Path, kill: bool
 ) -> None:
-    reference = run_parallel(starter_ref, 4096, 2)
-    flaky = FlakyChunk(tmp_path / "marker", fail_at=2048, kill=kill)
-    stream = ChunkStream(starter_ref, 4096, 2, workers=2, chunk_runs=1024, chunk_fn=flaky)
-    chunks = list(stream)
-    assert (tmp_path / "marker").exists() and stream.resubmitted >= 1
-    assert stream.complete
-    assert [c.first_run for c in chunks] == [0, 1024, 2048, 3072]
-    np.testing.assert_array_equal(np.concatenate([c.result.totals for c in chunks]), reference.totals)
+    cs = starter_ref.compile()
+    reference = run_batch(cs, 4096, 2)
+    flaky = FlakyTask(tmp_path / "marker", fail_at=2048, kill=kill)
+    run = JobRun([Job(cs, 2, 4096)], Execution(workers=2, chunk_runs=1024), fn=flaky)
+    parts = list(run)
+    assert (tmp_path / "marker").exists()
+    assert run.complete
+    assert [p.task.first_run for p in parts] == [0, 1024, 2048, 3072]
+    np.testing.assert_array_equal(np.concatenate([p.value.totals for p in parts]), reference.totals)
 
 
-def test_stop_event_keeps_finished_chunks_and_marks_the_stream_incomplete(starter_ref: ScenarioRef) -> None:
-    stop = threading.Event()
-    stream = ChunkStream(starter_ref, 8192, 1, chunk_runs=1024, stop_event=stop)
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_stop_keeps_a_prefix_of_finished_tasks_and_marks_the_run_incomplete(
+    starter_ref: ScenarioRef, workers: int
+) -> None:
+    cs = starter_ref.compile()
+    stop = StopFlag()
+    run = JobRun([Job(cs, 1, 8192)], Execution(workers=workers, chunk_runs=1024), stop=stop)
     got = []
-    for chunk in stream:
-        got.append(chunk)
+    for part in run:
+        got.append(part.task.first_run)
         stop.set()
-    assert len(got) == 1 and not stream.complete and stream.runs_done == 1024
+    assert got == list(range(0, 1024 * len(got), 1024)), "a stopped run keeps a prefix, never a gap"
+    assert 1 <= len(got) < 8 and not run.complete and run.rows_done == 1024 * len(got)
 
 
 # --------------------------------------------------------------------------- sweep designs
@@ -281,7 +305,7 @@ def test_sweep_specs_parse_and_designs_stay_in_bounds() -> None:
         pts = design_points([a, b], design, points=16, seed=1)
         assert pts.shape == (16, 2)
         assert (pts[:, 0] >= 0.5).all() and (pts[:, 0] <= 2).all() and (pts[:, 1] >= -1).all()
-    with pytest.raises(ValueError, match="PATH=LO:HI:STEPS"):
+    with pytest.raises(InvalidInput, match="PATH=LO:HI:STEPS"):
         SweepParam.parse("parameters.rate=1:2")
 
 

@@ -221,7 +221,8 @@ def test_new_writes_a_starter_that_validates_lints_and_loads(starter: Path) -> N
 def test_new_starter_runs_in_the_engine(starter: Path) -> None:
     import numpy as np
 
-    from dilemma_sim.engine import compile_scenario, run_batch
+    from dilemma_sim.engine import compile_scenario
+    from dilemma_sim.executor import run_batch
     from dilemma_sim.scenario.loader import load_or_raise
 
     compiled = compile_scenario(load_or_raise(starter))

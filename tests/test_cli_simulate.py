@@ -7,6 +7,8 @@ Most tests use the small starter scenario so the suite stays fast.
 from __future__ import annotations
 
 import json
+import os
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +62,7 @@ def test_batch_writes_one_row_per_run(starter: Path, tmp_path: Path) -> None:
     out = tmp_path / "runs.csv"
     result = invoke("batch", starter, "--runs", "1500", "--policy", "government=hard_line", "--out", out)
     assert result.exit_code == 0, result.stderr
-    assert "Total payoff" in result.stdout and "1500 runs written" in result.stderr
+    assert "Total payoff" in result.stdout and "1,500 runs written" in result.stderr
     meta = read_metadata(out)
     assert meta["complete"] is True and meta["runs"] == 1500 and meta["scenario"] == "starter"
     assert json.loads(meta["policies"]) == {"government": "hard_line"}
@@ -68,27 +70,32 @@ def test_batch_writes_one_row_per_run(starter: Path, tmp_path: Path) -> None:
     assert len(rows) == 1 + 1500
 
 
+@pytest.mark.parametrize("presses", [1, 2], ids=["one-ctrl-c", "two-ctrl-c"])
 def test_ctrl_c_keeps_the_finished_runs_in_a_file_marked_incomplete(
-    starter: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    starter: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, presses: int
 ) -> None:
+    # a real SIGINT to this process, delivered while the second chunk is being written and counted:
+    # the chunk in hand is kept whole, no other starts, and file, summary and message agree
     add = summary_module.Summary.add
     seen: list[int] = []
 
-    def interrupted_after_two_chunks(self: summary_module.Summary, result: Any) -> None:
-        if len(seen) == 2:
-            raise KeyboardInterrupt
+    def ctrl_c_during_the_second_chunk(self: summary_module.Summary, result: Any) -> None:
         seen.append(1)
+        if len(seen) == 2:
+            for _ in range(presses):
+                os.kill(os.getpid(), signal.SIGINT)
         add(self, result)
 
-    monkeypatch.setattr(summary_module.Summary, "add", interrupted_after_two_chunks)
+    monkeypatch.setattr(summary_module.Summary, "add", ctrl_c_during_the_second_chunk)
     out = tmp_path / "runs.jsonl"
     result = invoke("batch", starter, "--runs", "8192", "--chunk-runs", "1024", "--out", out, "--json")
     assert result.exit_code == 130
-    assert "interrupted: 2048 of 8192 runs finished" in result.stderr
+    assert "interrupted: 2,048 of 8,192 runs finished" in result.stderr
     assert json.loads(result.stdout)["runs"] == 2048
     meta = read_metadata(out)
     assert meta["complete"] is False and meta["runs"] == 2048
     assert len(out.read_text().splitlines()) == 1 + 2048
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["runs.jsonl"]
 
 
 def test_bad_input_exits_1_with_a_message(starter: Path, tmp_path: Path) -> None:

@@ -16,7 +16,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from dilemma_sim.batch.runner import ChunkStream, ScenarioRef, run_chunk, run_parallel
+from dilemma_sim.executor import Execution, Job, JobRun, ScenarioRef, run_batch
+from dilemma_sim.executor.jobs import TaskSpec
+from dilemma_sim.executor.worker import run_task
 from dilemma_sim.scenario.starter import starter_yaml
 
 distributed = pytest.importorskip("distributed")
@@ -41,34 +43,36 @@ def ref(tmp_path_factory: pytest.TempPathFactory) -> ScenarioRef:
 
 
 def test_a_dask_batch_equals_the_local_batch(client: Any, ref: ScenarioRef) -> None:
-    local = run_parallel(ref, 6000, 9, chunk_runs=65536)
-    remote = run_parallel(ref, 6000, 9, scheduler=client.scheduler.address, chunk_runs=2048)
+    cs = ref.compile()
+    local = run_batch(cs, 6000, 9)
+    remote = run_batch(cs, 6000, 9, execution=Execution(scheduler=client.scheduler.address, chunk_runs=2048))
     for name in ("totals", "discounted", "final_state", "counts_per_turn", "endings", "ended_turn", "params"):
         np.testing.assert_array_equal(getattr(local, name), getattr(remote, name), err_msg=name)
 
 
 class KillOnce:
-    """Runs chunks; the first attempt at `fail_at` kills its worker process."""
+    """Runs tasks; the first attempt at `fail_at` kills its worker process."""
 
     def __init__(self, marker: Path, fail_at: int) -> None:
         self.marker, self.fail_at = marker, fail_at
 
-    def __call__(self, ref: ScenarioRef, seed: int, first_run: int, runs: int, policies: Any = ()) -> Any:
-        if first_run == self.fail_at and not self.marker.exists():
+    def __call__(self, spec: TaskSpec) -> Any:
+        if spec.first_run == self.fail_at and not self.marker.exists():
             self.marker.write_text("killed")
             os._exit(3)
-        return run_chunk(ref, seed, first_run, runs, policies)
+        return run_task(spec)
 
 
 def test_a_worker_lost_mid_batch_does_not_change_the_results(
     client: Any, ref: ScenarioRef, tmp_path: Path
 ) -> None:
     cloudpickle.register_pickle_by_value(sys.modules[__name__])  # workers cannot import the tests
-    local = run_parallel(ref, 4096, 3)
-    stream = ChunkStream(
-        ref, 4096, 3, chunk_runs=1024, scheduler=client, chunk_fn=KillOnce(tmp_path / "m", 2048)
+    cs = ref.compile()
+    local = run_batch(cs, 4096, 3)
+    run = JobRun(
+        [Job(cs, 3, 4096)], Execution(scheduler=client, chunk_runs=1024), fn=KillOnce(tmp_path / "m", 2048)
     )
-    chunks = list(stream)
+    parts = list(run)
     assert (tmp_path / "m").exists(), "the worker was never killed"
-    assert stream.complete and [c.first_run for c in chunks] == [0, 1024, 2048, 3072]
-    np.testing.assert_array_equal(np.concatenate([c.result.totals for c in chunks]), local.totals)
+    assert run.complete and [p.task.first_run for p in parts] == [0, 1024, 2048, 3072]
+    np.testing.assert_array_equal(np.concatenate([p.value.totals for p in parts]), local.totals)

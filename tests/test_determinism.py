@@ -11,13 +11,11 @@ from dilemma_sim.engine import (
     BatchResult,
     Simulation,
     compile_scenario,
-    iter_chunks,
     replay,
-    run_batch,
     run_chunk,
 )
 from dilemma_sim.engine.sampling import RunStreams, block_generator
-from dilemma_sim.engine.simulate import chunk_bounds, concat_results
+from dilemma_sim.executor import Execution, Job, JobRun, concat_results, plan_tasks, run_batch
 
 FIELDS = (
     "totals",
@@ -43,28 +41,29 @@ def assert_identical(a: BatchResult, b: BatchResult) -> None:
 
 def test_same_seed_same_results_whatever_the_chunk_size(cs) -> None:
     runs = 2 * BLOCK + 77
-    whole = run_batch(cs, runs, seed=42, chunk_runs=65536)
+    whole = run_batch(cs, runs, seed=42, execution=Execution(chunk_runs=65536))
     for chunk in (BLOCK, 1500, 3 * BLOCK, 1):
-        assert_identical(whole, run_batch(cs, runs, seed=42, chunk_runs=chunk))
+        assert_identical(whole, run_batch(cs, runs, seed=42, execution=Execution(chunk_runs=chunk)))
 
 
 def test_same_seed_same_results_whatever_the_first_run(cs) -> None:
     whole = run_batch(cs, 3000, seed=9)
-    part = run_batch(cs, 1100, seed=9, first_run=1500, chunk_runs=1000)
+    part = run_batch(cs, 1100, seed=9, first_run=1500, execution=Execution(chunk_runs=1000))
     for name in FIELDS:
         assert np.array_equal(getattr(whole, name)[1500:2600], getattr(part, name)), name
 
 
 def test_chunks_computed_in_any_order_concatenate_to_the_same_result(cs) -> None:
-    bounds = chunk_bounds(100, 3000, 1024)
+    bounds = [(t.first_run, t.runs) for t in plan_tasks([Job(cs, 5, 3000, first_run=100)], 1024)]
     assert bounds[0] == (100, 924) and sum(n for _, n in bounds) == 3000
     parts = {lo: run_chunk(cs, lo, n, 5) for lo, n in reversed(bounds)}
     assert_identical(concat_results([parts[lo] for lo, _ in bounds]), run_batch(cs, 3000, 5, first_run=100))
 
 
-def test_iter_chunks_yields_block_aligned_chunks_in_run_order(cs) -> None:
-    firsts = [c.first_run for c in iter_chunks(cs, 5000, 1, first_run=10, chunk_runs=2000)]
-    assert firsts == [10, 2048, 4096]
+def test_tasks_come_back_block_aligned_in_run_order(cs) -> None:
+    run = JobRun([Job(cs, 1, 5000, first_run=10)], Execution(chunk_runs=2000))
+    firsts = [part.task.first_run for part in run]
+    assert firsts == [10, 2048, 4096] and run.complete
 
 
 def test_a_single_run_equals_its_row_in_a_batch(cs) -> None:

@@ -26,7 +26,7 @@ from dilemma_sim.engine import (
     decide,
     expected_payoffs,
     response_profile,
-    run_batch,
+    run_chunk,
     scenario_hash,
     stage_payoffs,
     step,
@@ -424,7 +424,7 @@ def test_scripted_policy_plays_its_script() -> None:
     cs = compile_scenario(crisis())
     pols = list(build_policies(cs))
     pols[0] = Scripted(0, np.array([1, 2, 0, 1, 2, 0, 1, 2, 0, 1]))
-    res = run_batch(cs, 20, 0, pols, collect_turns=True)
+    res = run_chunk(cs, 0, 20, 0, pols, collect_turns=True)
     assert res.trajectories is not None
     first_turns = res.trajectories["choices"][:, :3, 0]
     assert np.all((first_turns == [1, 2, 0]) | (first_turns == -1))

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import pytest
 
-from dilemma_sim.batch.runner import ScenarioRef, run_parallel
+from dilemma_sim.batch.design import SweepParam
 from dilemma_sim.batch.summary import summarize
-from dilemma_sim.batch.sweep import SweepParam, run_sweep
+from dilemma_sim.batch.sweep import run_sweep
+from dilemma_sim.executor import ScenarioRef, run_batch
 from dilemma_sim.scenario.models import is_distribution
 
 DEFAULT = "pakistan-ttp"
@@ -25,7 +26,7 @@ def ref() -> ScenarioRef:
 
 def test_first_year_violence_under_the_status_quo_matches_the_record(ref: ScenarioRef) -> None:
     cs = ref.compile()
-    result = run_parallel(ref, 4096, 0, {"pakistan": "status-quo"})
+    result = run_batch(cs, 4096, 0, {"pakistan": "status-quo"})
     counts = summarize(result, cs, seed=0)["counts"]
     attacks, fatalities = counts["attacks"]["per_year_mean"][0], counts["fatalities"]["per_year_mean"][0]
     assert 100 < attacks <= 300, f"first-year attacks {attacks:.1f}"

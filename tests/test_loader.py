@@ -7,6 +7,7 @@ from textwrap import dedent
 
 import pytest
 
+from dilemma_sim.scenario.catalog import list_scenarios
 from dilemma_sim.scenario.checks import find_strategy
 from dilemma_sim.scenario.diagnostics import ScenarioError
 from dilemma_sim.scenario.loader import (
@@ -17,7 +18,7 @@ from dilemma_sim.scenario.loader import (
     load_text,
     validate_data,
 )
-from dilemma_sim.scenario.registry import DEFAULT_SCENARIO, builtin_dir, list_scenarios, resolve
+from dilemma_sim.scenario.registry import DEFAULT_SCENARIO, builtin_dir, resolve
 from dilemma_sim.scenario.yamlio import dump_yaml, load_yaml, replace_at
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -167,7 +168,9 @@ def test_extends_merges_deeply_and_null_deletes() -> None:
     assert merged == {"a": {"x": 1, "y": 5}, "b": [9]}
 
 
-def test_child_file_overrides_base_and_errors_point_at_the_child() -> None:
+def test_child_file_overrides_base_and_errors_point_at_the_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the child extends `../minimal.yaml`, outside its folder: allowed only when the user says so
+    monkeypatch.setenv("DILEMMA_SIM_EXTENDS_PATH", str(FIXTURES))
     result = load_scenario(FIXTURES / "extends" / "child.yaml")
     assert result.data is not None
     assert result.data["turns"] == 8

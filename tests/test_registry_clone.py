@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from dilemma_sim.cli import main
-from dilemma_sim.scenario.registry import CLONE_LOCAL_DIR, builtin_dir, list_scenarios, local_dir
+from dilemma_sim.scenario.catalog import list_scenarios
+from dilemma_sim.scenario.registry import CLONE_LOCAL_DIR, builtin_dir, local_dir
 
 
 def test_a_clone_whose_scenarios_folder_is_the_builtin_one_lists_each_once(

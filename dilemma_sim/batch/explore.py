@@ -14,6 +14,13 @@ from typing import Any
 
 import numpy as np
 
+from dilemma_sim.engine.simulate import BatchResult
+from dilemma_sim.engine.tables import CompiledScenario
+from dilemma_sim.errors import Interrupted
+from dilemma_sim.executor import Assignment, Job, JobRun, assignment
+from dilemma_sim.executor.run import SERIAL, Execution, Progress
+from dilemma_sim.executor.stop import StopFlag
+
 PINNED_SHARE = 0.5
 """A level variable at a bound in more than this share of played turns is reported as pinned."""
 
@@ -54,11 +61,6 @@ class ExploreReport:
             "ending_shares": self.ending_shares,
         }
 
-    @property
-    def clean(self) -> bool:
-        """Whether nothing was found."""
-        return not (self.events_never or self.endings_never or self.options_never or self.pinned or self.nan)
-
     def lines(self) -> list[str]:
         """The report as text lines."""
         mixes = ", ".join(self.mixes)
@@ -78,70 +80,115 @@ class ExploreReport:
         return out
 
 
-def policy_mixes(cs: Any) -> dict[str, dict[str, Any]]:
-    """Mix name -> strategy overrides by actor."""
+def policy_mixes(cs: CompiledScenario) -> dict[str, Assignment]:
+    """Mix name -> policies by actor."""
     sc = cs.scenario
-    mixes: dict[str, dict[str, Any]] = {"scenario-policies": {}}
+    mixes: dict[str, Assignment] = {"scenario-policies": ()}
     for sid, strategy in sc.strategies.items():
-        mixes[f"strategy:{sid}"] = {strategy.actor or sc.player: sid}
-    mixes["all-random"] = {a: "random" for a in cs.actors}
+        mixes[f"strategy:{sid}"] = assignment({strategy.actor or sc.player: sid})
+    mixes["all-random"] = assignment({a: "random" for a in cs.actors})
     greedy = {did: {"kind": "best_response"} for did in sc.actors[sc.player].decisions}
-    mixes["player-greedy"] = {sc.player: greedy}
+    mixes["player-greedy"] = assignment({sc.player: greedy})
     return mixes
 
 
-def explore(cs: Any, *, runs: int = 2000, seed: int = 0) -> ExploreReport:
-    """Play every policy mix over `runs` runs and report what never happens."""
-    from dilemma_sim.engine import run_batch
+@dataclass(frozen=True, eq=False)
+class Tally:
+    """What one task of one mix saw, as counts (sums of integers: exact in any order)."""
 
-    mixes = policy_mixes(cs)
-    report = ExploreReport(cs.scenario_id, runs, seed, list(mixes))
-    n_dec, n_ev = len(cs.decisions), len(cs.events)
-    chosen = [np.zeros(len(d.option_ids), dtype=bool) for d in cs.decisions]
-    fired = np.zeros(n_ev, dtype=np.int64)
-    reached = np.zeros(len(cs.ending_ids), dtype=np.int64)
-    levels = np.flatnonzero(cs.level_mask)
-    at_low = np.zeros(len(cs.state_names), dtype=np.int64)
-    at_high = np.zeros(len(cs.state_names), dtype=np.int64)
-    played_turns = 0
-    for name, overrides in mixes.items():
-        result = run_batch(cs, runs, seed, overrides, collect_turns=True)
+    chosen: tuple[np.ndarray, ...]
+    """Per decision: (options,) times chosen."""
+    fired: np.ndarray
+    """(E,) played turns in which each event fired."""
+    reached: np.ndarray
+    """(endings + horizon,) runs that reached each ending."""
+    at_low: np.ndarray
+    """(S,) played turns each level variable spent at its low bound."""
+    at_high: np.ndarray
+    played_turns: int
+
+    def __add__(self, other: Tally) -> Tally:
+        return Tally(
+            tuple(a + b for a, b in zip(self.chosen, other.chosen, strict=True)),
+            self.fired + other.fired,
+            self.reached + other.reached,
+            self.at_low + other.at_low,
+            self.at_high + other.at_high,
+            self.played_turns + other.played_turns,
+        )
+
+
+@dataclass(frozen=True)
+class TallyTurns:
+    """Reduce a task to its `Tally` in the worker (trajectories never leave it)."""
+
+    @property
+    def needs_turns(self) -> bool:
+        return True
+
+    def __call__(self, cs: CompiledScenario, result: BatchResult) -> Tally:
         traj = result.trajectories
         assert traj is not None
         T = traj["choices"].shape[1]
         played = np.arange(T)[None, :] <= result.ended_turn[:, None]  # (N, T)
-        played_turns += int(played.sum())
-        if name != "all-random":
-            ch = traj["choices"]
-            for d in range(n_dec):
-                col = ch[:, :, d][played]
-                chosen[d] |= np.bincount(col[col >= 0], minlength=len(chosen[d])).astype(bool)
-        fired += (traj["events"] & played[:, :, None]).sum(axis=(0, 1))
-        reached += np.bincount(result.endings[result.endings >= 0], minlength=len(cs.ending_ids))
+        ch = traj["choices"]
+        chosen = []
+        for d, info in enumerate(cs.decisions):
+            col = ch[:, :, d][played]
+            chosen.append(np.bincount(col[col >= 0], minlength=len(info.option_ids)))
         st = traj["state"]
-        for s in levels:
+        at_low = np.zeros(len(cs.state_names), dtype=np.int64)
+        at_high = np.zeros(len(cs.state_names), dtype=np.int64)
+        for s in np.flatnonzero(cs.level_mask):
             v = st[:, :, s][played]
-            at_low[s] += int(np.sum(v <= cs.lows[s]))
-            at_high[s] += int(np.sum(v >= cs.highs[s]))
-        for what, arr in (
-            ("state", st),
-            ("payoffs", traj["payoffs"]),
-            ("totals", result.totals),
-            ("parameters", result.params),
-        ):
-            bad = ~np.isfinite(np.asarray(arr, dtype=np.float64))
-            if bad.any():
-                report.nan.append(f"{name}: {int(bad.sum())} non-finite value(s) in {what}")
-    report.events_never = [e.id for e, n in zip(cs.events, fired, strict=True) if n == 0]
-    report.endings_never = [eid for eid, n in zip(cs.ending_ids, reached, strict=True) if n == 0]
+            at_low[s] = int(np.sum(v <= cs.lows[s]))
+            at_high[s] = int(np.sum(v >= cs.highs[s]))
+        return Tally(
+            tuple(chosen),
+            (traj["events"] & played[:, :, None]).sum(axis=(0, 1)),
+            np.bincount(result.endings[result.endings >= 0], minlength=len(cs.ending_ids)),
+            at_low,
+            at_high,
+            int(played.sum()),
+        )
+
+
+def explore(
+    cs: CompiledScenario,
+    *,
+    runs: int = 2000,
+    seed: int = 0,
+    execution: Execution = SERIAL,
+    stop: StopFlag | None = None,
+    progress: Progress | None = None,
+) -> ExploreReport:
+    """Play every policy mix over the same `runs` runs and report what never happens."""
+    mixes = policy_mixes(cs)
+    report = ExploreReport(cs.scenario_id, runs, seed, list(mixes))
+    jobs = [Job(cs, seed, runs, pol, reduction=TallyTurns(), label=name) for name, pol in mixes.items()]
+    tallies: dict[str, Tally] = {}
+    run = JobRun(jobs, execution, stop=stop, progress=progress)
+    for part in run:
+        name = part.job.label
+        tallies[name] = part.value if name not in tallies else tallies[name] + part.value
+    if not run.complete:
+        raise Interrupted(f"stopped after {run.rows_done:,} of {run.rows_total:,} runs")
+    total = sum(tallies.values(), start=_empty(cs))
+    chosen = sum((t for name, t in tallies.items() if name != "all-random"), start=_empty(cs)).chosen
+    played_turns = max(total.played_turns, 1)
+    report.events_never = [e.id for e, n in zip(cs.events, total.fired, strict=True) if n == 0]
+    report.endings_never = [eid for eid, n in zip(cs.ending_ids, total.reached, strict=True) if n == 0]
     report.options_never = [
         f"{d.key}.{d.option_ids[k]}"
         for d, c in zip(cs.decisions, chosen, strict=True)
-        for k in np.flatnonzero(~c)
+        for k in np.flatnonzero(c == 0)
     ]
-    for s in levels:
-        for bound, count, value in (("low", at_low[s], cs.lows[s]), ("high", at_high[s], cs.highs[s])):
-            share = count / max(played_turns, 1)
+    for s in np.flatnonzero(cs.level_mask):
+        for bound, count, value in (
+            ("low", total.at_low[s], cs.lows[s]),
+            ("high", total.at_high[s], cs.highs[s]),
+        ):
+            share = count / played_turns
             if share > PINNED_SHARE:
                 report.pinned.append(
                     {
@@ -151,9 +198,21 @@ def explore(cs: Any, *, runs: int = 2000, seed: int = 0) -> ExploreReport:
                         "share": float(share),
                     }
                 )
-    report.event_rates = {
-        e.id: float(n) / max(played_turns, 1) for e, n in zip(cs.events, fired, strict=True)
-    }
+    report.event_rates = {e.id: float(n) / played_turns for e, n in zip(cs.events, total.fired, strict=True)}
     total_runs = runs * len(mixes)
-    report.ending_shares = {eid: float(n) / total_runs for eid, n in zip(cs.ending_ids, reached, strict=True)}
+    report.ending_shares = {
+        eid: float(n) / total_runs for eid, n in zip(cs.ending_ids, total.reached, strict=True)
+    }
     return report
+
+
+def _empty(cs: CompiledScenario) -> Tally:
+    n_state = len(cs.state_names)
+    return Tally(
+        tuple(np.zeros(len(d.option_ids), dtype=np.int64) for d in cs.decisions),
+        np.zeros(len(cs.events), dtype=np.int64),
+        np.zeros(len(cs.ending_ids), dtype=np.int64),
+        np.zeros(n_state, dtype=np.int64),
+        np.zeros(n_state, dtype=np.int64),
+        0,
+    )

@@ -5,18 +5,27 @@ the final state, each count variable's total over the run, the ending id and the
 Rows are appended chunk by chunk, so a million runs never sit in memory as text. The file is
 written under a temporary name next to the target and moved into place by `os.replace` when it is
 closed, so a reader never sees half a file; an interrupted batch still produces a complete file
-whose metadata says `complete: false` and how many runs it holds.
+whose metadata says `complete: false` and how many runs it holds. The temporary name carries the
+writer's pid (`dilemma_sim.files`): a writer removes the temporary files that writers which died
+left next to its target, and any failure (a full disk, Ctrl-C during close) removes its own, so no
+file claiming completeness is ever left. Refusals of the file system are `EnvironmentProblem`s.
 
-Metadata: CSV starts with `# key: value` lines, JSON Lines with one `{"metadata": {...}}` line,
-Parquet stores it as JSON under the schema metadata key `dilemma_sim`.
+Metadata: CSV starts with `# key: value` lines whose values are JSON (so a newline or a quote in a
+scenario's version cannot forge a header line), JSON Lines with one `{"metadata": {...}}` line,
+Parquet stores it as JSON under the schema metadata key `dilemma_sim`. `read_metadata` parses all
+three strictly and raises `OutputFileError` for anything else.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import csv
 import io
 import json
 import os
+import re
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,11 +34,23 @@ from typing import IO, Any
 import numpy as np
 
 from dilemma_sim import __version__
+from dilemma_sim.errors import EnvironmentProblem, InvalidInput, MissingDependency
+from dilemma_sim.files import remove_stale_temps, temp_path, uninterrupted
+from dilemma_sim.limits import check_seed
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 """File extension -> format."""
 _RUNS_WIDTH = 12
 """Digits reserved for the run count in text headers, so the header is patched in place at close."""
+_KEY = re.compile(r"^[a-z_][a-z0-9_]*$")
+"""Metadata keys: identifiers, so a key can never hold `: ` or a newline."""
+_CSV_META = re.compile(r"^# ([a-z_][a-z0-9_]*): (.*)$")
+
+
+class OutputFileError(InvalidInput):
+    """A per-run output file whose metadata is not what `RunWriter` writes."""
+
+    title = "unreadable output file"
 
 
 @dataclass(frozen=True)
@@ -105,6 +126,7 @@ def run_columns(result: Any, layout: Layout, *, first_run: int, seed: int) -> di
     """
     totals = np.asarray(result.totals, dtype=np.float64)
     n = totals.shape[0]
+    check_seed(int(seed))
     cols: dict[str, np.ndarray] = {
         "run": np.arange(first_run, first_run + n, dtype=np.int64),
         "seed": np.full(n, seed, dtype=np.int64),
@@ -129,7 +151,8 @@ def run_columns(result: Any, layout: Layout, *, first_run: int, seed: int) -> di
 
 
 def format_of(path: str | os.PathLike[str]) -> str:
-    """The output format chosen by a file's extension; ValueError for an unknown one."""
+    """The output format chosen by a file's extension; ValueError for an unknown one, MissingDependency
+    for `.parquet` without pyarrow."""
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
         raise ValueError(f"unknown output extension {suffix!r}: use .csv, .jsonl or .parquet")
@@ -138,8 +161,18 @@ def format_of(path: str | os.PathLike[str]) -> str:
         try:
             import pyarrow  # noqa: F401
         except ModuleNotFoundError:
-            raise ValueError("writing .parquet needs pyarrow: pip install 'dilemma-sim[parquet]'") from None
+            raise MissingDependency("pyarrow", "parquet", "writing .parquet files") from None
     return fmt
+
+
+_OPEN_WRITERS: weakref.WeakSet[RunWriter] = weakref.WeakSet()
+"""Writers not closed yet: their temporary files are removed when the interpreter exits."""
+
+
+@atexit.register
+def _abort_open_writers() -> None:
+    for writer in list(_OPEN_WRITERS):
+        writer.abort()
 
 
 class RunWriter:
@@ -154,17 +187,61 @@ class RunWriter:
         self.format = format_of(self.path)
         self.layout = layout
         self.metadata = {**metadata, "dilemma_sim_version": __version__}
+        bad = [k for k in self.metadata if not isinstance(k, str) or not _KEY.match(k)]
+        if bad:
+            raise ValueError(f"metadata keys must be identifiers: {bad}")
+        json.dumps(self.metadata, allow_nan=False)  # every value must be JSON (TypeError otherwise)
         self.runs = 0
         self.closed = False
-        self._tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        self._tmp = temp_path(self.path)
         self._header_at = 0
         self._header_len = 0
         self._parquet: Any = None
         self._file: IO[bytes] | None = None
+        self._check_target()
+        remove_stale_temps(self.path)
+        _OPEN_WRITERS.add(self)
         if self.format == "parquet":
-            return  # the parquet writer needs the first chunk's schema
-        self._file = open(self._tmp, "wb")  # noqa: SIM115  (closed in close/abort)
-        self._write_header()
+            self._probe()  # the parquet writer needs the first chunk's schema; check we may write now
+            return
+        with self._os_errors():
+            self._file = open(self._tmp, "xb")  # noqa: SIM115  (closed in close/abort)
+            self._write_header()
+
+    def _check_target(self) -> None:
+        """EnvironmentProblem now, not after the batch, for a target that cannot be written."""
+        folder = self.path.parent
+        if not folder.is_dir():
+            what = "is not a folder" if folder.exists() else "does not exist"
+            raise EnvironmentProblem(
+                f"cannot write runs to {self.path}: the folder {str(folder)!r} {what}",
+                hint="create the folder first, or write elsewhere",
+            )
+        try:
+            name_max = os.pathconf(folder, "PC_NAME_MAX")
+        except (OSError, ValueError, AttributeError):
+            name_max = 255
+        if len(os.fsencode(self.path.name)) > name_max:
+            raise EnvironmentProblem(
+                f"cannot write runs to {self.path}: its name is longer than {name_max} bytes",
+                hint="use a shorter file name",
+            )
+        if self.path.is_dir():
+            raise EnvironmentProblem(f"cannot write runs to {self.path}: it is a folder")
+
+    def _probe(self) -> None:
+        with self._os_errors(), open(self._tmp, "xb"):
+            pass
+        self._tmp.unlink()
+
+    @contextlib.contextmanager
+    def _os_errors(self) -> Any:
+        """Turn a refusal of the file system into an EnvironmentProblem, dropping the temporary file."""
+        try:
+            yield
+        except OSError as error:
+            self.abort()
+            raise EnvironmentProblem.from_os_error(error, f"cannot write runs to {self.path}") from None
 
     # ------------------------------------------------------------------ header
 
@@ -176,7 +253,12 @@ class RunWriter:
         runs_field = str(self.runs).ljust(_RUNS_WIDTH)
         complete_field = ("true" if complete else "false").ljust(5)
         if self.format == "csv":
-            lines = [f"# {k}: {v}" for k, v in meta.items() if k not in ("complete", "runs")]
+            # values as JSON: a newline or `# runs:` inside a value stays inside its quotes
+            lines = [
+                f"# {k}: {json.dumps(v, ensure_ascii=True, allow_nan=False)}"
+                for k, v in meta.items()
+                if k not in ("complete", "runs")
+            ]
             lines += [f"# complete: {complete_field}", f"# runs: {runs_field}"]
             return ("\n".join(lines) + "\n").encode()
         body = {k: v for k, v in meta.items() if k not in ("complete", "runs")}
@@ -207,15 +289,18 @@ class RunWriter:
         n = len(next(iter(cols.values())))
         if n == 0:
             return
-        if self.format == "parquet":
-            self._write_parquet(cols)
-        elif self.format == "csv":
-            assert self._file is not None
-            self._file.write(_csv_bytes(cols))
-        else:
-            assert self._file is not None
-            self._file.write(_jsonl_bytes(cols))
-        self.runs += n
+        if self.closed:
+            raise ValueError("the writer is closed")
+        data = (
+            None if self.format == "parquet" else (_csv_bytes if self.format == "csv" else _jsonl_bytes)(cols)
+        )
+        with uninterrupted(), self._os_errors():  # the rows and their count: one step, whatever Ctrl-C does
+            if data is None:
+                self._write_parquet(cols)
+            else:
+                assert self._file is not None
+                self._file.write(data)
+            self.runs += n
 
     def _write_parquet(self, cols: Mapping[str, np.ndarray]) -> None:
         import pyarrow as pa
@@ -230,9 +315,24 @@ class RunWriter:
     # ------------------------------------------------------------------ finish
 
     def close(self, *, complete: bool = True) -> Path:
-        """Record `complete` and the run count, flush, and move the file into place."""
+        """Record `complete` and the run count, flush, and move the file into place.
+
+        If that fails (a full disk, Ctrl-C), the temporary file is removed and nothing is moved
+        into place: no file that claims completeness, and no leftover.
+        """
         if self.closed:
             return self.path
+        try:
+            with uninterrupted(), self._os_errors():
+                self._finish(complete)
+        except BaseException:
+            self.abort()
+            raise
+        self.closed = True
+        _OPEN_WRITERS.discard(self)
+        return self.path
+
+    def _finish(self, complete: bool) -> None:
         if self.format == "parquet":
             if self._parquet is None:  # no rows: an empty table with the right columns
                 empty = {
@@ -252,8 +352,6 @@ class RunWriter:
             os.fsync(self._file.fileno())
             self._file.close()
         os.replace(self._tmp, self.path)
-        self.closed = True
-        return self.path
 
     def _finish_parquet(self, meta: str) -> None:
         """Copy the row groups into a file whose schema metadata holds `meta` (known only now)."""
@@ -271,15 +369,21 @@ class RunWriter:
             body.unlink(missing_ok=True)
 
     def abort(self) -> None:
-        """Drop the temporary file; the target is left untouched."""
+        """Drop the temporary file(s); the target is left untouched. Safe to call more than once."""
         if self.closed:
             return
         self.closed = True
-        if self._file is not None:
-            self._file.close()
-        if self._parquet is not None:
-            self._parquet.close()
-        self._tmp.unlink(missing_ok=True)
+        _OPEN_WRITERS.discard(self)
+        with contextlib.suppress(Exception):
+            if self._file is not None:
+                self._file.close()
+        with contextlib.suppress(Exception):
+            if self._parquet is not None:
+                self._parquet.close()
+        self._parquet = None
+        for leftover in (self._tmp, self._tmp.with_name(self._tmp.name + ".body")):
+            with contextlib.suppress(OSError):
+                leftover.unlink(missing_ok=True)
 
     def __enter__(self) -> RunWriter:
         return self
@@ -364,22 +468,70 @@ def _jsonl_bytes_python(cols: Mapping[str, np.ndarray]) -> bytes:
 
 
 def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """The metadata of a file written by `RunWriter` (for tests and tools)."""
-    fmt = format_of(path)
-    if fmt == "parquet":
-        import pyarrow.parquet as pq
+    """The metadata of a file written by `RunWriter`, parsed strictly; OutputFileError otherwise.
 
-        raw = pq.read_schema(path).metadata[b"dilemma_sim"]
-        return dict(json.loads(raw))
-    with open(path, encoding="utf-8") as f:
-        if fmt == "jsonl":
-            return dict(json.loads(f.readline())["metadata"])
-        meta: dict[str, Any] = {}
-        for line in f:
+    `complete` is a bool and `runs` a non-negative int in every valid file; a key given twice, a
+    value that is not JSON, or a header line that is not `# key: value` is an error, never guessed at.
+    """
+    path = Path(path)
+    fmt = format_of(path)
+    try:
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            raw = (pq.read_schema(path).metadata or {}).get(b"dilemma_sim")
+            if raw is None:
+                raise OutputFileError(f"{path}: no dilemma_sim metadata in the Parquet schema")
+            meta = _json_object(raw.decode("utf-8"), path, "the metadata")
+        elif fmt == "jsonl":
+            with open(path, encoding="utf-8") as f:
+                first = _json_object(f.readline(), path, "line 1")
+            if set(first) != {"metadata"} or not isinstance(first["metadata"], dict):
+                raise OutputFileError(f'{path}: line 1 is not {{"metadata": {{...}}}}')
+            meta = first["metadata"]
+        else:
+            meta = _csv_metadata(path)
+    except (OSError, UnicodeDecodeError) as error:
+        raise OutputFileError(f"{path}: cannot read the metadata: {error}") from None
+    complete, runs = meta.get("complete"), meta.get("runs")
+    if not isinstance(complete, bool):
+        raise OutputFileError(f"{path}: `complete` must be true or false, not {complete!r}")
+    if not isinstance(runs, int) or isinstance(runs, bool) or runs < 0:
+        raise OutputFileError(f"{path}: `runs` must be a whole number of at least 0, not {runs!r}")
+    return dict(meta)
+
+
+def _json_object(text: str, path: Path, where: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text, parse_constant=_no_constant)
+    except (ValueError, RecursionError):
+        raise OutputFileError(f"{path}: {where} is not JSON") from None
+    if not isinstance(value, dict):
+        raise OutputFileError(f"{path}: {where} is not a JSON object")
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _csv_metadata(path: Path) -> dict[str, Any]:
+    """The `# key: <JSON>` lines at the top of a CSV file, strictly, up to the column header."""
+    meta: dict[str, Any] = {}
+    with open(path, encoding="utf-8", newline="") as f:
+        for number, line in enumerate(f, start=1):
             if not line.startswith("#"):
-                break
-            key, _, value = line[2:].rstrip("\n").partition(": ")
-            meta[key] = value.strip()
-    meta["complete"] = meta.get("complete") == "true"
-    meta["runs"] = int(meta.get("runs", 0))
-    return meta
+                if not line.startswith("run,"):
+                    raise OutputFileError(f"{path}:{number}: expected the column header after the metadata")
+                return meta
+            m = _CSV_META.match(line.rstrip("\n"))
+            if m is None:
+                raise OutputFileError(f"{path}:{number}: a metadata line must be `# key: <JSON value>`")
+            key, text = m.groups()
+            if key in meta:
+                raise OutputFileError(f"{path}:{number}: metadata key {key!r} given twice")
+            try:
+                meta[key] = json.loads(text, parse_constant=_no_constant)
+            except (ValueError, RecursionError):
+                raise OutputFileError(f"{path}:{number}: the value of {key!r} is not JSON") from None
+    raise OutputFileError(f"{path}: no column header after the metadata")

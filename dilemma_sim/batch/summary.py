@@ -1,19 +1,23 @@
-"""Summary statistics of a batch, accumulated chunk by chunk.
+"""The summary of a batch: payoff percentiles, final-state moments, counts per year, endings.
 
-`Summary.add` takes one chunk's result at a time and keeps only running sums, except the total
-payoffs `(runs, actors)` in float64, which percentiles need (a million runs of three actors is
-24 MB). `summarize(result, cs)` does the same for a whole result at once.
+`Summary` folds in a batch chunk by chunk (whole engine results, or the `SummaryPart`s workers
+reduce them to) and keeps per-block statistics plus every run's total payoffs (percentiles need
+them: a million runs of three actors is 24 MB). Blocks are merged in block order (see
+`executor.stats`), so the summary is the same to the bit whatever the chunks, workers or scheduler.
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter
 from typing import Any
 
 import numpy as np
 
 from dilemma_sim.batch.outputs import Layout, layout_of, scenario_facts
+from dilemma_sim.engine.simulate import BatchResult
+from dilemma_sim.engine.tables import CompiledScenario
+from dilemma_sim.executor.reductions import SummaryPart
+from dilemma_sim.executor.stats import BlockSummary, block_summaries, merge_blocks
 
 
 def _stats(x: np.ndarray) -> dict[str, float]:
@@ -31,107 +35,86 @@ def _stats(x: np.ndarray) -> dict[str, float]:
 
 
 class Summary:
-    """Accumulates a batch's summary one chunk at a time (chunks may come in any order)."""
+    """Accumulates a batch's summary one chunk at a time (in any order)."""
 
-    def __init__(
-        self,
-        layout: Layout,
-        *,
-        scenario: str,
-        scenario_hash: str,
-        seed: int,
-        turns: int,
-        turns_per_year: int,
-    ) -> None:
-        self.layout = layout
-        self.scenario = scenario
-        self.scenario_hash = scenario_hash
+    def __init__(self, cs: CompiledScenario, seed: int) -> None:
+        facts = scenario_facts(cs)
+        self.cs = cs
+        self.layout: Layout = layout_of(cs)
+        self.scenario: str = facts["scenario"]
+        self.scenario_hash: str = facts["hash"]
         self.seed = seed
-        self.turns = turns
-        self.turns_per_year = max(1, turns_per_year)
-        self.years = max(1, math.ceil(turns / self.turns_per_year))
-        n_state, n_counts = len(layout.state), len(layout.counts)
-        self._totals: list[np.ndarray] = []
-        self._runs = 0
-        self._state_sum = np.zeros(n_state)
-        self._state_sq = np.zeros(n_state)
-        self._state_min = np.full(n_state, np.inf)
-        self._state_max = np.full(n_state, -np.inf)
-        self._count_total = np.zeros(n_counts)
-        self._count_year = np.zeros((self.years, n_counts))
-        self._endings: Counter[str] = Counter()
+        self.turns: int = facts["turns"]
+        self.turns_per_year = max(1, int(facts["turns_per_year"]))
+        self._blocks: list[BlockSummary] = []
+        self._totals: dict[int, np.ndarray] = {}
+        """First run of a chunk -> its totals (runs, actors): assembled in run order at the end."""
 
     @classmethod
-    def for_scenario(cls, cs: Any, seed: int) -> Summary:
+    def for_scenario(cls, cs: CompiledScenario, seed: int) -> Summary:
         """An empty summary for a compiled scenario."""
-        facts = scenario_facts(cs)
-        return cls(
-            layout_of(cs),
-            scenario=facts["scenario"],
-            scenario_hash=facts["hash"],
-            seed=seed,
-            turns=facts["turns"],
-            turns_per_year=facts["turns_per_year"],
-        )
+        return cls(cs, seed)
 
     @property
     def runs(self) -> int:
-        return self._runs
+        """Runs folded in so far."""
+        return sum(t.shape[0] for t in self._totals.values())
 
-    def add(self, result: Any) -> None:
-        """Fold in one chunk's result."""
-        totals = np.asarray(result.totals, dtype=np.float64)
-        n = totals.shape[0]
-        if n == 0:
+    def add(self, result: BatchResult) -> None:
+        """Fold in one chunk's engine result."""
+        self.add_part(
+            SummaryPart(block_summaries(self.cs, result, self.turns_per_year), result.totals),
+            result.first_run,
+        )
+
+    def add_part(self, part: SummaryPart, first_run: int) -> None:
+        """Fold in one chunk reduced by a worker (`executor.reductions.Summarize`)."""
+        if part.totals.shape[0] == 0:
             return
-        self._totals.append(totals)
-        self._runs += n
-        final = np.asarray(result.final_state, dtype=np.float64)
-        self._state_sum += final.sum(axis=0)
-        self._state_sq += (final * final).sum(axis=0)
-        self._state_min = np.minimum(self._state_min, final.min(axis=0))
-        self._state_max = np.maximum(self._state_max, final.max(axis=0))
-        counts = np.asarray(result.counts_per_turn, dtype=np.float64)
-        self._count_total += counts.sum(axis=(0, 1))
-        t = counts.shape[1]
-        for y in range(self.years):
-            lo, hi = y * self.turns_per_year, min(t, (y + 1) * self.turns_per_year)
-            if lo < hi:
-                self._count_year[y] += counts[:, lo:hi, :].sum(axis=(0, 1))
-        names, freq = np.unique(self.layout.ending_names(result.endings).astype(str), return_counts=True)
-        self._endings.update(dict(zip(names.tolist(), freq.tolist(), strict=True)))
+        self._blocks.extend(part.blocks)
+        self._totals[first_run] = np.asarray(part.totals, dtype=np.float64)
 
     def totals(self) -> np.ndarray:
-        """Every run's total payoff so far, shape (runs, actors), in the order chunks were added."""
+        """Every run's total payoff so far, shape (runs, actors), in run order."""
         if not self._totals:
             return np.zeros((0, len(self.layout.actors)))
         if len(self._totals) > 1:
-            self._totals = [np.concatenate(self._totals)]
-        return self._totals[0]
+            first = min(self._totals)
+            self._totals = {first: np.concatenate([self._totals[k] for k in sorted(self._totals)])}
+        return next(iter(self._totals.values()))
 
     def result(self) -> dict[str, Any]:
         """The summary as plain JSON-ready values."""
-        n = self._runs
         totals = self.totals()
-        payoff = {a: _stats(totals[:, j]) for j, a in enumerate(self.layout.actors)}
+        n = totals.shape[0]
+        payoff = {a: _stats(np.ascontiguousarray(totals[:, j])) for j, a in enumerate(self.layout.actors)}
+        merged = merge_blocks(self._blocks)
         final_state: dict[str, dict[str, float]] = {}
-        for j, name in enumerate(self.layout.state):
-            mean = self._state_sum[j] / n if n else math.nan
-            var = (self._state_sq[j] - n * mean * mean) / (n - 1) if n > 1 else 0.0
-            final_state[name] = {
-                "mean": float(mean),
-                "sd": float(math.sqrt(max(var, 0.0))),
-                "min": float(self._state_min[j]) if n else math.nan,
-                "max": float(self._state_max[j]) if n else math.nan,
-            }
-        counts = {
-            name: {
-                "total_mean": float(self._count_total[j] / n) if n else math.nan,
-                "per_year_mean": [float(v / n) if n else math.nan for v in self._count_year[:, j]],
-            }
-            for j, name in enumerate(self.layout.counts)
-        }
-        endings = {k: v / n for k, v in sorted(self._endings.items(), key=lambda kv: (-kv[1], kv[0]))}
+        counts: dict[str, dict[str, Any]] = {}
+        endings: dict[str, float] = {}
+        if merged is not None and n:
+            fs = merged.final_state
+            sd = fs.sd()
+            for j, name in enumerate(self.layout.state):
+                final_state[name] = {
+                    "mean": float(fs.mean[j]),
+                    "sd": float(sd[j]),
+                    "min": float(fs.low[j]),
+                    "max": float(fs.high[j]),
+                }
+            for j, name in enumerate(self.layout.counts):
+                years = merged.count_years[:, j]
+                counts[name] = {
+                    "total_mean": float(years.sum() / n),
+                    "per_year_mean": [float(v / n) for v in years],
+                }
+            names = self.layout.ending_names(np.arange(len(merged.endings)))
+            shares = {str(name): int(k) / n for name, k in zip(names, merged.endings, strict=True) if k}
+            endings = dict(sorted(shares.items(), key=lambda kv: (-kv[1], kv[0])))
+        else:
+            nan = {"mean": math.nan, "sd": math.nan, "min": math.nan, "max": math.nan}
+            final_state = {name: dict(nan) for name in self.layout.state}
+            counts = {name: {"total_mean": math.nan, "per_year_mean": []} for name in self.layout.counts}
         return {
             "runs": n,
             "seed": self.seed,
@@ -145,9 +128,9 @@ class Summary:
         }
 
 
-def summarize(result: Any, cs: Any, *, seed: int | None = None) -> dict[str, Any]:
+def summarize(result: BatchResult, cs: CompiledScenario, *, seed: int = 0) -> dict[str, Any]:
     """The summary of a whole batch result: runs, seed, turns, scenario, hash, payoff, final_state,
     counts and endings."""
-    s = Summary.for_scenario(cs, seed if seed is not None else int(getattr(result, "seed", 0)))
+    s = Summary(cs, seed)
     s.add(result)
     return s.result()

@@ -1,11 +1,11 @@
 """Parameter sweeps: which player strategy is best where, and which parameters matter.
 
 A sweep fixes some YAML paths (`parameters.taliban_responsiveness`,
-`actors.pakistan.utility.security`, ...) at the points of a design, replacing any distribution
-there by the number, and runs every player strategy of the scenario at every point with the same
-seed and run indices (common random numbers). Designs: `grid` (every combination of
-`steps` values per parameter), `lhs` (Latin hypercube) and `sobol` (scrambled Sobol points), the
-latter two from `scipy.stats.qmc`.
+`actors.pakistan.utility.security`, ...) at the points of a design (see `design.point_scenarios`)
+and runs every player strategy of the scenario at every point with the same seed and run indices
+(common random numbers, `executor.compare`). Designs: `grid` (every combination of `steps` values
+per parameter), `lhs` (Latin hypercube) and `sobol` (scrambled Sobol points), the latter two from
+`scipy.stats.qmc`.
 
 Sensitivity: for each swept parameter, the standardized regression coefficient (SRC) of the
 player's best achievable mean payoff at a point on the parameters, and the main-effect range
@@ -17,75 +17,20 @@ and SRC is NaN (null in JSON): use more points.
 from __future__ import annotations
 
 import math
-import re
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-DESIGNS = ("grid", "lhs", "sobol")
-_SPEC = re.compile(r"^(?P<path>[A-Za-z_][\w.\[\]-]*)=(?P<lo>[^:]+):(?P<hi>[^:]+):(?P<steps>\d+)$")
-
-
-@dataclass(frozen=True)
-class SweepParam:
-    """One swept YAML path: `PATH=LO:HI:STEPS`."""
-
-    path: str
-    low: float
-    high: float
-    steps: int
-
-    @classmethod
-    def parse(cls, text: str) -> SweepParam:
-        """Parse `PATH=LO:HI:STEPS`; ValueError with the expected form otherwise."""
-        m = _SPEC.match(text.strip())
-        if not m:
-            raise ValueError(f"expected PATH=LO:HI:STEPS (e.g. parameters.rate=0.1:0.9:5), got {text!r}")
-        try:
-            low, high = float(m.group("lo")), float(m.group("hi"))
-        except ValueError:
-            raise ValueError(f"LO and HI must be numbers in {text!r}") from None
-        steps = int(m.group("steps"))
-        if steps < 1:
-            raise ValueError(f"STEPS must be at least 1 in {text!r}")
-        if not (math.isfinite(low) and math.isfinite(high)):
-            raise ValueError(f"LO and HI must be finite in {text!r}")
-        return cls(m.group("path"), low, high, steps)
-
-
-def design_points(
-    params: Sequence[SweepParam], design: str = "grid", *, points: int | None = None, seed: int = 0
-) -> np.ndarray:
-    """The design's points, shape (n_points, n_params), in parameter units.
-
-    `grid`: every combination of `steps` evenly spaced values (first parameter varies slowest).
-    `lhs`/`sobol`: `points` points (default: the product of the steps; Sobol rounds up to a
-    power of two, which keeps its balance properties).
-    """
-    if design not in DESIGNS:
-        raise ValueError(f"unknown design {design!r}: use one of {', '.join(DESIGNS)}")
-    k = len(params)
-    if k == 0:
-        return np.zeros((1, 0))
-    lows = np.array([p.low for p in params])
-    highs = np.array([p.high for p in params])
-    if design == "grid":
-        axes = [np.linspace(p.low, p.high, p.steps) if p.steps > 1 else np.array([p.low]) for p in params]
-        mesh = np.meshgrid(*axes, indexing="ij")
-        return np.stack([m.ravel() for m in mesh], axis=1)
-    from scipy.stats import qmc
-
-    n = points if points is not None else int(np.prod([p.steps for p in params]))
-    n = max(2, n)
-    if design == "sobol":
-        m = math.ceil(math.log2(n))
-        unit = qmc.Sobol(k, scramble=True, seed=np.random.default_rng(seed)).random_base2(m)
-    else:
-        unit = qmc.LatinHypercube(k, seed=np.random.default_rng(seed)).random(n)
-    return np.asarray(qmc.scale(unit, lows, highs)) if np.all(highs > lows) else lows + unit * (highs - lows)
+from dilemma_sim.batch.design import SweepParam, design_points, point_scenarios
+from dilemma_sim.errors import InvalidInput
+from dilemma_sim.executor import ScenarioRef, assignment
+from dilemma_sim.executor.compare import Entrant, play_entrants
+from dilemma_sim.executor.run import SERIAL, Execution, Progress
+from dilemma_sim.executor.stop import StopFlag
+from dilemma_sim.scenario.models import Scenario
 
 
 def standardized_coefficients(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -191,13 +136,13 @@ class SweepResult:
         }
 
 
-def player_strategies(scenario: Any) -> list[str]:
+def player_strategies(scenario: Scenario) -> list[str]:
     """Ids of the scenario's strategies that play its player."""
     return [sid for sid, s in scenario.strategies.items() if (s.actor or scenario.player) == scenario.player]
 
 
 def run_sweep(
-    ref: Any,
+    ref: ScenarioRef,
     params: Sequence[SweepParam],
     *,
     design: str = "grid",
@@ -205,45 +150,44 @@ def run_sweep(
     runs: int = 1000,
     seed: int = 0,
     strategies: Sequence[str] | None = None,
-    progress: Callable[[int], None] | None = None,
+    execution: Execution = SERIAL,
+    stop: StopFlag | None = None,
+    progress: Progress | None = None,
 ) -> SweepResult:
-    """Run every player strategy at every design point (same seed and run indices everywhere).
+    """Run every player strategy at every design point on common random numbers (`executor.compare`).
 
-    `ref` is a `ScenarioRef` (or a path/id); the overrides of each point are added to its own.
+    The overrides of each point are added to `ref`'s own.
     """
-    from dilemma_sim.batch.runner import ScenarioRef
-    from dilemma_sim.engine import build_policies, run_batch
-
-    base = ref if isinstance(ref, ScenarioRef) else ScenarioRef.of(ref)
-    scenario = base.load()
+    scenario = ref.load()
     names = list(strategies) if strategies is not None else player_strategies(scenario)
     if not names:
-        raise ValueError(f"scenario {scenario.id!r} has no strategies for its player {scenario.player!r}")
+        raise InvalidInput(f"scenario {scenario.id!r} has no strategies for its player {scenario.player!r}")
     pts = design_points(params, design, points=points, seed=seed)
     player = scenario.player
-    means = np.zeros((len(pts), len(names)))
-    ci = np.zeros_like(means)
-    for i, point in enumerate(pts):
-        over = dict(base.overrides)
-        over.update({p.path: float(v) for p, v in zip(params, point, strict=True)})
-        cs = ScenarioRef(base.path, tuple(over.items())).compile()
-        a = list(cs.actors).index(player)
-        for k, sid in enumerate(names):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                result = run_batch(cs, runs, seed, build_policies(cs, {player: sid}))
-            totals = np.asarray(result.totals)[:, a]
-            means[i, k] = totals.mean()
-            ci[i, k] = 1.96 * totals.std(ddof=1) / math.sqrt(runs) if runs > 1 else 0.0
-        if progress is not None:
-            progress(1)
+    variants = point_scenarios(ref, [p.path for p in params], pts)
+    entrants = [Entrant(sid, sid, assignment({player: sid})) for sid in names]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        if isinstance(variants, tuple):
+            cs, design_pts = variants
+            plays = play_entrants(
+                cs,
+                entrants,
+                runs=runs,
+                seed=seed,
+                points=design_pts,
+                execution=execution,
+                stop=stop,
+                progress=progress,
+            )
+        else:
+            plays = play_entrants(
+                variants, entrants, runs=runs, seed=seed, execution=execution, stop=stop, progress=progress
+            )
+    mean, _, half = plays.means(player)
+    means, ci = mean.T.copy(), half.T.copy()
     value = means.max(axis=1)
-    result_ = SweepResult(list(params), design, pts, names, means, ci, runs, seed, scenario.id, player)
-    result_.src = standardized_coefficients(pts, value)
-    result_.ranges = main_effect_ranges(pts, value, [p.steps for p in params])
-    return result_
-
-
-def override_values(params: Sequence[SweepParam], point: Sequence[float]) -> Mapping[str, float]:
-    """The overrides of one design point."""
-    return {p.path: float(v) for p, v in zip(params, point, strict=True)}
+    result = SweepResult(list(params), design, pts, names, means, ci, runs, seed, scenario.id, player)
+    result.src = standardized_coefficients(pts, value)
+    result.ranges = main_effect_ranges(pts, value, [p.steps for p in params])
+    return result

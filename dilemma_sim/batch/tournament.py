@@ -15,23 +15,30 @@ scenario itself so they work for any scenario:
 * `greedy` — myopic best response on every decision (the engine's `best_response` policy: the
   highest expected one-turn payoff given last turn's choices).
 
-Every entrant plays the same runs (same seed and run indices: common random numbers), so the
-differences between entrants are estimated with far less noise than the means themselves; the
-table reports each mean with its 95% confidence interval and the paired difference to the leader.
+Every entrant plays the same runs (same seed and run indices: common random numbers; see
+`executor.compare`), so the differences between entrants are estimated with far less noise than the
+means themselves; the table reports each mean with its 95% confidence interval and the paired
+difference to the leader, both from `executor.stats.mean_ci`.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from dilemma_sim.engine.simulate import Simulation
+from dilemma_sim.engine.state import BatchState
+from dilemma_sim.engine.step import stage_payoffs
+from dilemma_sim.engine.tables import CompiledScenario, DecisionInfo
+from dilemma_sim.errors import InvalidInput
+from dilemma_sim.executor import assignment
+from dilemma_sim.executor.compare import Entrant, play_entrants
+from dilemma_sim.executor.run import SERIAL, Execution, Progress
+from dilemma_sim.executor.stop import StopFlag
 from dilemma_sim.scenario.models import BestResponsePolicy, Rule, RulesPolicy, Scenario, Strategy
-
-BUILTINS = ("reciprocity", "random", "greedy")
 
 
 @dataclass(frozen=True)
@@ -85,19 +92,17 @@ class TournamentResult:
         }
 
 
-def _first_turn_payoffs(cs: Any, runs: int = 256, seed: int = 0) -> tuple[Any, Any]:
+def _first_turn_payoffs(
+    cs: CompiledScenario, runs: int = 256, seed: int = 0
+) -> tuple[BatchState, np.ndarray]:
     """A turn-0 batch and the default choices, for expected-payoff comparisons."""
-    from dilemma_sim.engine import Simulation
-
     sim = Simulation(cs, runs=runs, seed=seed)
     base = np.broadcast_to(np.asarray(cs.defaults, dtype=np.int64), (runs, len(cs.decisions))).copy()
     return sim.state, base
 
 
-def reciprocity_strategy(cs: Any) -> Strategy | None:
+def reciprocity_strategy(cs: CompiledScenario) -> Strategy | None:
     """The generalised tit-for-tat of the module docstring, or None without a counterpart."""
-    from dilemma_sim.engine.step import stage_payoffs
-
     sc: Scenario = cs.scenario
     player = sc.player
     batch, base = _first_turn_payoffs(cs)
@@ -107,7 +112,7 @@ def reciprocity_strategy(cs: Any) -> Strategy | None:
         return None
     policy: dict[str, Any] = {}
     for d in mine:
-        best: tuple[float, Any, np.ndarray] | None = None
+        best: tuple[float, DecisionInfo, np.ndarray] | None = None
         for c in theirs:
             pay = np.asarray(stage_payoffs(cs, batch, (d.actor, d.index), (c.actor, c.index), base)).mean(
                 axis=0
@@ -143,61 +148,66 @@ def greedy_policy(scenario: Scenario) -> dict[str, Any]:
     return {did: BestResponsePolicy(kind="best_response") for did in actor.decisions}
 
 
-def entrants_of(cs: Any) -> dict[str, tuple[str, str | dict[str, Any]]]:
-    """Entrant id -> (label, override for `build_policies`): the scenario's player strategies, then the
-    built-ins (a scenario strategy with a built-in's id keeps its place and the built-in is left out)."""
+def entrants_of(cs: CompiledScenario) -> list[Entrant]:
+    """The scenario's player strategies, then the built-ins (a scenario strategy with a built-in's id
+    keeps its place and the built-in is left out)."""
     from dilemma_sim.batch.sweep import player_strategies
 
     sc: Scenario = cs.scenario
-    out: dict[str, tuple[str, str | dict[str, Any]]] = {
-        sid: (sc.strategies[sid].label, sid) for sid in player_strategies(sc)
+    out: dict[str, Entrant] = {
+        sid: Entrant(sid, sc.strategies[sid].label, assignment({sc.player: sid}))
+        for sid in player_strategies(sc)
     }
     recip = reciprocity_strategy(cs)
-    if recip is not None:
-        out.setdefault("reciprocity", (recip.label + " (built-in)", dict(recip.policy)))
-    out.setdefault("random", ("Random (built-in)", "random"))
-    out.setdefault("greedy", ("Greedy (built-in)", greedy_policy(sc)))
-    return out
+    if recip is not None and "reciprocity" not in out:
+        out["reciprocity"] = Entrant(
+            "reciprocity", recip.label + " (built-in)", assignment({sc.player: dict(recip.policy)}), True
+        )
+    if "random" not in out:
+        out["random"] = Entrant("random", "Random (built-in)", assignment({sc.player: "random"}), True)
+    if "greedy" not in out:
+        out["greedy"] = Entrant(
+            "greedy", "Greedy (built-in)", assignment({sc.player: greedy_policy(sc)}), True
+        )
+    return list(out.values())
 
 
 def run_tournament(
-    cs: Any,
+    cs: CompiledScenario,
     *,
     runs: int = 2000,
     seed: int = 0,
     entrants: Sequence[str] | None = None,
-    progress: Callable[[int], None] | None = None,
+    execution: Execution = SERIAL,
+    stop: StopFlag | None = None,
+    progress: Progress | None = None,
 ) -> TournamentResult:
     """Play every entrant over the same `runs` runs and rank them by the player's mean total payoff."""
-    from dilemma_sim.engine import build_policies, run_batch
-
     sc: Scenario = cs.scenario
-    table = entrants_of(cs)
+    table = {e.id: e for e in entrants_of(cs)}
     ids = list(table)
     if entrants is not None:
         unknown = [e for e in entrants if e not in ids]
         if unknown:
-            raise ValueError(f"unknown strategy {unknown[0]!r}; entrants are {', '.join(ids)}")
+            raise InvalidInput(f"unknown strategy {unknown[0]!r}; entrants are {', '.join(ids)}")
         ids = list(entrants)
-    a = list(cs.actors).index(sc.player)
-    totals: dict[str, np.ndarray] = {}
-    for sid in ids:
-        result = run_batch(cs, runs, seed, build_policies(cs, {sc.player: table[sid][1]}))
-        totals[sid] = np.asarray(result.totals)[:, a].astype(np.float64)
-        if progress is not None:
-            progress(1)
-    order = sorted(ids, key=lambda s: -float(totals[s].mean()))
-    leader = totals[order[0]]
-    entries = []
-    for sid in order:
-        x = totals[sid]
-        mean = float(x.mean())
-        sd = float(x.std(ddof=1)) if runs > 1 else 0.0
-        half = 1.96 * sd / math.sqrt(runs)
-        d = x - leader
-        d_half = 1.96 * float(d.std(ddof=1)) / math.sqrt(runs) if runs > 1 else 0.0
-        builtin = sid not in sc.strategies
-        entries.append(
-            Entry(sid, table[sid][0], mean, sd, mean - half, mean + half, float(d.mean()), d_half, builtin)
+    chosen = [table[i] for i in ids]
+    plays = play_entrants(cs, chosen, runs=runs, seed=seed, execution=execution, stop=stop, progress=progress)
+    mean, sd, half = (v[:, 0] for v in plays.means(sc.player))
+    order = sorted(range(len(chosen)), key=lambda k: -float(mean[k]))
+    diff, _, diff_half = (v[:, 0] for v in plays.paired(sc.player, order[0]))
+    entries = [
+        Entry(
+            chosen[k].id,
+            chosen[k].label,
+            float(mean[k]),
+            float(sd[k]),
+            float(mean[k] - half[k]),
+            float(mean[k] + half[k]),
+            float(diff[k]),
+            float(diff_half[k]),
+            chosen[k].builtin,
         )
+        for k in order
+    ]
     return TournamentResult(sc.id, sc.player, runs, seed, entries)

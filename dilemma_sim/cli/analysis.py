@@ -9,10 +9,13 @@ usage errors.
 from __future__ import annotations
 
 import click
+from rich.text import Text
 
-from dilemma_sim.cli import console, main
-from dilemma_sim.cli.arguments import JSON, SCENARIO, SEED, load_scenario_or_exit
-from dilemma_sim.cli.output import fail, num, print_json, progress, table
+from dilemma_sim.cli import console
+from dilemma_sim.cli.arguments import JSON, SCENARIO, SEED, load_scenario_or_exit, runs_type
+from dilemma_sim.cli.execution import execution_of, execution_options
+from dilemma_sim.cli.group import main
+from dilemma_sim.cli.output import num, print_json, progress, table
 
 # --------------------------------------------------------------------------- sweep
 
@@ -32,9 +35,10 @@ from dilemma_sim.cli.output import fail, num, print_json, progress, table
     "--points", type=click.IntRange(min=2), help="Points of lhs/sobol designs (default: product of STEPS)."
 )
 @click.option(
-    "--runs", type=click.IntRange(min=2), default=1000, show_default=True, help="Runs per point and strategy."
+    "--runs", type=runs_type(2), default=1000, show_default=True, help="Runs per point and strategy."
 )
 @SEED
+@execution_options
 @JSON
 def sweep(
     scenario: str,
@@ -43,6 +47,9 @@ def sweep(
     points: int | None,
     runs: int,
     seed: int,
+    workers: int,
+    scheduler: str | None,
+    chunk_runs: int,
     as_json: bool,
 ) -> None:
     """Run every player strategy at every point of a parameter design: who is best where, what matters.
@@ -60,26 +67,32 @@ def sweep(
       dilemma-sim sweep pakistan-ttp --param parameters.lethality=4:6:4 \\
           --param parameters.offensive_effect=2:5:4 --design sobol --points 32 --runs 500 --json
     """
-    from dilemma_sim.batch.sweep import SweepParam, design_points, run_sweep
-    from dilemma_sim.scenario.diagnostics import ScenarioError
+    from dilemma_sim.batch.design import SweepParam, design_points
+    from dilemma_sim.batch.sweep import player_strategies, run_sweep
+    from dilemma_sim.errors import InvalidInput
+    from dilemma_sim.executor import StopFlag
 
     try:
         specs = [SweepParam.parse(p) for p in params]
-    except ValueError as exc:
+    except InvalidInput as exc:
         raise click.BadParameter(str(exc), param_hint="--param") from None
-    sref, cs = load_scenario_or_exit(scenario)
-    n_points = len(design_points(specs, design, points=points, seed=seed))
-    try:
-        with progress(n_points, "points") as advance:
+    stop = StopFlag()
+    with stop.on_sigint():
+        sref, cs = load_scenario_or_exit(scenario)
+        n_points = len(design_points(specs, design, points=points, seed=seed))
+        rows = n_points * runs * len(player_strategies(cs.scenario))
+        with progress(rows, "runs") as advance:
             result = run_sweep(
-                sref, specs, design=design, points=points, runs=runs, seed=seed, progress=advance
+                sref,
+                specs,
+                design=design,
+                points=points,
+                runs=runs,
+                seed=seed,
+                execution=execution_of(workers, scheduler, chunk_runs),
+                stop=stop,
+                progress=advance,
             )
-    except ScenarioError as exc:
-        for d in exc.diagnostics:
-            console.err.print(d.format(), style="red", soft_wrap=True, markup=False)
-        raise SystemExit(1) from None
-    except ValueError as exc:
-        fail(str(exc))
     if as_json:
         print_json(result.to_json())
         return
@@ -92,14 +105,12 @@ def sweep(
     )
     for i, point in enumerate(result.points):
         best = int(result.means[i].argmax())
-        cells = [f"[bold]{num(v)}[/bold]" if k == best else num(v) for k, v in enumerate(result.means[i])]
+        cells = [Text(num(v), style="bold") if k == best else num(v) for k, v in enumerate(result.means[i])]
         t.add_row(*(f"{v:g}" for v in point), *cells, result.best[i])
     console.out.print(t)
     counts = result.best_counts()
-    console.out.print(
-        "[bold]Best at:[/bold] " + ", ".join(f"{s} {n}/{len(result.points)}" for s, n in counts.items() if n),
-        soft_wrap=True,
-    )
+    best_at = ", ".join(f"{s} {n}/{len(result.points)}" for s, n in counts.items() if n)
+    console.out.print(Text("Best at: ", style="bold") + console.plain(best_at), soft_wrap=True)
     t = table("Sensitivity (player's best mean payoff)", "parameter", "SRC", "range")
     for row in result.ranking():
         t.add_row(row["path"], f"{row['src']:+.2f}", num(row["range"]))
@@ -111,12 +122,13 @@ def sweep(
 
 @main.command()
 @SCENARIO
-@click.option(
-    "--runs", type=click.IntRange(min=2), default=2000, show_default=True, help="Runs per strategy."
-)
+@click.option("--runs", type=runs_type(2), default=2000, show_default=True, help="Runs per strategy.")
 @SEED
+@execution_options
 @JSON
-def tournament(scenario: str, runs: int, seed: int, as_json: bool) -> None:
+def tournament(
+    scenario: str, runs: int, seed: int, workers: int, scheduler: str | None, chunk_runs: int, as_json: bool
+) -> None:
     """Rank every player strategy, plus the built-ins reciprocity, random and greedy, by mean payoff.
 
     All entrants play the same runs (common random numbers); the table shows each mean with its
@@ -130,10 +142,20 @@ def tournament(scenario: str, runs: int, seed: int, as_json: bool) -> None:
       dilemma-sim tournament pakistan-ttp --json | jq '.ranking[0].strategy'
     """
     from dilemma_sim.batch.tournament import entrants_of, run_tournament
+    from dilemma_sim.executor import StopFlag
 
-    _, cs = load_scenario_or_exit(scenario)
-    with progress(len(entrants_of(cs)), "strategies") as advance:
-        result = run_tournament(cs, runs=runs, seed=seed, progress=advance)
+    stop = StopFlag()
+    with stop.on_sigint():
+        _, cs = load_scenario_or_exit(scenario)
+        with progress(len(entrants_of(cs)) * runs, "runs") as advance:
+            result = run_tournament(
+                cs,
+                runs=runs,
+                seed=seed,
+                execution=execution_of(workers, scheduler, chunk_runs),
+                stop=stop,
+                progress=advance,
+            )
     if as_json:
         print_json(result.to_json())
         return
@@ -160,12 +182,13 @@ def tournament(scenario: str, runs: int, seed: int, as_json: bool) -> None:
 
 @main.command()
 @SCENARIO
-@click.option(
-    "--runs", type=click.IntRange(min=1), default=2000, show_default=True, help="Runs per policy mix."
-)
+@click.option("--runs", type=runs_type(), default=2000, show_default=True, help="Runs per policy mix.")
 @SEED
+@execution_options
 @JSON
-def explore(scenario: str, runs: int, seed: int, as_json: bool) -> None:
+def explore(
+    scenario: str, runs: int, seed: int, workers: int, scheduler: str | None, chunk_runs: int, as_json: bool
+) -> None:
     """Play SCENARIO many times with random and heuristic policies and report what never happens.
 
     Reports events that never fire, endings never reached, options never chosen, state variables
@@ -177,13 +200,23 @@ def explore(scenario: str, runs: int, seed: int, as_json: bool) -> None:
       dilemma-sim explore pakistan-ttp --runs 5000
     """
     from dilemma_sim.batch.explore import explore as run_explore
+    from dilemma_sim.batch.explore import policy_mixes
+    from dilemma_sim.executor import StopFlag
 
-    _, cs = load_scenario_or_exit(scenario)
-    with progress(1, "exploring") as advance:
-        report = run_explore(cs, runs=runs, seed=seed)
-        advance(1)
+    stop = StopFlag()
+    with stop.on_sigint():
+        _, cs = load_scenario_or_exit(scenario)
+        with progress(len(policy_mixes(cs)) * runs, "runs") as advance:
+            report = run_explore(
+                cs,
+                runs=runs,
+                seed=seed,
+                execution=execution_of(workers, scheduler, chunk_runs),
+                stop=stop,
+                progress=advance,
+            )
     if as_json:
         print_json(report.to_json())
         return
     for line in report.lines():
-        console.out.print(line, markup=False, soft_wrap=True)
+        console.say(console.out, line)

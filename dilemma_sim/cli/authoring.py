@@ -1,14 +1,17 @@
 """Commands for scenario authors: validate, lint, schema, new, list and explain.
 
 Results (tables, JSON, the schema) go to `console.out`; diagnostics, summaries and errors go to
-`console.err`, so `--format json` and `--json` output can be piped. Exit status: 0 on success,
-1 on invalid input, 2 on usage errors (click's own).
+`console.err`, so `--json` output (`--format json` is kept as its alias) can be piped. Every text
+that came from a scenario is printed as text (`console.plain`): no markup, no terminal escapes.
+Exit status: 0 on success, 1 on invalid input, 2 on usage errors (click's own), 4 when a file
+cannot be written (see `dilemma-sim --help`).
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from dilemma_sim.cli import console, main
+from dilemma_sim.cli import console
+from dilemma_sim.cli.arguments import complete_scenarios, json_option
+from dilemma_sim.cli.group import main
+from dilemma_sim.cli.output import print_json
+from dilemma_sim.errors import InvalidInput
+from dilemma_sim.files import write_atomically
 from dilemma_sim.scenario.diagnostics import Diagnostic, sort_key, sorted_unique
 
 if TYPE_CHECKING:
@@ -29,21 +37,13 @@ SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 # --------------------------------------------------------------------------- shared helpers
 
 
-def _print_json(data: Any) -> None:
-    """JSON to stdout, never wrapped or highlighted (pipes read it)."""
-    console.out.print(
-        json.dumps(data, indent=2, ensure_ascii=False), soft_wrap=True, markup=False, emoji=False
-    )
-
-
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _print_diagnostics(diagnostics: Iterable[Diagnostic]) -> None:
     for d in diagnostics:
-        style = "red" if d.is_error else "yellow"
-        console.err.print(d.format(), style=style, soft_wrap=True, markup=False, emoji=False)
+        console.say(console.err, d.format(), "red" if d.is_error else "yellow")
 
 
 @dataclass
@@ -84,9 +84,15 @@ def _game_lints(result: LoadResult, scenario: Scenario) -> list[Diagnostic]:
             return []  # skipped only when the module itself does not exist
         raise
     from dilemma_sim.engine import compile_scenario
+    from dilemma_sim.errors import NonFiniteError
 
-    compiled = compile_scenario(scenario)
-    return list(gamelint.lint_game(compiled, file=str(result.path), marks=result.marks))
+    try:
+        compiled = compile_scenario(scenario, marks=result.marks)
+        return list(gamelint.lint_game(compiled, file=str(result.path), marks=result.marks))
+    except NonFiniteError as error:  # the game lints play the first turn: report what went wrong there
+        file, line, column = error.location.rsplit(":", 2) if error.location else (str(result.path), "1", "1")
+        message = error.message.removeprefix(f"{error.location}: ")
+        return [Diagnostic(file, int(line), int(column), "E601", "error", message)]
 
 
 def _check_all(refs: Sequence[str], *, with_lint: bool) -> list[_Checked]:
@@ -103,13 +109,13 @@ def _check_all(refs: Sequence[str], *, with_lint: bool) -> list[_Checked]:
     return checked
 
 
-def _report(checked: list[_Checked], fmt: str, *, strict: bool = False) -> None:
+def _report(checked: list[_Checked], as_json: bool, *, strict: bool = False) -> None:
     """Print every diagnostic and the summary, then exit 1 if anything failed."""
     diagnostics = sorted((d for item in checked for d in item.diagnostics), key=sort_key)
     errors = sum(item.errors for item in checked)
     warnings = sum(item.warnings for item in checked)
-    if fmt == "json":
-        _print_json(
+    if as_json:
+        print_json(
             {
                 "files": [
                     {
@@ -126,7 +132,7 @@ def _report(checked: list[_Checked], fmt: str, *, strict: bool = False) -> None:
     else:
         _print_diagnostics(diagnostics)
     summary = f"{_plural(len(checked), 'file')}, {_plural(errors, 'error')}, {_plural(warnings, 'warning')}"
-    console.err.print(summary, markup=False, soft_wrap=True)
+    console.say(console.err, summary)
     if errors or (strict and warnings):
         raise SystemExit(1)
 
@@ -135,18 +141,13 @@ def _load_scenario_or_exit(ref: str) -> Scenario:
     """The scenario behind a path or built-in id; its diagnostics and exit 1 when it is invalid."""
     item = _load(ref)
     if item.result.scenario is None:
-        _report([item], "text")  # exits 1: a scenario is None only when there are errors
+        _report([item], False)  # exits 1: a scenario is None only when there are errors
     assert item.result.scenario is not None
     return item.result.scenario
 
 
-_FORMAT = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text: `file:line:col: error[CODE]: message` lines on stderr; json: one JSON document on stdout.",
+_PATHS = click.argument(
+    "paths", metavar="PATH...", nargs=-1, required=True, shell_complete=complete_scenarios
 )
 
 
@@ -154,16 +155,16 @@ _FORMAT = click.option(
 
 
 @main.command()
-@click.argument("paths", metavar="PATH...", nargs=-1, required=True)
-@_FORMAT
-def validate(paths: tuple[str, ...], fmt: str) -> None:
+@_PATHS
+@json_option(format_alias=True)
+def validate(paths: tuple[str, ...], as_json: bool) -> None:
     """Check scenario files and report every problem at once.
 
     PATH is a scenario file or a built-in scenario id. Problems are printed to stderr as
     `file:line:col: error[CODE]: message`, sorted by file and position, followed by a summary
     line. Exits 0 when every file is valid, 1 otherwise.
 
-    With `--format json`, stdout carries
+    With `--json` (or `--format json`), stdout carries
     `{"files": [{"file", "ok", "errors", "warnings"}], "diagnostics": [{"file", "line", "column",
     "code", "severity", "message", "suggestion"}]}`.
 
@@ -171,16 +172,16 @@ def validate(paths: tuple[str, ...], fmt: str) -> None:
     Example:
       dilemma-sim validate scenarios/*.yaml
       dilemma-sim validate pakistan-ttp
-      dilemma-sim validate my-dilemma.yaml --format json | jq '.diagnostics[].message'
+      dilemma-sim validate my-dilemma.yaml --json | jq '.diagnostics[].message'
     """
-    _report(_check_all(paths, with_lint=False), fmt)
+    _report(_check_all(paths, with_lint=False), as_json)
 
 
 @main.command()
-@click.argument("paths", metavar="PATH...", nargs=-1, required=True)
-@_FORMAT
+@_PATHS
+@json_option(format_alias=True)
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
-def lint(paths: tuple[str, ...], fmt: str, strict: bool) -> None:
+def lint(paths: tuple[str, ...], as_json: bool, strict: bool) -> None:
     """Validate, then warn about likely mistakes.
 
     Reports what `validate` reports plus static warnings (unused variables, options without
@@ -191,9 +192,9 @@ def lint(paths: tuple[str, ...], fmt: str, strict: bool) -> None:
     Example:
       dilemma-sim lint scenarios/*.yaml
       dilemma-sim lint --strict my-dilemma.yaml     # in CI: warnings fail the build
-      dilemma-sim lint pakistan-ttp --format json
+      dilemma-sim lint pakistan-ttp --json
     """
-    _report(_check_all(paths, with_lint=True), fmt, strict=strict)
+    _report(_check_all(paths, with_lint=True), as_json, strict=strict)
 
 
 # --------------------------------------------------------------------------- schema
@@ -237,9 +238,9 @@ def schema(out: Path | None) -> None:
     if out is None:
         console.out.print(text, end="", soft_wrap=True, markup=False, emoji=False)
         return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
-    console.err.print(f"wrote {out}", markup=False, soft_wrap=True)
+    _make_folder(out.parent)
+    write_atomically(out, text, what="the schema")
+    console.say(console.err, f"wrote {out}")
 
 
 # --------------------------------------------------------------------------- new
@@ -255,6 +256,32 @@ def _slug(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
     return value
 
 
+def _title(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """A title that is text: valid Unicode (an undecodable byte on the command line is not) and no
+    control characters."""
+    if value is None:
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise click.BadParameter(
+            "is not valid text in UTF-8 (the command line held bytes that are not characters)"
+        ) from None
+    if any(unicodedata.category(c) == "Cc" and c not in "\t\n" for c in value):
+        raise click.BadParameter("may not contain control characters (escape sequences and the like)")
+    return value
+
+
+def _make_folder(folder: Path) -> None:
+    """Create `folder` (and its parents), or EnvironmentProblem saying why not."""
+    from dilemma_sim.errors import EnvironmentProblem
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise EnvironmentProblem.from_os_error(error, f"cannot create the folder {folder}") from None
+
+
 @main.command()
 @click.argument("name", callback=_slug)
 @click.option(
@@ -265,15 +292,17 @@ def _slug(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
     show_default=True,
     help="Folder to write NAME.yaml into (created if missing).",
 )
-@click.option("--title", help="Title of the scenario (default: from NAME).")
+@click.option("--title", callback=_title, help="Title of the scenario (default: from NAME).")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
-def new(name: str, directory: Path, title: str | None, force: bool) -> None:
+@json_option()
+def new(name: str, directory: Path, title: str | None, force: bool, as_json: bool) -> None:
     """Write a commented starter scenario, DIR/NAME.yaml.
 
     The starter is a small, complete dilemma that validates and runs: two actors, a choice and a
     lever, a level and a count variable, an interaction, a dynamic, an event, an ending, a
     strategy, and a parameter with a distribution and a source. NAME (the scenario id) must be a
-    slug. An existing file is never overwritten without `--force`.
+    slug. An existing file is never overwritten without `--force`, and a file that cannot be
+    written completely is not written at all. `--json` prints `{"path", "id"}`.
 
     \b
     Example:
@@ -289,12 +318,16 @@ def new(name: str, directory: Path, title: str | None, force: bool) -> None:
         console.err.print(f"note: {directory}/ holds your scenarios here", markup=False)
     path = directory / f"{name}.yaml"
     if path.exists() and not force:
-        console.err.print(f"error: {path} already exists (use --force to overwrite it)", markup=False)
-        raise SystemExit(1)
-    directory.mkdir(parents=True, exist_ok=True)
-    path.write_text(starter_yaml(name, title=title, directory=directory.as_posix()), encoding="utf-8")
-    console.out.print(f"wrote {path}", markup=False, soft_wrap=True)
-    console.err.print(f"next: edit it, then `dilemma-sim validate {path}`", markup=False, soft_wrap=True)
+        raise InvalidInput(f"{path} already exists", hint="use --force to overwrite it")
+    _make_folder(directory)
+    write_atomically(
+        path, starter_yaml(name, title=title, directory=directory.as_posix()), what="the scenario"
+    )
+    if as_json:
+        print_json({"path": str(path), "id": name})
+    else:
+        console.say(console.out, f"wrote {path}")
+    console.say(console.err, f"next: edit it, then `dilemma-sim validate {path}`")
 
 
 # --------------------------------------------------------------------------- list
@@ -306,20 +339,22 @@ def _shorten(text: str, width: int = 80) -> str:
 
 
 @main.command(name="list")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
+@json_option()
 def list_(as_json: bool) -> None:
     """List built-in scenarios and those under ./scenarios.
+
+    `--json` prints `[{"id", "title", "summary", "turns", "actors", "path", "builtin"}]`.
 
     \b
     Example:
       dilemma-sim list
       dilemma-sim list --json | jq '.[].id'
     """
-    from dilemma_sim.scenario.registry import list_scenarios
+    from dilemma_sim.scenario.catalog import list_scenarios
 
     infos = list_scenarios()
     if as_json:
-        _print_json(
+        print_json(
             [
                 {
                     "id": info.id,
@@ -335,7 +370,6 @@ def list_(as_json: bool) -> None:
         )
         return
     from rich.table import Table
-    from rich.text import Text
 
     table = Table(title="Scenarios", title_justify="left", show_lines=True)
     table.add_column("id", no_wrap=True, style="bold")
@@ -344,14 +378,14 @@ def list_(as_json: bool) -> None:
     table.add_column("actors", justify="right")
     table.add_column("where", no_wrap=True)
     for info in infos:
-        cell = Text(info.title)
+        cell = console.plain(info.title)
         if info.summary:
-            cell.append("\n" + _shorten(info.summary), style="dim")
+            cell.append("\n" + _shorten(console.plain(info.summary).plain), style="dim")
         where = "built-in" if info.builtin else "local"
-        table.add_row(info.id, cell, str(info.turns), str(len(info.actors)), where)
+        table.add_row(console.plain(info.id), cell, str(info.turns), str(len(info.actors)), where)
     console.out.print(table)
     if not infos:
-        console.err.print("no scenarios found", markup=False)
+        console.say(console.err, "no scenarios found")
 
 
 # --------------------------------------------------------------------------- explain
@@ -368,13 +402,12 @@ def _scenario_hash(scenario: Scenario) -> str | None:
     try:
         return compile_scenario(scenario).scenario_hash
     except ValueError as exc:  # the loader's checks passed, but the engine cannot resolve something
-        console.err.print(f"error: the engine cannot compile {scenario.id}: {exc}", markup=False)
-        raise SystemExit(1) from exc
+        raise InvalidInput(f"the engine cannot compile {scenario.id}: {exc}") from None
 
 
 @main.command()
-@click.argument("scenario_ref", metavar="SCENARIO")
-@click.option("--json", "as_json", is_flag=True, help="Print the description as JSON on stdout.")
+@click.argument("scenario_ref", metavar="SCENARIO", shell_complete=complete_scenarios)
+@json_option()
 def explain(scenario_ref: str, as_json: bool) -> None:
     """Show a scenario as the engine will see it.
 
@@ -387,14 +420,14 @@ def explain(scenario_ref: str, as_json: bool) -> None:
     \b
     Example:
       dilemma-sim explain pakistan-ttp
-      dilemma-sim explain scenarios/water-rights.yaml --json | jq '.state[].name'
+      dilemma-sim explain scenarios/tutorial-standoff.yaml --json | jq '.state[].name'
     """
     from dilemma_sim.scenario.explain import describe
 
     scenario = _load_scenario_or_exit(scenario_ref)
     data = describe(scenario, scenario_hash=_scenario_hash(scenario))
     if as_json:
-        _print_json(data)
+        print_json(data)
         return
     from dilemma_sim.cli.explain_view import explanation_renderables
 

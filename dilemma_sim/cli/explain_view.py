@@ -1,4 +1,8 @@
-"""Rich tables for `dilemma-sim explain`: a view of the plain data `scenario.explain.describe` returns."""
+"""Rich tables for `dilemma-sim explain`: a view of the plain data `scenario.explain.describe` returns.
+
+Every string here came from the scenario file, so it is shown as text: string cells become
+`rich.text.Text` (no markup, terminal escapes removed) through `output.TextTable`.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,16 @@ from collections.abc import Iterator
 from typing import Any
 
 from rich.console import RenderableType
-from rich.table import Table
 from rich.text import Text
 
+from dilemma_sim.cli.console import plain
+from dilemma_sim.cli.output import TextTable
 from dilemma_sim.scenario.explain import quantity_text
+from dilemma_sim.text import safe
 
 
-def _table(title: str, *columns: str) -> Table:
-    table = Table(title=title, title_justify="left", title_style="bold", show_lines=False)
+def _table(title: str, *columns: str) -> TextTable:
+    table = TextTable(title=plain(title), title_justify="left", title_style="bold", show_lines=False)
     for i, name in enumerate(columns):
         table.add_column(name, no_wrap=i == 0, overflow="fold")
     return table
@@ -27,11 +33,13 @@ def explanation_renderables(data: dict[str, Any]) -> Iterator[RenderableType]:
     """Header and tables, in reading order, for the data of `describe`."""
     cal = data["calendar"]
     header = Text()
-    header.append(f"{data['title']}", style="bold")
-    header.append(f"  ({data['id']}, version {data['version']})\n")
+    header.append(safe(f"{data['title']}"), style="bold")
+    header.append(safe(f"  ({data['id']}, version {data['version']})\n"))
     header.append(
-        f"{data['turns']} turns of one {cal['step']}, {cal['first']} to {cal['last']}; "
-        f"discount {data['discount']:g} per turn; the player is {data['player']}"
+        safe(
+            f"{data['turns']} turns of one {cal['step']}, {cal['first']} to {cal['last']}; "
+            f"discount {data['discount']:g} per turn; the player is {data['player']}"
+        )
     )
     if "hash" in data:
         header.append(f"\nhash {data['hash']}", style="dim")

@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.text import Text
 
-from dilemma_sim.cli import console, main
+from dilemma_sim.cli import console
 from dilemma_sim.cli.arguments import JSON, SCENARIO, SEED, load_scenario_or_exit
+from dilemma_sim.cli.group import main
 from dilemma_sim.cli.output import print_json, table
 
 # --------------------------------------------------------------------------- analyze
@@ -71,7 +73,7 @@ def analyze(scenario: str, turn: int | None, nfg: Path | None, seed: int, as_jso
                 ),
                 encoding="utf-8",
             )
-        console.err.print(f"{len(games)} game(s) written to {nfg}", markup=False, soft_wrap=True)
+        console.say(console.err, f"{len(games)} game(s) written to {nfg}")
     if as_json:
         print_json({"games": [g.to_json() for g in games]})
         return
@@ -95,12 +97,13 @@ def _show_game(cs: Any, g: Any) -> None:
         else set()
     )
     for i, ro in enumerate(g.row_options):
-        cells = []
+        cells: list[str | Text] = []
         for j in range(len(g.col_options)):
             text = f"{g.row_payoffs[i][j]:,.1f} / {g.col_payoffs[i][j]:,.1f}"
             if (i, j) in eq_cells:
-                text = f"[bold]{text} ★[/bold]"
-            elif (i, j) in set(map(tuple, g.pareto)):
+                cells.append(Text(f"{text} ★", style="bold"))
+                continue
+            if (i, j) in set(map(tuple, g.pareto)):
                 text += " ·"
             cells.append(text)
         t.add_row(ro, *cells)
@@ -117,8 +120,6 @@ def _show_game(cs: Any, g: Any) -> None:
         notes.append(f"{col_name}'s dominant option: {g.dominant_col}")
     for who, opt in g.dominated:
         notes.append(f"strictly dominated: {who} {opt}")
-    console.out.print(
-        "\n".join(f"  {n}" for n in notes) + "\n  (★ pure Nash equilibrium, · Pareto optimal)",
-        markup=False,
-        soft_wrap=True,
+    console.say(
+        console.out, "\n".join(f"  {n}" for n in notes) + "\n  (★ pure Nash equilibrium, · Pareto optimal)"
     )

@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from dilemma_sim.cli import main
+from dilemma_sim.cli.group import main
 
 DEFAULT_SCENARIO = "pakistan-ttp"
 FIRST_SCREEN_ENV = "DILEMMA_SIM_FIRST_SCREEN_FILE"

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.text import Text
 
-from dilemma_sim.cli import console, main
+from dilemma_sim.cli import console
 from dilemma_sim.cli.arguments import (
     DEFAULT_SCENARIO,
     JSON,
@@ -25,7 +26,10 @@ from dilemma_sim.cli.arguments import (
     check_policies,
     load_scenario_or_exit,
     parse_policies,
+    runs_type,
 )
+from dilemma_sim.cli.execution import execution_of, execution_options
+from dilemma_sim.cli.group import main
 from dilemma_sim.cli.output import fail, num, print_json, progress, table
 
 __all__ = ["DEFAULT_SCENARIO", "batch", "run"]
@@ -79,13 +83,11 @@ def run(
         if as_json:
             print_json({"ok": not problems, "differences": problems})
         for p in problems:
-            console.err.print(p, markup=False, soft_wrap=True)
+            console.say(console.err, p)
         if problems:
-            console.err.print(
-                f"{check}: {len(problems)} difference(s) on replay", style="red", markup=False, soft_wrap=True
-            )
+            console.say(console.err, f"{check}: {len(problems)} difference(s) on replay", "red")
             raise SystemExit(1)
-        console.err.print(f"{check}: replays exactly", style="green", markup=False, soft_wrap=True)
+        console.say(console.err, f"{check}: replays exactly", "green")
         return
     policies = parse_policies(policy)
     check_policies(cs, policies)
@@ -102,30 +104,26 @@ def run(
         from dilemma_sim.engine import write_transcript
 
         write_transcript(transcript, cs, seed, run_index, results)
-        console.err.print(f"transcript written to {transcript}", markup=False, soft_wrap=True)
+        console.say(console.err, f"transcript written to {transcript}")
     if as_json:
         print_json(data)
         return
     ending = data["turns"][-1]["ending"] if data["turns"] else None
     if ending:
         text = next((e.label for e in cs.endings if e.id == ending), "the horizon")
-        console.out.print(f"[bold]Ending:[/bold] {text} ({ending})")
-    console.out.print(
-        "[bold]Totals:[/bold] " + ", ".join(f"{a} {num(v)}" for a, v in data["totals"].items()),
-        soft_wrap=True,
-    )
+        console.out.print(Text("Ending: ", style="bold") + console.plain(f"{text} ({ending})"))
+    totals = ", ".join(f"{a} {num(v)}" for a, v in data["totals"].items())
+    console.out.print(Text("Totals: ", style="bold") + console.plain(totals), soft_wrap=True)
 
 
 def _show_turn(cs: Any, r: Any, sim: Any) -> None:
-    from rich.text import Text
-
     from dilemma_sim.engine.turn_view import run_views, turn_lines
 
     view = run_views(cs, sim.seed, sim.first_run, sim.history)[-1]
     title, lines = turn_lines(cs, view, cs.scenario.player)
-    console.out.rule(Text(title, style="bold"))
+    console.out.rule(console.plain(title, "bold"))
     for line in lines:
-        console.out.print(line, markup=False, highlight=False, soft_wrap=True)
+        console.say(console.out, line)
 
 
 # --------------------------------------------------------------------------- batch
@@ -133,18 +131,10 @@ def _show_turn(cs: Any, r: Any, sim: Any) -> None:
 
 @main.command()
 @SCENARIO
-@click.option("--runs", type=click.IntRange(min=1), default=10_000, show_default=True, help="Number of runs.")
+@click.option("--runs", type=runs_type(), default=10_000, show_default=True, help="Number of runs.")
 @SEED
 @POLICY
-@click.option(
-    "--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Local worker processes."
-)
-@click.option(
-    "--scheduler", metavar="ADDR", help="Dask scheduler address (tcp://host:8786) instead of local workers."
-)
-@click.option(
-    "--chunk-runs", type=click.IntRange(min=1), default=65536, show_default=True, help="Runs per chunk."
-)
+@execution_options
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), help="Per-run rows: .csv, .jsonl or .parquet."
 )
@@ -162,9 +152,10 @@ def batch(
 ) -> None:
     """Monte Carlo: play SCENARIO N times and summarize payoffs, final state, counts and endings.
 
-    Results are identical for a seed whatever `--workers`, `--scheduler` or `--chunk-runs`.
-    Ctrl-C stops the batch: the finished runs are summarized and written to `--out`, marked
-    `complete: false`, and the command exits 130.
+    Results, the JSON summary included, are identical for a seed whatever `--workers`,
+    `--scheduler` or `--chunk-runs`. Ctrl-C stops the batch after the chunks in hand: the finished
+    runs (the first K runs) are summarized and written to `--out`, marked `complete: false`, and
+    the command exits 130; a second Ctrl-C stops at once, keeping what was written.
 
     `--json` prints `{"runs", "seed", "turns", "scenario", "hash", "payoff": {actor: {mean, sd, p5,
     p50, p95}}, "final_state": {var: {mean, sd, min, max}}, "counts": {var: {total_mean,
@@ -177,63 +168,63 @@ def batch(
       dilemma-sim batch pakistan-ttp --runs 200000 --scheduler tcp://127.0.0.1:8786
     """
     from dilemma_sim.batch.outputs import RunWriter, format_of, layout_of, scenario_facts
-    from dilemma_sim.batch.runner import ChunkStream
     from dilemma_sim.batch.summary import Summary
+    from dilemma_sim.executor import Job, JobRun, StopFlag, assignment
+    from dilemma_sim.executor.reductions import Summarize
 
-    sref, cs = load_scenario_or_exit(scenario)
-    policies = parse_policies(policy)
-    check_policies(cs, policies)
-    if out is not None:
+    stop = StopFlag()
+    with stop.on_sigint():
+        _, cs = load_scenario_or_exit(scenario)
+        policies = parse_policies(policy)
+        check_policies(cs, policies)
+        if out is not None:
+            try:
+                format_of(out)
+            except ValueError as exc:
+                raise click.BadParameter(str(exc), param_hint="--out") from None
+        if stop.is_set():
+            raise SystemExit(130)
+        summary = Summary(cs, seed)
+        facts = scenario_facts(cs)
+        meta = {
+            "scenario": facts["scenario"],
+            "hash": facts["hash"],
+            "version": facts["version"],
+            "seed": seed,
+            "policies": json.dumps(policies, sort_keys=True),
+        }
+        reduction = None if out is not None else Summarize(facts["turns_per_year"])
+        job = Job(cs, seed, runs, assignment(policies), reduction=reduction, label="batch")
+        writer = RunWriter(out, layout_of(cs), meta) if out is not None else None
+        interrupted = False
         try:
-            format_of(out)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--out") from None
-    summary = Summary.for_scenario(cs, seed)
-    facts = scenario_facts(cs)
-    meta = {
-        "scenario": facts["scenario"],
-        "hash": facts["hash"],
-        "version": facts["version"],
-        "seed": seed,
-        "policies": json.dumps(policies, sort_keys=True),
-    }
-    writer = RunWriter(out, layout_of(cs), meta) if out is not None else None
-    interrupted = False
-    with progress(runs, "runs") as advance:
-        stream = ChunkStream(
-            sref,
-            runs,
-            seed,
-            policies,
-            workers=workers,
-            chunk_runs=chunk_runs,
-            scheduler=scheduler,
-            progress=advance,
-        )
-        try:
-            for chunk in stream:
-                summary.add(chunk.result)
-                if writer is not None:
-                    writer.write(chunk.result, first_run=chunk.first_run, seed=seed)
-        except KeyboardInterrupt:
-            interrupted = True
-        except BaseException:
+            with progress(runs, "runs") as advance:
+                run = JobRun([job], execution_of(workers, scheduler, chunk_runs), stop=stop, progress=advance)
+                try:
+                    for part in run:
+                        with stop.critical():  # a chunk is written and counted as one step
+                            if writer is not None:
+                                writer.write(part.value, first_run=part.task.first_run, seed=seed)
+                                summary.add(part.value)
+                            else:
+                                summary.add_part(part.value, part.task.first_run)
+                except KeyboardInterrupt:
+                    interrupted = True
+            interrupted = interrupted or not run.complete
             if writer is not None:
-                writer.abort()
-            raise
-    complete = not interrupted and stream.complete
-    if writer is not None:
-        writer.close(complete=complete)
+                try:
+                    with stop.critical():
+                        writer.close(complete=not interrupted)
+                except KeyboardInterrupt:  # held until the file was whole
+                    interrupted = True
+        finally:
+            if writer is not None:
+                writer.abort()  # no-op once closed: otherwise the temporary file goes
     if interrupted:
         where = f"; {out} holds them, marked complete: false" if out is not None else ""
-        console.err.print(
-            f"interrupted: {summary.runs} of {runs} runs finished{where}",
-            style="yellow",
-            markup=False,
-            soft_wrap=True,
-        )
+        console.say(console.err, f"interrupted: {summary.runs:,} of {runs:,} runs finished{where}", "yellow")
     elif out is not None:
-        console.err.print(f"{summary.runs} runs written to {out}", markup=False, soft_wrap=True)
+        console.say(console.err, f"{summary.runs:,} runs written to {out}")
     result = summary.result()
     if as_json:
         print_json(result)
@@ -246,9 +237,8 @@ def batch(
 def _show_summary(cs: Any, s: dict[str, Any]) -> None:
     sc = cs.scenario
     out = console.out
-    out.print(
-        f"[bold]{sc.title}[/bold] — {s['runs']:,} runs, seed {s['seed']}, hash {s['hash']}", soft_wrap=True
-    )
+    facts = f" — {s['runs']:,} runs, seed {s['seed']}, hash {s['hash']}"
+    out.print(console.plain(sc.title, "bold") + console.plain(facts), soft_wrap=True)
     t = table("Total payoff", "actor", "mean", "sd", "p5", "median", "p95")
     for a, st in s["payoff"].items():
         t.add_row(sc.actors[a].name, *(num(st[k]) for k in ("mean", "sd", "p5", "p50", "p95")))

@@ -24,7 +24,7 @@ from dilemma_sim.engine.policies import (
 )
 from dilemma_sim.engine.replay import check_transcript, replay, transcript, write_transcript
 from dilemma_sim.engine.sampling import BLOCK, RunStreams, TurnDraws, block_generator, count_ppf
-from dilemma_sim.engine.simulate import BatchResult, Simulation, iter_chunks, run_batch, run_chunk
+from dilemma_sim.engine.simulate import BatchResult, DesignPoints, Simulation, run_chunk
 from dilemma_sim.engine.state import BatchState, init_batch
 from dilemma_sim.engine.step import (
     DecisionContext,
@@ -47,6 +47,7 @@ __all__ = [
     "DecisionContext",
     "DecisionInfo",
     "DefaultPolicy",
+    "DesignPoints",
     "ExternalChoice",
     "FixedPolicy",
     "LogitPolicy",
@@ -67,10 +68,8 @@ __all__ = [
     "decide",
     "expected_payoffs",
     "init_batch",
-    "iter_chunks",
     "replay",
     "response_profile",
-    "run_batch",
     "run_chunk",
     "scenario_hash",
     "stage_payoffs",

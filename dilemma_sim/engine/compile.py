@@ -6,7 +6,9 @@ non-constant rest as a list of terms, utility weights, costs, events, counts, en
 layout of the random draws.
 
 Per-run parameters: every distribution anywhere in the scenario is one column of `params` (N, P),
-sampled once per run from one uniform, numbered in this walk order:
+sampled once per run from one uniform, named (`param_specs`) by the YAML path of its number
+(`parameters.x`, `state.v.initial`, `actors.a.decisions.d.options.o.effects.v.add`, or without
+`.add` for a bare quantity), and numbered in this walk order:
 1. `parameters`;
 2. each state variable: initial, persistence, baseline (if set), then for counts rate and
    (negative binomial) dispersion;
@@ -26,11 +28,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+import math
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
+from dilemma_sim.engine.footprint import check_footprint
 from dilemma_sim.engine.tables import (
     CHOICE,
     HORIZON,
@@ -51,9 +55,12 @@ from dilemma_sim.engine.tables import (
     InteractionInfo,
     Value,
     compile_source,
+    locate,
 )
+from dilemma_sim.errors import NonFiniteError
 from dilemma_sim.scenario import expressions as ex
 from dilemma_sim.scenario.models import EffectSpec, Fixed, LogitPolicy, Scenario, is_distribution
+from dilemma_sim.scenario.yaml_marks import Marks
 
 __all__ = [
     "CHOICE",
@@ -86,8 +93,9 @@ def scenario_hash(scenario: Scenario) -> str:
 class _Builder:
     """Walks the scenario in the documented order, numbering parameter columns and normal slots."""
 
-    def __init__(self, names: dict[str, tuple[int, int, int]]) -> None:
+    def __init__(self, names: dict[str, tuple[int, int, int]], locate: Callable[[str], str]) -> None:
         self.names = names
+        self.locate = locate
         self.specs: list[tuple[str, Dist]] = []
         self.n_normal = 0
         self.cache: dict[str, ExprFn] = {}
@@ -95,21 +103,25 @@ class _Builder:
     def quantity(self, q: Any, path: str) -> Value:
         if is_distribution(q):
             self.specs.append((path, q))
-            return Value(param=len(self.specs) - 1)
+            return Value(param=len(self.specs) - 1, origin=path)
         if isinstance(q, Fixed):
-            return Value(const=float(q.value))
-        return Value(const=float(q))
+            return Value(const=float(q.value), origin=path)
+        return Value(const=float(q), origin=path)
 
     def value(self, q: Any, path: str) -> Value:
         if isinstance(q, str):
             node = ex.parse(q)
             constant = ex.constant_value(node)
             if constant is not None:
-                return Value(const=constant)
+                if not math.isfinite(constant):
+                    raise NonFiniteError(f"{path} ({q!r}) is {constant}", path=path).located(
+                        self.locate(path)
+                    )
+                return Value(const=constant, origin=path, source=q)
             fn = self.cache.get(q)
             if fn is None:
                 fn = self.cache[q] = compile_source(q, self.names)
-            return Value(expr=fn)
+            return Value(expr=fn, origin=path, source=q)
         return self.quantity(q, path)
 
     def condition(self, source: str) -> ExprFn:
@@ -119,19 +131,31 @@ class _Builder:
         return fn
 
     def effects(
-        self, rows: list[Mapping[str, Any]], path: str, state: list[str], levels: np.ndarray, per_row: bool
+        self,
+        rows: list[Mapping[str, Any]],
+        paths: list[str],
+        state: list[str],
+        levels: np.ndarray,
+        per_row: bool,
     ) -> Effects:
-        """Compile effects dicts (one per option or level, or one) into a constant table plus terms."""
+        """Compile effects dicts (one per option or level, or one) into a constant table plus terms.
+
+        `paths` are the YAML paths of the rows' `effects:` mappings, so every sampled column is named
+        by the exact path of its number (`...options.strike.effects.security.add`, or without `.add`
+        for a bare quantity).
+        """
         table = np.zeros((len(rows), len(state)))
         terms: list[EffectTerm] = []
         for r, effects in enumerate(rows):
             for target, eff in effects.items():
+                at = f"{paths[r]}.{target}"
                 if target not in state:
-                    raise ValueError(f"{path}: effect on unknown state variable {target!r}")
+                    raise ValueError(f"{paths[r]}: effect on unknown state variable {target!r}")
                 s = state.index(target)
-                add, noise = (eff.add, eff.noise) if isinstance(eff, EffectSpec) else (eff, 0.0)
-                value = self.value(add, f"{path}.{target}.add")
-                noise_v = self.quantity(noise, f"{path}.{target}.noise")
+                spec = isinstance(eff, EffectSpec)
+                add, noise = (eff.add, eff.noise) if spec else (eff, 0.0)
+                value = self.value(add, f"{at}.add" if spec else at)
+                noise_v = self.quantity(noise, f"{at}.noise")
                 slot = -1
                 if not (noise_v.is_const and noise_v.const == 0.0):
                     slot = self.n_normal
@@ -167,12 +191,18 @@ def _name_table(sc: Scenario) -> dict[str, tuple[int, int, int]]:
     return names
 
 
-def compile_scenario(scenario: Scenario, *, scenario_hash: str | None = None) -> CompiledScenario:
-    """Resolve a scenario into the engine's tables; raises ValueError on names the engine cannot resolve."""
+def compile_scenario(
+    scenario: Scenario, *, scenario_hash: str | None = None, marks: Marks | None = None
+) -> CompiledScenario:
+    """Resolve a scenario into the engine's tables; raises ValueError on names the engine cannot resolve,
+    LimitExceeded when one block of its runs would not fit the memory budget (`engine.footprint`).
+
+    `marks` (from loading the file) let run-time errors name the `file:line:col` of a value.
+    """
     sc = scenario
     digest = scenario_hash if scenario_hash is not None else _hash(sc)
     names = _name_table(sc)
-    b = _Builder(names)
+    b = _Builder(names, lambda path: locate(marks, path))
     state = list(sc.state)
     n_state = len(state)
 
@@ -242,7 +272,11 @@ def compile_scenario(scenario: Scenario, *, scenario_hash: str | None = None) ->
             default = opts.index(dec.default_option())
             if dec.kind == "choice":
                 eff = b.effects(
-                    [o.effects for o in dec.options.values()], f"{p}.options", state, level_mask, True
+                    [o.effects for o in dec.options.values()],
+                    [f"{p}.options.{oid}.effects" for oid in dec.options],
+                    state,
+                    level_mask,
+                    True,
                 )
                 costs = [b.quantity(o.cost, f"{p}.options.{oid}.cost") for oid, o in dec.options.items()]
                 option_effects.append(eff if eff.columns or eff.terms else None)
@@ -253,7 +287,11 @@ def compile_scenario(scenario: Scenario, *, scenario_hash: str | None = None) ->
             else:
                 lev = len(level_effects)
                 eff = b.effects(
-                    [lv.effects for lv in dec.levels.values()], f"{p}.levels", state, level_mask, True
+                    [lv.effects for lv in dec.levels.values()],
+                    [f"{p}.levels.{lid}.effects" for lid in dec.levels],
+                    state,
+                    level_mask,
+                    True,
                 )
                 costs = [b.quantity(lv.cost, f"{p}.levels.{lid}.cost") for lid, lv in dec.levels.items()]
                 level_effects.append(eff if eff.columns or eff.terms else None)
@@ -271,7 +309,7 @@ def compile_scenario(scenario: Scenario, *, scenario_hash: str | None = None) ->
             iid,
             it.label,
             b.condition(it.when),
-            b.effects([it.effects], f"interactions.{iid}", state, level_mask, False),
+            b.effects([it.effects], [f"interactions.{iid}.effects"], state, level_mask, False),
         )
         for iid, it in sc.interactions.items()
     )
@@ -285,7 +323,7 @@ def compile_scenario(scenario: Scenario, *, scenario_hash: str | None = None) ->
     events = []
     for eid, evt in sc.events.items():
         prob = b.value(evt.probability, f"events.{eid}.probability")
-        eff = b.effects([evt.effects], f"events.{eid}", state, level_mask, False)
+        eff = b.effects([evt.effects], [f"events.{eid}.effects"], state, level_mask, False)
         events.append(EventInfo(eid, evt.label, prob, evt.once, eff))
     for sid, strat in sc.strategies.items():
         policy_params(f"strategy:{sid}", strat.actor or sc.player, strat.policy, f"strategies.{sid}.policy")
@@ -295,7 +333,7 @@ def compile_scenario(scenario: Scenario, *, scenario_hash: str | None = None) ->
 
     levers = [dd for dd in decisions if dd.lever >= 0]
     lever_models = [sc.actors[dd.actor].decisions[dd.id] for dd in levers]
-    return CompiledScenario(
+    compiled = CompiledScenario(
         scenario=sc,
         scenario_id=sc.id,
         scenario_hash=digest,
@@ -341,7 +379,10 @@ def compile_scenario(scenario: Scenario, *, scenario_hash: str | None = None) ->
         n_uniform=len(decisions) + len(events) + len(counts),
         n_normal=b.n_normal,
         conditions=dict(b.cache),
+        marks=marks,
     )
+    check_footprint(compiled)  # LimitExceeded when one block of its runs cannot fit the memory budget
+    return compiled
 
 
 _hash = scenario_hash

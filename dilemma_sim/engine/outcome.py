@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from dilemma_sim.engine.finite import check_dispersion, check_rate
 from dilemma_sim.engine.sampling import TurnDraws, count_ppf
 from dilemma_sim.engine.state import Env, fortran
-from dilemma_sim.engine.tables import CompiledScenario, Effects, EffectTerm
+from dilemma_sim.engine.tables import CHECKING, CompiledScenario, Effects, EffectTerm, require_finite
 
 Array = np.ndarray
 
@@ -186,8 +187,12 @@ def evaluate(
             info = cs.decisions[int(cs.lever_decisions[lv])]
             keys = [f"lever: {info.key} = {o}" for o in info.level_ids] if bd is not None else []
             _indexed_effects(delta, eff, lev_new[:, lv], env, params, z, bd, keys)
+    checking = CHECKING.get()
     for it in cs.interactions:
-        w = np.broadcast_to(np.asarray(it.when(env)) != 0, (n,))
+        raw = it.when(env)
+        if checking:
+            require_finite(raw, f"interactions.{it.id}.when")
+        w = np.broadcast_to(np.asarray(raw) != 0, (n,))
         _weighted_effects(delta, it.effects, w, env, params, z, bd, f"interaction: {it.id}")
     for s in map(int, np.flatnonzero(cs.persistence_m1)):
         v = cs.persistence_m1[s] * (x[:, s] - cs.baseline[s])
@@ -232,8 +237,11 @@ def evaluate(
     counts = np.empty((n, len(cs.counts)), order="F")
     for c, ci in enumerate(cs.counts):
         rate = np.broadcast_to(np.maximum(ci.rate(env3, params), 0.0), (n,))
+        check_rate(rate, ci.rate.origin, ci.rate.source)
         if draws is not None:
             disp = None if ci.dispersion is None else ci.dispersion(env3, params)
+            if disp is not None:
+                check_dispersion(disp, ci.dispersion.origin if ci.dispersion else "")
             k = count_ppf(draws.uniforms[:, cs.count_slot(c)], rate, disp, cap=ci.high)
         else:
             k = rate

@@ -1,10 +1,17 @@
-"""Exact replays of a run from (scenario hash, seed, run index, choices), and JSON transcripts."""
+"""Exact replays of a run from (scenario hash, seed, run index, choices), and JSON transcripts.
+
+A transcript read back is untrusted input: `read_transcript` bounds its size, accepts only a
+regular file, and parses it strictly into a typed `Transcript` (every key, type and range checked,
+NaN and infinity refused), raising `TranscriptError` that names the JSON path of the first problem.
+"""
 
 from __future__ import annotations
 
 import json
 import math
+import stat
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +21,51 @@ from dilemma_sim.engine.compile import CompiledScenario
 from dilemma_sim.engine.simulate import event_slots, start
 from dilemma_sim.engine.step import TurnResult, step
 from dilemma_sim.engine.turn_view import run_views
+from dilemma_sim.errors import InvalidInput
+from dilemma_sim.files import write_atomically
+from dilemma_sim.limits import MAX_SEED
 
 TRANSCRIPT_FORMAT = "dilemma-sim transcript 1"
 """Value of the `format` key of every transcript."""
 TOLERANCE = 1e-9
 """Relative tolerance when a transcript's numbers are compared with a replay."""
+MAX_TRANSCRIPT_BYTES = 16 << 20
+"""Largest transcript read (16 MiB: a thousand turns of a large scenario fit many times over)."""
+MAX_TURNS = 100_000
+"""Most turns a transcript may list."""
+
+
+class TranscriptError(InvalidInput):
+    """A transcript file that cannot be read or is not a transcript; the message names the place."""
+
+    title = "invalid transcript"
+
+
+@dataclass(frozen=True)
+class TurnRecord:
+    """One turn of a transcript: what was chosen and what happened."""
+
+    turn: int
+    choices: Mapping[str, str]
+    """`actor.decision` -> option id."""
+    events: tuple[str, ...]
+    counts: Mapping[str, float]
+    payoffs: Mapping[str, float]
+    state: Mapping[str, float]
+    ending: str | None
+    forced: tuple[str, ...] = ()
+    """Events a facilitator forced this turn (they fire whatever their probability)."""
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """A parsed transcript: enough to replay the run exactly and compare."""
+
+    scenario: str
+    hash: str
+    seed: int
+    run: int
+    turns: tuple[TurnRecord, ...]
 
 
 def choice_array(cs: CompiledScenario, choices: Sequence[Mapping[str, str]] | np.ndarray) -> np.ndarray:
@@ -34,6 +81,8 @@ def choice_array(cs: CompiledScenario, choices: Sequence[Mapping[str, str]] | np
         if missing:
             raise ValueError(f"turn {t}: no choice for {', '.join(missing)}")
         for key, option in turn.items():
+            if key not in cs.decision_index:
+                raise ValueError(f"turn {t}: the scenario has no decision {key!r}")
             info = cs.decisions[cs.decision_index[key]]
             if option not in info.option_ids:
                 raise ValueError(f"turn {t}: {key} has no option {option!r}")
@@ -121,9 +170,141 @@ def write_transcript(
     row: int = 0,
     forced: Sequence[Sequence[str]] = (),
 ) -> None:
-    """Write `transcript(...)` as indented JSON."""
+    """Write `transcript(...)` as indented JSON (atomically; EnvironmentProblem when it cannot)."""
     data = transcript(cs, seed, run_index, results, row, forced)
-    Path(path).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    write_atomically(Path(path), json.dumps(data, indent=2) + "\n", what="the transcript")
+
+
+# --------------------------------------------------------------------------- reading back
+
+
+def read_transcript(path: str | Path) -> Transcript:
+    """The transcript in `path`, parsed strictly; TranscriptError for anything that is not one."""
+    path = Path(path)
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise TranscriptError(f"{path}: not a regular file")
+        if info.st_size > MAX_TRANSCRIPT_BYTES:
+            raise TranscriptError(f"{path}: larger than {MAX_TRANSCRIPT_BYTES >> 20} MiB")
+        with path.open("rb") as f:
+            raw = f.read(MAX_TRANSCRIPT_BYTES + 1)
+    except OSError as error:
+        raise TranscriptError(f"{path}: cannot read it: {error.strerror or error}") from None
+    if len(raw) > MAX_TRANSCRIPT_BYTES:
+        raise TranscriptError(f"{path}: larger than {MAX_TRANSCRIPT_BYTES >> 20} MiB")
+    try:
+        data = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
+    except UnicodeDecodeError:
+        raise TranscriptError(f"{path}: not UTF-8 text") from None
+    except RecursionError:
+        raise TranscriptError(f"{path}: nested too deeply to be a transcript") from None
+    except ValueError as error:
+        raise TranscriptError(f"{path}: not JSON ({error})") from None
+    return parse_transcript(data, str(path))
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")
+
+
+_TOP_KEYS = {"format", "scenario", "hash", "seed", "run", "turns"}
+_OPTIONAL_TOP_KEYS = {"totals", "discounted"}
+"""`run --json` adds these; they are checked for type but not compared."""
+_TURN_KEYS = ("turn", "choices", "events", "counts", "payoffs", "state", "ending")
+_OPTIONAL_TURN_KEYS = {"news", "forced"}
+"""`news` is for readers (not compared); `forced` lists the events a facilitator forced (replayed)."""
+
+
+def parse_transcript(data: Any, source: str = "<transcript>") -> Transcript:
+    """`data` (decoded JSON) as a Transcript; TranscriptError naming the first bad JSON path."""
+
+    def fail(where: str, problem: str) -> TranscriptError:
+        return TranscriptError(f"{source}: {where}: {problem}")
+
+    if not isinstance(data, dict):
+        raise fail("the document", "must be a JSON object")
+    if data.get("format") != TRANSCRIPT_FORMAT:
+        raise fail("format", f"must be {TRANSCRIPT_FORMAT!r}: this is not a transcript")
+    _keys(data, _TOP_KEYS, _OPTIONAL_TOP_KEYS, "the document", fail)
+    for key in _OPTIONAL_TOP_KEYS & set(data):
+        _numbers(data[key], key, fail)
+    turns_raw = data["turns"]
+    if not isinstance(turns_raw, list):
+        raise fail("turns", "must be a list")
+    if len(turns_raw) > MAX_TURNS:
+        raise fail("turns", f"more than {MAX_TURNS} turns")
+    turns = []
+    for i, raw in enumerate(turns_raw):
+        where = f"turns[{i}]"
+        if not isinstance(raw, dict):
+            raise fail(where, "must be an object")
+        _keys(raw, set(_TURN_KEYS), _OPTIONAL_TURN_KEYS, where, fail)
+        if _integer(raw["turn"], f"{where}.turn", fail, 0, MAX_TURNS) != i:
+            raise fail(f"{where}.turn", f"must be {i} (turns are listed in order from 0)")
+        choices = raw["choices"]
+        if not isinstance(choices, dict) or not all(isinstance(v, str) for v in choices.values()):
+            raise fail(f"{where}.choices", "must map each actor.decision to an option id")
+        events = raw["events"]
+        if not isinstance(events, list) or not all(isinstance(e, str) for e in events):
+            raise fail(f"{where}.events", "must be a list of event ids")
+        ending = raw["ending"]
+        if ending is not None and not isinstance(ending, str):
+            raise fail(f"{where}.ending", "must be an ending id or null")
+        forced = raw.get("forced", [])
+        if not isinstance(forced, list) or not all(isinstance(e, str) for e in forced):
+            raise fail(f"{where}.forced", "must be a list of event ids")
+        news = raw.get("news", [])
+        if not isinstance(news, list) or not all(isinstance(line, str) for line in news):
+            raise fail(f"{where}.news", "must be a list of lines")
+        turns.append(
+            TurnRecord(
+                turn=i,
+                choices=dict(choices),
+                events=tuple(events),
+                counts=_numbers(raw["counts"], f"{where}.counts", fail),
+                payoffs=_numbers(raw["payoffs"], f"{where}.payoffs", fail),
+                state=_numbers(raw["state"], f"{where}.state", fail),
+                ending=ending,
+                forced=tuple(forced),
+            )
+        )
+    for key in ("scenario", "hash"):
+        if not isinstance(data[key], str):
+            raise fail(key, "must be text")
+    return Transcript(
+        scenario=data["scenario"],
+        hash=data["hash"],
+        seed=_integer(data["seed"], "seed", fail, 0, MAX_SEED),
+        run=_integer(data["run"], "run", fail, 0, MAX_SEED),
+        turns=tuple(turns),
+    )
+
+
+def _keys(obj: Mapping[str, Any], required: set[str], optional: set[str], where: str, fail: Any) -> None:
+    missing = sorted(required - set(obj))
+    if missing:
+        raise fail(where, f"missing {', '.join(map(repr, missing))}")
+    unknown = sorted(set(obj) - required - optional)
+    if unknown:
+        raise fail(where, f"unknown key {unknown[0]!r}")
+
+
+def _integer(value: Any, where: str, fail: Any, lo: int, hi: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+        raise fail(where, f"must be a whole number from {lo} to {hi}")
+    return value
+
+
+def _numbers(value: Any, where: str, fail: Any) -> dict[str, float]:
+    if not isinstance(value, dict):
+        raise fail(where, "must map names to numbers")
+    out: dict[str, float] = {}
+    for name, x in value.items():
+        if not isinstance(x, (int, float)) or isinstance(x, bool) or not math.isfinite(x):
+            raise fail(f"{where}.{name}", "must be a finite number")
+        out[name] = float(x)
+    return out
 
 
 def _close(a: float, b: float) -> bool:
@@ -131,38 +312,39 @@ def _close(a: float, b: float) -> bool:
 
 
 def check_transcript(cs: CompiledScenario, path: str | Path) -> list[str]:
-    """Differences between a transcript and a fresh replay of its choices (empty: it replays exactly)."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    """Differences between a transcript and a fresh replay of its choices (empty: it replays exactly).
+
+    TranscriptError when the file is not a well-formed transcript (see `read_transcript`).
+    """
+    record = read_transcript(path)
     problems: list[str] = []
-    if data.get("format") != TRANSCRIPT_FORMAT:
-        return [f"not a transcript (format {data.get('format')!r})"]
-    if data.get("scenario") != cs.scenario_id:
-        problems.append(f"scenario: transcript {data.get('scenario')!r}, loaded {cs.scenario_id!r}")
-    if data.get("hash") != cs.scenario_hash:
-        problems.append(f"hash: transcript {data.get('hash')}, loaded scenario {cs.scenario_hash}")
-    recorded = data.get("turns", [])
+    if record.scenario != cs.scenario_id:
+        problems.append(f"scenario: transcript {record.scenario!r}, loaded {cs.scenario_id!r}")
+    if record.hash != cs.scenario_hash:
+        problems.append(f"hash: transcript {record.hash}, loaded scenario {cs.scenario_hash}")
     try:
         results = replay(
             cs,
-            int(data["seed"]),
-            int(data["run"]),
-            [t["choices"] for t in recorded],
+            record.seed,
+            record.run,
+            [t.choices for t in record.turns],
             breakdown=False,
-            forced=[t.get("forced", []) for t in recorded],
+            forced=[t.forced for t in record.turns],
         )
-    except (KeyError, ValueError) as err:
+    except ValueError as err:
         return [*problems, f"cannot replay: {err}"]
-    fresh = transcript(cs, int(data["seed"]), int(data["run"]), results)["turns"]
-    if len(fresh) != len(recorded):
-        problems.append(f"turns: transcript has {len(recorded)}, replay has {len(fresh)}")
-    for old, new in zip(recorded, fresh, strict=False):
+    fresh = transcript(cs, record.seed, record.run, results, forced=[t.forced for t in record.turns])["turns"]
+    if len(fresh) != len(record.turns):
+        problems.append(f"turns: transcript has {len(record.turns)}, replay has {len(fresh)}")
+    for old, new in zip(record.turns, fresh, strict=False):
         t = new["turn"]
-        for key in ("events", "ending"):
-            if old.get(key) != new[key]:
-                problems.append(f"turn {t} {key}: transcript {old.get(key)!r}, replay {new[key]!r}")
-        for key in ("counts", "payoffs", "state"):
+        if list(old.events) != new["events"]:
+            problems.append(f"turn {t} events: transcript {list(old.events)!r}, replay {new['events']!r}")
+        if old.ending != new["ending"]:
+            problems.append(f"turn {t} ending: transcript {old.ending!r}, replay {new['ending']!r}")
+        for key, was_values in (("counts", old.counts), ("payoffs", old.payoffs), ("state", old.state)):
             for name, value in new[key].items():
-                was = old.get(key, {}).get(name)
-                if was is None or not _close(float(was), value):
+                was = was_values.get(name)
+                if was is None or not _close(was, value):
                     problems.append(f"turn {t} {key}.{name}: transcript {was!r}, replay {value!r}")
     return problems

@@ -107,9 +107,10 @@ def sample_parameters(specs: Sequence[object], uniforms: np.ndarray) -> np.ndarr
     """Per-run parameter values (N, P) by inverse CDF of each column's uniform (N, P)."""
     n = uniforms.shape[0]
     out = np.empty((n, len(specs)), order="F")
-    for k, spec in enumerate(specs):
-        u = uniforms[:, k] + HALF_STEP
-        out[:, k] = quantile(spec, u)
+    with np.errstate(all="ignore"):  # a draw that overflows is caught by `init_batch`, with its path
+        for k, spec in enumerate(specs):
+            u = uniforms[:, k] + HALF_STEP
+            out[:, k] = quantile(spec, u)
     return out
 
 

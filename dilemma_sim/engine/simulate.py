@@ -1,13 +1,14 @@
-"""Running turns: the `Simulation` wrapper for interactive play, and chunked batch runs.
+"""Running turns: the `Simulation` wrapper for interactive play, and `run_chunk`, one chunk of a batch.
 
-A chunk of runs is fully described by `(first_run, runs)`; its result depends only on the
-scenario, the seed, the policies and those run indices, so chunks can be computed in any order,
-by any worker, and concatenated.
+A chunk of runs is fully described by `(first_run, runs)` (and optional design points); its result
+depends only on the scenario, the seed, the policies and those run indices, so chunks can be
+computed in any order, by any worker, and concatenated. Planning chunks and running many of them
+is the executor's work (`dilemma_sim.executor`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -15,7 +16,7 @@ import numpy as np
 
 from dilemma_sim.engine.compile import CompiledScenario
 from dilemma_sim.engine.policies import build_policies
-from dilemma_sim.engine.sampling import BLOCK, RunStreams, TurnDraws, sample_parameters
+from dilemma_sim.engine.sampling import RunStreams, TurnDraws, sample_parameters
 from dilemma_sim.engine.state import BatchState, init_batch
 from dilemma_sim.engine.step import Policy, TurnResult, decide, step
 
@@ -179,12 +180,34 @@ class Simulation:
         return Simulation(self.cs, runs, seed, 0, pols, breakdown=False, start=src)
 
 
-# --------------------------------------------------------------------------- batches
+# --------------------------------------------------------------------------- chunks of runs
+
+
+@dataclass(frozen=True, eq=False)
+class DesignPoints:
+    """Design points that fix some parameter columns: every point plays the same runs.
+
+    Row `k * runs + i` of a chunk played at these points is run `first_run + i` at point `k`: the
+    same random draws at every point (common random numbers), only the fixed columns differ.
+    """
+
+    columns: tuple[int, ...]
+    """Parameter columns (indices into `CompiledScenario.param_specs`) the points fix."""
+    values: np.ndarray
+    """(K, len(columns)) the value of each fixed column at each point."""
+
+    @property
+    def count(self) -> int:
+        """Number of points (K)."""
+        return int(self.values.shape[0])
 
 
 @dataclass(frozen=True, eq=False)
 class BatchResult:
-    """Per-run outcomes of runs `first_run .. first_run + runs - 1`."""
+    """Per-run outcomes of runs `first_run .. first_run + runs - 1`, at one or more design points.
+
+    Arrays have one row per (point, run), point-major: `points * runs` rows.
+    """
 
     first_run: int
     runs: int
@@ -203,14 +226,16 @@ class BatchResult:
     ended_turn: np.ndarray
     """(N,) turn in which each run ended."""
     params: np.ndarray
-    """(N, P) sampled parameters."""
+    """(N, P) sampled parameters (fixed columns at their point's value)."""
     trajectories: dict[str, np.ndarray] | None = None
     """With `collect_turns`: `state` (N,T,S), `levels` (N,T,L), `choices` (N,T,D), `events` (N,T,E),
     `payoffs` (N,T,A) after each turn (after a run ended: its final state, -1 choices, its final utility)."""
+    points: int = 1
+    """Design points played (rows are `points * runs`)."""
 
 
-_TRAJ = ("state", "levels", "choices", "events", "payoffs")
-_RESULT_FIELDS = (
+TRAJECTORY_FIELDS = ("state", "levels", "choices", "events", "payoffs")
+RESULT_FIELDS = (
     "totals",
     "discounted",
     "final_state",
@@ -220,6 +245,23 @@ _RESULT_FIELDS = (
     "ended_turn",
     "params",
 )
+"""The per-row arrays of a `BatchResult` (its `trajectories` aside)."""
+
+
+class _Replicated:
+    """The streams of a run range, repeated for each design point (rows point-major)."""
+
+    def __init__(self, streams: RunStreams, points: int) -> None:
+        self._streams, self._points = streams, points
+        self.parameter_uniforms = _tile(streams.parameter_uniforms, points)
+
+    def draw_turn(self) -> TurnDraws:
+        draws = self._streams.draw_turn()
+        return TurnDraws(_tile(draws.uniforms, self._points), _tile(draws.normals, self._points))
+
+
+def _tile(a: np.ndarray, k: int) -> np.ndarray:
+    return a if k == 1 else np.asfortranarray(np.concatenate([a] * k))
 
 
 def run_chunk(
@@ -230,20 +272,33 @@ def run_chunk(
     policies: Policies = None,
     *,
     collect_turns: bool = False,
+    points: DesignPoints | None = None,
 ) -> BatchResult:
-    """Play runs `first_run .. first_run + runs - 1` to the end."""
+    """Play runs `first_run .. first_run + runs - 1` to the end (at each of `points`, if given).
+
+    The one way the engine plays a batch: executors split work into such chunks, aligned on the
+    random streams' blocks, and a run's numbers never depend on the chunk it is in.
+    """
     pols = resolve_policies(cs, policies)
-    streams, batch = start(cs, seed, first_run, runs)
+    k = 1 if points is None else points.count
+    own = RunStreams(seed, first_run, runs, cs.n_params, cs.n_uniform, cs.n_normal)
+    streams: RunStreams | _Replicated = own if k == 1 else _Replicated(own, k)
+    run_index = np.tile(np.arange(first_run, first_run + runs, dtype=np.int64), k)
+    fixed = None
+    if points is not None:
+        fixed = {c: np.repeat(points.values[:, j], runs) for j, c in enumerate(points.columns)}
+    batch = init_batch(cs, streams.parameter_uniforms, run_index, fixed)
+    n = k * runs
     T = cs.turns
-    counts = np.zeros((runs, T, len(cs.counts)))
+    counts = np.zeros((n, T, len(cs.counts)))
     traj: dict[str, np.ndarray] = {}
     if collect_turns:
         traj = {
             "state": np.repeat(batch.state[:, None, :], T, axis=1),
             "levels": np.repeat(batch.levels[:, None, :], T, axis=1),
-            "choices": np.full((runs, T, len(cs.decisions)), -1, dtype=np.int64),
-            "events": np.zeros((runs, T, len(cs.events)), dtype=bool),
-            "payoffs": np.zeros((runs, T, len(cs.actors))),
+            "choices": np.full((n, T, len(cs.decisions)), -1, dtype=np.int64),
+            "events": np.zeros((n, T, len(cs.events)), dtype=bool),
+            "payoffs": np.zeros((n, T, len(cs.actors))),
         }
     for t in range(T):
         live = np.flatnonzero(batch.alive)
@@ -254,7 +309,7 @@ def run_chunk(
                 traj["payoffs"][:, t:] = batch.final_utility[:, None, :]
             break
         draws = streams.draw_turn()
-        if live.size < 0.75 * runs:  # step only the runs still going
+        if live.size < 0.75 * n:  # step only the runs still going
             sub = batch.take(live)
             sub_draws = draws.take(live)
             res = step(cs, sub, decide(cs, sub, pols, sub_draws), sub_draws)
@@ -268,7 +323,7 @@ def run_chunk(
             if isinstance(rows, np.ndarray):  # the runs not stepped are over: they earn their final utility
                 traj["payoffs"][:, t] = batch.final_utility
             for name, value in zip(
-                _TRAJ, (res.state, res.levels, res.choices, res.events, res.payoffs), strict=True
+                TRAJECTORY_FIELDS, (res.state, res.levels, res.choices, res.events, res.payoffs), strict=True
             ):
                 traj[name][rows, t] = value
             if isinstance(rows, np.ndarray):
@@ -286,6 +341,7 @@ def run_chunk(
         ended_turn=batch.ended_turn,
         params=batch.params,
         trajectories=traj if collect_turns else None,
+        points=k,
     )
 
 
@@ -308,78 +364,3 @@ def merge_rows(full: BatchState, rows: np.ndarray, part: BatchState) -> BatchSta
         arr[rows] = getattr(part, name)
         fields[name] = arr
     return BatchState(turn=part.turn, params=full.params, run_index=full.run_index, **fields)
-
-
-def chunk_bounds(first_run: int, runs: int, chunk_runs: int) -> list[tuple[int, int]]:
-    """(first_run, runs) of each chunk; chunk edges fall on multiples of `chunk_runs` rounded up to BLOCK."""
-    size = max(BLOCK, -(-int(chunk_runs) // BLOCK) * BLOCK)
-    out, at, end = [], first_run, first_run + runs
-    while at < end:
-        nxt = min(end, (at // size + 1) * size)
-        out.append((at, nxt - at))
-        at = nxt
-    return out
-
-
-def iter_chunks(
-    cs: CompiledScenario,
-    runs: int,
-    seed: int,
-    policies: Policies = None,
-    *,
-    first_run: int = 0,
-    chunk_runs: int = 65536,
-    collect_turns: bool = False,
-) -> Iterator[BatchResult]:
-    """Yield the result of each chunk in run order (memory stays bounded by one chunk)."""
-    pols = resolve_policies(cs, policies)
-    for lo, n in chunk_bounds(first_run, runs, chunk_runs):
-        yield run_chunk(cs, lo, n, seed, pols, collect_turns=collect_turns)
-
-
-def concat_results(parts: Sequence[BatchResult]) -> BatchResult:
-    """One result from chunk results of consecutive runs."""
-    first = parts[0]
-    merged = {name: np.concatenate([getattr(p, name) for p in parts]) for name in _RESULT_FIELDS}
-    traj = None
-    if first.trajectories is not None:
-        traj = {k: np.concatenate([p.trajectories[k] for p in parts]) for k in first.trajectories}  # type: ignore[index]
-    return BatchResult(first.first_run, sum(p.runs for p in parts), trajectories=traj, **merged)
-
-
-def run_batch(
-    cs: CompiledScenario,
-    runs: int,
-    seed: int,
-    policies: Policies = None,
-    *,
-    first_run: int = 0,
-    chunk_runs: int = 65536,
-    collect_turns: bool = False,
-    progress: Callable[[int, int], None] | None = None,
-) -> BatchResult:
-    """Play `runs` runs chunk by chunk; `progress(done, total)` is called after each chunk.
-
-    Results are written into arrays allocated once, so peak memory is the result plus one chunk.
-    """
-    out: dict[str, np.ndarray] = {}
-    traj: dict[str, np.ndarray] = {}
-    done = 0
-    chunks = iter_chunks(
-        cs, runs, seed, policies, first_run=first_run, chunk_runs=chunk_runs, collect_turns=collect_turns
-    )
-    for part in chunks:
-        lo, hi = done, done + part.runs
-        for name in _RESULT_FIELDS:
-            value = getattr(part, name)
-            if name not in out:
-                out[name] = np.empty((runs, *value.shape[1:]), dtype=value.dtype)
-            out[name][lo:hi] = value
-        for name, value in (part.trajectories or {}).items():
-            if name not in traj:
-                traj[name] = np.empty((runs, *value.shape[1:]), dtype=value.dtype)
-            traj[name][lo:hi] = value
-        done = hi
-        if progress is not None:
-            progress(done, runs)
-    return BatchResult(first_run, runs, trajectories=traj if collect_turns else None, **out)

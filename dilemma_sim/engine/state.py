@@ -8,7 +8,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from dilemma_sim.engine.compile import CHOICE, LEVER, PARAM, STATE, TURN, CompiledScenario
+from dilemma_sim.engine.finite import all_finite
 from dilemma_sim.engine.sampling import sample_parameters
+from dilemma_sim.errors import NonFiniteError
 
 
 def fortran(a: np.ndarray) -> np.ndarray:
@@ -76,13 +78,36 @@ class BatchState:
         return replace(self, params=fortran(params))
 
 
-def init_batch(cs: CompiledScenario, parameter_uniforms: np.ndarray, run_index: np.ndarray) -> BatchState:
-    """Turn-0 state of N runs from their parameter uniforms (N, P) (see `RunStreams`)."""
+def init_batch(
+    cs: CompiledScenario,
+    parameter_uniforms: np.ndarray,
+    run_index: np.ndarray,
+    fixed: Mapping[int, np.ndarray | float] | None = None,
+) -> BatchState:
+    """Turn-0 state of N runs from their parameter uniforms (N, P) (see `RunStreams`).
+
+    `fixed` sets parameter columns to given values (a design point) after sampling, before anything
+    reads them; the uniforms are drawn all the same, so every other draw stays where it was.
+    """
     n = int(parameter_uniforms.shape[0])
     params = sample_parameters([spec for _, spec in cs.param_specs], parameter_uniforms)
+    for column, values in (fixed or {}).items():
+        params[:, column] = values
+    if not all_finite(params):
+        k = int(np.flatnonzero(~np.isfinite(params).all(axis=0))[0])
+        path = cs.param_specs[k][0]
+        raise NonFiniteError(
+            f"parameter {path} was sampled as {params[~np.isfinite(params[:, k]), k][0]}", path=path
+        ).located(cs.locate(path))
     state = np.empty((n, len(cs.state_names)), order="F")
     for s, value in enumerate(cs.initial):
         state[:, s] = value({}, params)
+    if not all_finite(state):
+        s = int(np.flatnonzero(~np.isfinite(state).all(axis=0))[0])
+        path = f"state.{cs.state_names[s]}.initial"
+        raise NonFiniteError(f"{path} is {state[~np.isfinite(state[:, s]), s][0]}", path=path).located(
+            cs.locate(path)
+        )
     np.clip(state, cs.lows, cs.highs, out=state)
     D, E, A = len(cs.decisions), len(cs.events), len(cs.actors)
     return BatchState(

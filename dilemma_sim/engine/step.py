@@ -13,6 +13,7 @@ from typing import Protocol
 
 import numpy as np
 
+from dilemma_sim.engine.finite import all_finite, diagnose
 from dilemma_sim.engine.outcome import (
     Breakdown,
     evaluate,
@@ -24,7 +25,8 @@ from dilemma_sim.engine.outcome import (
 )
 from dilemma_sim.engine.sampling import TurnDraws
 from dilemma_sim.engine.state import BatchState, Env, fortran
-from dilemma_sim.engine.tables import CompiledScenario
+from dilemma_sim.engine.tables import CompiledScenario, require_finite
+from dilemma_sim.errors import NonFiniteError
 
 __all__ = [
     "DecisionContext",
@@ -91,9 +93,25 @@ def step(
     lev_new = move_levers(cs, batch.levels, choices)
     env = Env(cs, batch.state, lev_new, choices, batch.prev_choices, batch.params, turn)
     bd = Breakdown(n, len(cs.state_names)) if breakdown else None
-    x2, x3, pay, fired, counts = evaluate(
-        cs, env, batch.state, batch.levels, lev_new, choices, batch.fired_once, batch.params, draws, bd
-    )
+    try:
+        with np.errstate(all="ignore"):  # non-finite results are caught below, with the value to blame
+            x2, x3, pay, fired, counts = evaluate(
+                cs,
+                env,
+                batch.state,
+                batch.levels,
+                lev_new,
+                choices,
+                batch.fired_once,
+                batch.params,
+                draws,
+                bd,
+            )
+        bad = None if all_finite(x3, pay) else ~(np.isfinite(x3).all(axis=1) & np.isfinite(pay).all(axis=1))
+    except NonFiniteError:  # a count rate went wrong: find what made it so
+        bad = np.ones(n, dtype=bool)
+    if bad is not None:
+        raise _blame(cs, batch, lev_new, choices, draws, np.flatnonzero(bad))
     table = None
     if bd is not None:
         table = finish_breakdown(
@@ -115,7 +133,7 @@ def step(
     end_env = env.with_state(x3)
     for i, e in enumerate(cs.endings):
         if turn >= e.min_turn and open_.any():
-            hit = np.broadcast_to(np.asarray(e.when(end_env)) != 0, (n,)) & open_
+            hit = np.broadcast_to(_condition(e.when(end_env), f"endings.{e.id}.when"), (n,)) & open_
             ending[hit] = i
             open_ &= ~hit
     if turn == cs.turns - 1:
@@ -154,6 +172,46 @@ def step(
     return TurnResult(turn, shown, fired, counts, pay, x3, lev_new, ending, after, table)
 
 
+def _condition(raw: np.ndarray | float, origin: str) -> np.ndarray:
+    """A condition's truth; NaN is not silently true."""
+    arr = np.asarray(raw)
+    if arr.dtype != np.bool_ and not all_finite(np.asarray(arr, dtype=np.float64)):
+        require_finite(arr, origin)
+    return arr != 0
+
+
+def _blame(
+    cs: CompiledScenario,
+    batch: BatchState,
+    lev_new: np.ndarray,
+    choices: np.ndarray,
+    draws: TurnDraws,
+    rows: np.ndarray,
+) -> NonFiniteError:
+    """The error naming the value that went non-finite in this turn on the runs at `rows`."""
+    sub = batch.take(rows)
+    sub_lev, sub_choices = fortran(lev_new[rows]), fortran(choices[rows])
+
+    def replay() -> tuple[np.ndarray, np.ndarray]:
+        env = Env(cs, sub.state, sub_lev, sub_choices, sub.prev_choices, sub.params, sub.turn)
+        _, x3, pay, _, _ = evaluate(
+            cs,
+            env,
+            sub.state,
+            sub.levels,
+            sub_lev,
+            sub_choices,
+            sub.fired_once,
+            sub.params,
+            draws.take(rows),
+            None,
+        )
+        return x3, pay
+
+    error = diagnose(cs, batch.turn, sub.run_index, replay)
+    return error.located(cs.locate(error.path))
+
+
 # --------------------------------------------------------------------------- expected payoffs
 
 
@@ -180,8 +238,21 @@ def expected_profiles(cs: CompiledScenario, batch: BatchState, profiles: np.ndar
     params, prev = fortran(batch.params[rows]), fortran(batch.prev_choices[rows])
     ch = fortran(profiles.reshape(n * k, n_dec).astype(np.int64))
     lev_new = move_levers(cs, lev, ch)
-    env = Env(cs, x, lev_new, ch, prev, params, batch.turn)
-    pay = evaluate(cs, env, x, lev, lev_new, ch, batch.fired_once[rows], params, None, None)[2]
+    fired = batch.fired_once[rows]
+
+    def expected() -> np.ndarray:
+        env = Env(cs, x, lev_new, ch, prev, params, batch.turn)
+        return evaluate(cs, env, x, lev, lev_new, ch, fired, params, None, None)[2]
+
+    try:
+        with np.errstate(all="ignore"):
+            pay = expected()
+        finite = all_finite(pay)
+    except NonFiniteError:
+        finite = False
+    if not finite:  # replay with every value checked: blame the first that went wrong
+        error = diagnose(cs, batch.turn, batch.run_index, lambda: (x, expected()), expected_payoffs=True)
+        raise error.located(cs.locate(error.path))
     return pay.reshape(n, k, len(cs.actors))
 
 

@@ -7,13 +7,16 @@ D decisions, L levers, A actors, E events, C count variables and P per-run param
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from dilemma_sim.errors import NonFiniteError
 from dilemma_sim.scenario import expressions as ex
 from dilemma_sim.scenario.models import Beta, Normal, Scenario, Triangular, Uniform
+from dilemma_sim.scenario.yaml_marks import Marks
 
 Dist = Uniform | Normal | Beta | Triangular
 ExprFn = Callable[[Mapping[str, "np.ndarray | float"]], "np.ndarray | float"]
@@ -24,6 +27,10 @@ HORIZON = "horizon"
 """Id of the ending reached when the last turn passes without another ending."""
 
 
+CHECKING: ContextVar[bool] = ContextVar("dilemma_sim_checking", default=False)
+"""True while the engine replays a turn to find which value went non-finite (see `engine.finite`)."""
+
+
 @dataclass(frozen=True, eq=False)
 class Value:
     """A compiled number: a constant, a per-run parameter column, or an expression over the env."""
@@ -31,6 +38,10 @@ class Value:
     const: float = 0.0
     param: int = -1
     expr: ExprFn | None = None
+    origin: str = ""
+    """YAML path it was compiled from (`state.attacks.rate`), for errors."""
+    source: str = ""
+    """The expression's text, for errors."""
 
     @property
     def is_const(self) -> bool:
@@ -40,10 +51,24 @@ class Value:
     def __call__(self, env: Mapping[str, Any], params: np.ndarray) -> np.ndarray | float:
         """The value: a float, or an array (runs,) for parameters and expressions."""
         if self.expr is not None:
-            return self.expr(env)
-        if self.param >= 0:
-            return params[:, self.param]
-        return self.const
+            value = self.expr(env)
+        elif self.param >= 0:
+            value = params[:, self.param]
+        else:
+            return self.const
+        if CHECKING.get():
+            require_finite(value, self.origin, self.source)
+        return value
+
+
+def require_finite(value: np.ndarray | float, origin: str, source: str = "") -> None:
+    """Raise NonFiniteError naming `origin` when any element of `value` is NaN or infinite."""
+    arr = np.asarray(value, dtype=np.float64)
+    if np.isfinite(arr).all():
+        return
+    bad = arr[~np.isfinite(arr)].ravel()[0]
+    what = f"{origin} ({source!r})" if source else (origin or "a value")
+    raise NonFiniteError(f"{what} evaluated to {bad}", path=origin)
 
 
 @dataclass(frozen=True, eq=False)
@@ -212,6 +237,13 @@ class CompiledScenario:
     n_normal: int
     conditions: Mapping[str, ExprFn] = field(default_factory=dict)
     """Compiled expressions by source (policy rules compile through `expression`)."""
+    marks: Marks | None = None
+    """Where each value was written (when compiled from a file): errors say `file:line:col`.
+    Not sent to worker processes; the parent locates their errors."""
+
+    def locate(self, path: str) -> str:
+        """`file:line:col` of the value at a dotted YAML path, or '' when unknown."""
+        return locate(self.marks, path)
 
     @property
     def n_params(self) -> int:
@@ -238,6 +270,19 @@ class CompiledScenario:
             fn = compile_source(source, self.names)
             self.conditions[source] = fn  # type: ignore[index]
         return fn
+
+
+def locate(marks: Marks | None, path: str) -> str:
+    """`file:line:col` of a dotted YAML path (or of its nearest marked parent), '' when unknown."""
+    if marks is None:
+        return ""
+    parts: tuple[str | int, ...] = tuple(path.split("."))
+    while parts:
+        mark = marks.values.get(parts) or marks.keys.get(parts)
+        if mark is not None:
+            return f"{mark.file}:{mark.line}:{mark.column}"
+        parts = parts[:-1]
+    return ""
 
 
 def compile_source(source: str, names: Mapping[str, Any]) -> ExprFn:

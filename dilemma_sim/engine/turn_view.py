@@ -3,7 +3,7 @@
 `turn_view` turns the engine's `TurnResult` (arrays of shape `(runs, ...)`; one row is read) and the
 scenario's texts into a frozen `TurnView` of plain values. The TUI, `dilemma-sim run` and transcripts
 show these views; nothing here prints or imports Textual. Every text that came from the scenario goes
-through `clean`, so no control character or escape sequence reaches a terminal.
+through `clean` (`dilemma_sim.text.safe`), so no control character or escape sequence reaches a terminal.
 
 Two choices a reader should know:
 - **News** names each actor's action once when it changes: an actor doing the same as last turn is
@@ -17,7 +17,6 @@ Two choices a reader should know:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -29,6 +28,7 @@ from dilemma_sim.engine.state import BatchState
 from dilemma_sim.engine.step import TurnResult
 from dilemma_sim.engine.tables import CompiledScenario
 from dilemma_sim.scenario.models import Scenario
+from dilemma_sim.text import safe as clean
 
 BASELINE_TERM = "start of turn"
 """The engine's term for the payoff of the start-of-turn state (what did not move)."""
@@ -40,17 +40,6 @@ OTHER = "other"
 GROUPS = ("choices", "events", "outcomes", "model")
 """Kinds of score terms: what people chose, what happened, what the outcome counts were, and the
 model's own mechanics (drift to baseline, influences, limits, interactions)."""
-
-_CONTROL = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI sequences (colours, cursor moves, screen clears)
-    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC sequences (window title, clipboard)
-    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]"  # other C0 and C1 controls, DEL
-)
-
-
-def clean(text: str) -> str:
-    """`text` with escape sequences and control characters removed (newlines and tabs kept)."""
-    return _CONTROL.sub("", text)
 
 
 def quantity(value: float, unit: str) -> str:

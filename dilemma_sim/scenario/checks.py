@@ -15,6 +15,7 @@ from typing import Any
 from dilemma_sim.scenario import expressions
 from dilemma_sim.scenario.diagnostics import Diagnostic, ScenarioError
 from dilemma_sim.scenario.models import Scenario, Strategy
+from dilemma_sim.scenario.observation_checks import check_observations
 from dilemma_sim.scenario.raw_data import (
     ExpressionSite,
     Names,
@@ -93,6 +94,7 @@ class _Checker:
         self.sources()
         self.probabilities()
         self.all_expressions()
+        check_observations(self.data, self.names, self.report)
         return self.out
 
     def identifier(self, path: YamlPath, what: str) -> None:

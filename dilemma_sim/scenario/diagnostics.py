@@ -24,6 +24,10 @@ CODES: dict[str, str] = {
     "E107": "file not found or unreadable (not UTF-8, a directory, permission denied)",
     "E108": "``extends:`` cycle (the message shows the chain)",
     "E109": "``extends:`` target not found",
+    "E110": (
+        "``extends:`` target outside the scenario's folder tree, the built-ins and"
+        " ``DILEMMA_SIM_EXTENDS_PATH`` (an absolute path, ``..`` climbing out, a link out)"
+    ),
     "E201": "unknown key (with a did-you-mean among the model's field names)",
     "E202": "wrong type (a list where a number belongs, a non-string key, ...)",
     "E203": "value out of range or breaking a constraint (``turns: 0``, a malformed id or date)",
@@ -43,6 +47,10 @@ CODES: dict[str, str] = {
     "E407": "probability outside [0, 1]",
     "E408": "empty option set (a choice without options, a lever with fewer than two levels)",
     "E409": "``player`` is not an actor",
+    "E410": "observation period outside the simulated calendar, or not a whole number of turns",
+    "E411": "observation statistic that does not fit the variable (``total`` of a level variable)",
+    "E412": "``observations.followed`` strategy that plays another actor",
+    "E601": "a value becomes NaN or infinite when the first turn is played (found by `lint`'s engine checks)",
     "W501": "state variable never used",
     "W502": "option with no effects and no cost (and nothing refers to it)",
     "W503": "event that can never fire",
@@ -51,11 +59,15 @@ CODES: dict[str, str] = {
     "W506": "parameter never used",
     "W507": "source never cited",
     "W508": "parameter without a source (only when the scenario cites sources)",
+    "W509": "``source:`` citing a source that lists no ``figures:`` (which figure, where in the document)",
+    "W510": "source ``url`` that is a home page (no path), not the document itself",
     "W520": "option of the player's strictly dominated in every first-turn stage game (engine lint)",
     "W521": (
         "not a dilemma: one option is the player's best first-turn choice under every parameter sample"
         " (engine lint)"
     ),
+    "W530": "expression that can overflow: the declared ranges of the names it reads let it exceed 1e300",
+    "W531": "count rate that can exceed the largest rate the engine draws (1e9 per turn)",
 }
 """Every diagnostic code and what it means; E = error, W = warning. Codes never change meaning."""
 

@@ -1,8 +1,16 @@
 """Resolving `extends:`: finding the base scenario, deep-merging it under the overriding file, and
-keeping every merged key and value marked with the file and position it was written at."""
+keeping every merged key and value marked with the file and position it was written at.
+
+Confinement: a scenario file is untrusted input, so `extends:` may only name a `.yaml`/`.yml` file
+inside the folder tree of the scenario being loaded, or a built-in scenario, or a file under a
+folder listed in `DILEMMA_SIM_EXTENDS_PATH` (os.pathsep-separated). Absolute paths, `~`, `..` that
+climbs out of the tree and symbolic links that point out of it are refused (E110) before the
+file is opened, and the refusal never shows anything of the file.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -14,6 +22,9 @@ from dilemma_sim.scenario.yamlio import Document, Marks, YamlPath, iter_paths, r
 
 MAX_EXTENDS = 16
 """Longest accepted chain of `extends:`."""
+EXTENDS_PATH_ENV = "DILEMMA_SIM_EXTENDS_PATH"
+"""Extra folders (separated by os.pathsep) whose files `extends:` may name, besides the scenario's
+own folder tree and the built-in scenarios."""
 
 
 def resolve_extends(
@@ -28,6 +39,11 @@ def resolve_extends(
     ref = data["extends"]
     mark = marks.value(("extends",))
     line, column = (mark.line, mark.column) if mark else (1, 1)
+    refusal = _confinement_refusal(ref, base_dir, chain[0].parent if chain else base_dir)
+    if refusal is not None:
+        diagnostics.append(Diagnostic(filename, line, column, "E110", "error", refusal))
+        bad.add(("extends",))
+        return data, marks, diagnostics, bad
     target = _extends_target(ref, base_dir)
     if target is None:
         known = sorted(registry.builtin_ids() | {p.stem for p in base_dir.glob("*.y*ml")})
@@ -73,13 +89,50 @@ def resolve_extends(
     return merged, merged_marks, diagnostics, bad | base_bad
 
 
+def allowed_roots(top: Path) -> list[Path]:
+    """Folders `extends:` may reach from a scenario loaded from folder `top`."""
+    roots = [top, registry.builtin_dir()]
+    extra = os.environ.get(EXTENDS_PATH_ENV, "")
+    roots += [Path(p).expanduser() for p in extra.split(os.pathsep) if p.strip()]
+    return roots
+
+
+def _inside(path: Path, roots: list[Path]) -> bool:
+    return any(path == root or root in path.parents for root in roots)
+
+
+def _confinement_refusal(ref: str, base_dir: Path, top: Path) -> str | None:
+    """Why `extends: ref` may not be followed (E110), or None when it stays where it may."""
+    where = "the scenario's folder, the built-in scenarios or DILEMMA_SIM_EXTENDS_PATH"
+    if not ref.strip() or any(c in ref for c in "\0\n\r"):
+        return "extends: is not a file name"
+    if ref.startswith("~") or Path(ref).is_absolute() or Path(ref).drive:
+        return f"extends: '{ref}' is an absolute path; name a file inside {where}"
+    candidate = _candidate(ref, base_dir)
+    roots = [r.resolve() for r in allowed_roots(top)]
+    # `..` is judged on the path as written, from the real folder of the file being read
+    lexical = Path(os.path.normpath(base_dir.resolve() / _file_name(ref)))
+    if not _inside(lexical, roots):
+        return f"extends: '{ref}' climbs out of the scenario's folder; name a file inside {where}"
+    if (candidate.is_symlink() or candidate.exists()) and not _inside(candidate.resolve(), roots):
+        return f"extends: '{ref}' is a link to a file outside {where}"
+    return None
+
+
+def _file_name(ref: str) -> str:
+    """`ref` as a scenario file name: `.yaml` added unless it ends in `.yaml` or `.yml`."""
+    return ref if ref.endswith((".yaml", ".yml")) else f"{ref}.yaml"
+
+
+def _candidate(ref: str, base_dir: Path) -> Path:
+    """The file `extends: ref` names next to the file being read."""
+    return base_dir / _file_name(ref)
+
+
 def _extends_target(ref: str, base_dir: Path) -> Path | None:
-    candidates = [base_dir / ref]
-    if not ref.endswith((".yaml", ".yml")):
-        candidates.append(base_dir / f"{ref}.yaml")
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate
+    candidate = _candidate(ref, base_dir)
+    if candidate.is_file():  # a regular `.yaml`/`.yml` file: never a FIFO or a device that would hang
+        return candidate
     builtin = registry.builtin_path(ref)
     return builtin if builtin is not None and builtin.is_file() else None
 

@@ -7,8 +7,9 @@ engine layer; these need only the file.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
-from dilemma_sim.scenario import expressions
+from dilemma_sim.scenario import expressions, intervals
 from dilemma_sim.scenario.checks import cited_sources, effects_blocks, expression_sites
 from dilemma_sim.scenario.diagnostics import Diagnostic, sorted_unique
 from dilemma_sim.scenario.loader import LoadResult
@@ -98,10 +99,13 @@ class _Linter:
         for name in s.parameters:
             if name not in used:
                 self.warn(("parameters", name), "W506", f"parameter '{name}' is never used")
-        cited = {source for _, source in cited_sources(self.data)}
+        self.ranges()
+        citations = list(cited_sources(self.data))
+        cited = {source for _, source in citations}
         for source_id in s.sources:
             if source_id not in cited:
                 self.warn(("sources", source_id), "W507", f"source '{source_id}' is never cited")
+        self.sources_give_figures(citations)
         if s.sources:
             for name, value in s.parameters.items():
                 if getattr(value, "source", None) is None and getattr(value, "note", None) is None:
@@ -112,6 +116,60 @@ class _Linter:
                         "or a `note:` saying it is an assumption",
                     )
         return self.out
+
+    def sources_give_figures(self, citations: list[tuple[YamlPath, str]]) -> None:
+        """W509 for a `source:` whose source says no figure; W510 for a home-page `url`."""
+        for path, source_id in citations:
+            source = self.scenario.sources.get(source_id)
+            if source is not None and not source.figures:
+                self.warn(
+                    (*path, "source"),
+                    "W509",
+                    f"source '{source_id}' lists no `figures:`: say which figure this number takes from it "
+                    "and where (`figures: [{what: ..., where: 'Table 1, p. 5'}]`), or cite the document "
+                    "that gives it",
+                )
+        for source_id, source in self.scenario.sources.items():
+            if source.url is not None and _is_home_page(source.url):
+                self.warn(
+                    ("sources", source_id, "url"),
+                    "W510",
+                    f"source '{source_id}' points at a home page ({source.url}); give the document's own URL",
+                )
+
+    def ranges(self) -> None:
+        """W530/W531: expressions whose declared ranges allow overflow or an undrawable count rate."""
+        names = intervals.name_ranges(self.scenario)
+        for site in expression_sites(self.data):
+            try:
+                node = expressions.parse(site.source)
+            except expressions.ExpressionError:
+                continue
+            lo, hi = intervals.interval(node, names)
+            where = ".".join(str(p) for p in site.path)
+            if intervals.overflows((lo, hi)):
+                self.warn(
+                    site.path,
+                    "W530",
+                    f"{where} can overflow: with the declared ranges it can reach [{lo:g}, {hi:g}] "
+                    "(runs stop with an error if it does)",
+                )
+            elif len(site.path) == 3 and site.path[0] == "state" and site.path[2] == "rate" and hi > MAX_RATE:
+                self.warn(
+                    site.path,
+                    "W531",
+                    f"{where} can reach {hi:g}, above the largest count rate per turn ({MAX_RATE:g})",
+                )
+
+
+MAX_RATE = 1e9
+"""The engine's largest count rate per turn (`engine.finite.MAX_COUNT_RATE`)."""
+
+
+def _is_home_page(url: str) -> bool:
+    """Whether a web address names a site rather than a document: its path is empty or `/`."""
+    parts = urlsplit(url.strip())
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and parts.path in ("", "/")
 
 
 def lint(result: LoadResult) -> list[Diagnostic]:

@@ -31,6 +31,7 @@ from dilemma_sim.scenario.actors import (
     RulesPolicy,
     Strategy,
 )
+from dilemma_sim.scenario.observations import Observations, ObservedValue, Period
 from dilemma_sim.scenario.quantities import (
     Beta,
     Distribution,
@@ -64,6 +65,7 @@ __all__ = [
     "Ending",
     "Event",
     "Expression",
+    "Figure",
     "Fixed",
     "FixedPolicy",
     "Influence",
@@ -72,7 +74,10 @@ __all__ = [
     "LogitPolicy",
     "MixedPolicy",
     "Normal",
+    "Observations",
+    "ObservedValue",
     "Option",
+    "Period",
     "Policy",
     "Quantity",
     "Rule",
@@ -94,15 +99,26 @@ SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 # --------------------------------------------------------------------------- metadata
 
 
+class Figure(StrictModel):
+    """One figure a source gives, and where in the document it is."""
+
+    what: str
+    """The figure as the document states it, e.g. `306 militant attacks in 2023`."""
+    where: str
+    """Where in the document: table, page, paragraph or section (`Table 1, p. 5`)."""
+
+
 class Source(StrictModel):
     """A citation and the facts it supports."""
 
     citation: str
     """Author, title, publisher, date."""
     url: str | None = None
-    """Where to read it."""
+    """Where to read it: the document itself, not the publisher's home page."""
     supports: list[str] = []
     """The facts or figures in this scenario that rest on this source."""
+    figures: list[Figure] = []
+    """The figures this scenario takes from it, each with its place in the document (lint W509 without)."""
 
 
 class Calendar(StrictModel):
@@ -175,6 +191,9 @@ class StateVar(StrictModel):
                 raise ValueError("a count variable needs a `rate`")
             if self.distribution == "negative_binomial" and self.dispersion is None:
                 raise ValueError("a negative_binomial count needs a `dispersion`")
+            fixed = self.dispersion.value if isinstance(self.dispersion, Fixed) else self.dispersion
+            if isinstance(fixed, int | float) and not fixed > 0:
+                raise ValueError(f"a dispersion must be above 0 (it is {fixed:g})")
         elif isinstance(self.initial, (int, float)) and not lo <= self.initial <= hi:
             raise ValueError(f"initial {self.initial:g} is outside range [{lo:g}, {hi:g}]")
         return self
@@ -283,6 +302,8 @@ class Scenario(StrictModel):
     """Named strategies, by id."""
     endings: dict[str, Ending] = {}
     """Early endings, by id, checked in order."""
+    observations: Observations | None = None
+    """Observed figures and the policy path followed, for `dilemma-sim check`."""
 
     @field_validator("state", "actors")
     @classmethod

@@ -148,10 +148,11 @@ def expression_sites(data: Any) -> Iterator[ExpressionSite]:
 
 
 def _cited_sources(data: Any, path: YamlPath = ()) -> Iterator[tuple[YamlPath, str]]:
-    """`(path of the quantity, source id)` for every number or distribution that names a source."""
+    """`(path of the quantity, source id)` for every number, distribution or observation naming a source."""
     if isinstance(data, dict):
         source = data.get("source")
-        if path and path[0] != "sources" and isinstance(source, str) and ("value" in data or "dist" in data):
+        figure = "value" in data or "dist" in data or _is_observation(path)
+        if path and path[0] != "sources" and isinstance(source, str) and figure:
             yield path, source
         for key, value in data.items():
             if not (not path and key == "sources"):
@@ -161,6 +162,10 @@ def _cited_sources(data: Any, path: YamlPath = ()) -> Iterator[tuple[YamlPath, s
             yield from _cited_sources(value, (*path, i))
 
 
+def _is_observation(path: YamlPath) -> bool:
+    return len(path) == 3 and path[:2] == ("observations", "data")
+
+
 def cited_sources(data: Any) -> Iterator[tuple[YamlPath, str]]:
-    """Every `source:` id a number or distribution cites, with the path of that number."""
+    """Every `source:` id a number, distribution or observed figure cites, with the path of that number."""
     return _cited_sources(data)

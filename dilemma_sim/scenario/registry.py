@@ -1,18 +1,19 @@
 """Built-in scenarios (shipped in the wheel as `dilemma_sim/scenarios/`) and local ones under `./scenarios`.
 
 `resolve(ref)` turns what a user types into a file: an existing path first, then a built-in id, then
-the id of a file in the local scenarios directory.
+the id of a file in the local scenarios directory. The list of scenarios with their titles, which
+needs the loader, is `catalog.list_scenarios` (the loader imports this module, not the reverse).
 
 In a clone of the repository, `./scenarios` *is* the built-in folder (an editable install) or a copy
-of it (a plain install): `list_scenarios` lists each scenario once (a local file that resolves to a
-built-in file, or has the same id and bytes, is the built-in), and `local_dir()` is `./my-scenarios`
-there, so `dilemma-sim new` never writes into the package's own folder.
+of it (a plain install): `catalog.list_scenarios` lists each scenario once (a local file that
+resolves to a built-in file, or has the same id and bytes, is the built-in: `is_builtin_file`), and
+`local_dir()` is `./my-scenarios` there, so `dilemma-sim new` never writes into the package's own
+folder.
 """
 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -24,21 +25,6 @@ LOCAL_DIR = Path("scenarios")
 """Where a user's own scenarios live, relative to the working directory."""
 CLONE_LOCAL_DIR = Path("my-scenarios")
 """Where they live instead when `./scenarios` is the built-in folder (run from a clone)."""
-
-
-@dataclass(frozen=True)
-class ScenarioInfo:
-    """One line of the scenario list."""
-
-    id: str
-    title: str
-    """The title, or `(invalid: N errors)` when the file does not load."""
-    summary: str
-    turns: int
-    actors: tuple[str, ...]
-    """Actor display names."""
-    path: Path
-    builtin: bool
 
 
 def builtin_dir() -> Path:
@@ -65,7 +51,7 @@ def local_dir() -> Path:
     return CLONE_LOCAL_DIR if is_builtin_dir(LOCAL_DIR) else LOCAL_DIR
 
 
-def _files(directory: Path) -> list[Path]:
+def files_in(directory: Path) -> list[Path]:
     if not directory.is_dir():
         return []
     return sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
@@ -73,12 +59,12 @@ def _files(directory: Path) -> list[Path]:
 
 def builtin_ids() -> set[str]:
     """Ids (file stems) of the built-in scenarios."""
-    return {p.stem for p in _files(builtin_dir())}
+    return {p.stem for p in files_in(builtin_dir())}
 
 
 def builtin_path(scenario_id: str) -> Path | None:
     """The file of a built-in scenario, or None."""
-    for path in _files(builtin_dir()):
+    for path in files_in(builtin_dir()):
         if path.stem == scenario_id:
             return path
     return None
@@ -93,7 +79,7 @@ def resolve(ref: str, local: Path | None = LOCAL_DIR) -> Path:
     if builtin is not None:
         return builtin
     folders = [d for d in dict.fromkeys([local, local_dir()]) if d is not None]
-    local_files = [p for d in folders for p in _files(d)]
+    local_files = [p for d in folders for p in files_in(d)]
     for candidate in local_files:
         if candidate.stem == ref:
             return candidate
@@ -104,37 +90,7 @@ def resolve(ref: str, local: Path | None = LOCAL_DIR) -> Path:
     raise ScenarioError([Diagnostic(ref, 1, 1, "E107", "error", message, matches[0] if matches else None)])
 
 
-def list_scenarios(local: Path | None = LOCAL_DIR) -> list[ScenarioInfo]:
-    """Built-in scenarios, then local ones, each once; files that do not load are listed as invalid."""
-    from dilemma_sim.scenario.loader import load_scenario  # the loader imports this module
-
-    infos: list[ScenarioInfo] = []
-    builtins = _files(builtin_dir())
-    sources: list[tuple[Path, bool]] = [(p, True) for p in builtins]
-    for directory in [d for d in dict.fromkeys([local, local_dir()]) if d is not None]:
-        sources += [(p, False) for p in _files(directory) if not _is_builtin_file(p, builtins)]
-    seen: set[Path] = set()
-    for path, is_builtin in sources:
-        if path.resolve() in seen:
-            continue
-        seen.add(path.resolve())
-        result = load_scenario(path)
-        scenario = result.scenario
-        if scenario is None:
-            count = len(result.errors)
-            title = f"(invalid: {count} error{'s' if count != 1 else ''})"
-            infos.append(ScenarioInfo(path.stem, title, "", 0, (), path, is_builtin))
-            continue
-        actors = tuple(actor.name for actor in scenario.actors.values())
-        infos.append(
-            ScenarioInfo(
-                scenario.id, scenario.title, scenario.summary, scenario.turns, actors, path, is_builtin
-            )
-        )
-    return infos
-
-
-def _is_builtin_file(path: Path, builtins: list[Path]) -> bool:
+def is_builtin_file(path: Path, builtins: list[Path]) -> bool:
     """Whether `path` is a built-in scenario: the same file, or a copy with the same name and bytes."""
     for builtin in builtins:
         if path.resolve() == builtin.resolve():

@@ -38,6 +38,7 @@ _CONSTRAINTS = {
 _PATTERN_HINTS = {
     "id": "must be a slug: lower-case letters, digits, '-' and '_', e.g. pakistan-ttp",
     "start": "must look like 2023, 2023-Q1 or 2023-01",
+    "period": "must look like 2023, 2023-Q2, 2023-05 or a span 2022-Q3..2023-Q2",
 }
 _VALUE_ERROR_CODES = (
     ("needs at least one option", "E408"),

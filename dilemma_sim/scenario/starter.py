@@ -44,6 +44,9 @@ sources:
     url: https://example.org/replace-me
     supports:
       - the base attack rate
+    figures:              # each figure a number takes from it, and where it is in the document
+      - what: "Replace me: 1-4 attacks per quarter"
+        where: "Replace me: Table 1, p. 5"
 
 parameters:
   # A distribution is sampled once per run: batch runs show how much the result depends on it.

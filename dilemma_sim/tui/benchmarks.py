@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dilemma_sim.engine.turn_view import clean
+from dilemma_sim.text import safe
 from dilemma_sim.tui.session import GameSession
 
 BENCHMARK_RUNS = 1000
@@ -34,20 +34,25 @@ def strategy_benchmarks(
     the player among them."""
     import numpy as np
 
-    from dilemma_sim.engine import run_batch
+    from dilemma_sim.executor import assignment
+    from dilemma_sim.executor.compare import Entrant, play_entrants
 
     scenario, human = session.scenario, actor or session.human
     player_total = session.history[-1].totals[human] if session.history else 0.0
-    column = session.compiled.actors.index(human)
+    entrants = [
+        Entrant(sid, strategy.label, assignment({human: sid}))
+        for sid, strategy in scenario.strategies.items()
+        if (strategy.actor or scenario.player) == human
+    ]
+    if not entrants:
+        return []
+    plays = play_entrants(session.compiled, entrants, runs=runs, seed=session.seed)
     out = []
-    for strategy_id, strategy in scenario.strategies.items():
-        if (strategy.actor or scenario.player) != human:
-            continue
-        totals = run_batch(session.compiled, runs, session.seed, {human: strategy_id}).totals[:, column]
+    for entrant, totals in zip(entrants, plays.totals(human)[:, 0], strict=True):
         p10, p50, p90 = np.percentile(totals, [10, 50, 90])
         out.append(
             Benchmark(
-                clean(strategy.label),
+                safe(entrant.label),
                 float(totals.mean()),
                 float(p10),
                 float(p50),

@@ -15,7 +15,7 @@ from textual.widgets import Button, Footer, Header, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from dilemma_sim.engine.turn_view import clean
-from dilemma_sim.scenario.registry import ScenarioInfo, list_scenarios
+from dilemma_sim.scenario.catalog import ScenarioInfo, list_scenarios
 
 
 class PickerScreen(Screen[str | None]):
