@@ -37,6 +37,10 @@ class OptionAdvice:
     """The highest mean of its decision."""
     chosen: bool = False
     """Whether the controls currently select it."""
+    diff: float = 0.0
+    """Expected gain over the current choice (same rollouts, so far more precise than `mean`)."""
+    diff_half: float = 0.0
+    """Half-width of the 95% interval of `diff`."""
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,8 @@ def compute_advice(request: AdviceRequest, rollouts: int = ROLLOUTS) -> AdviceVi
                 v.ci_high,
                 best=v.mean == best,
                 chosen=request.choices.get(view.key) == option,
+                diff=v.diff,
+                diff_half=(v.diff_high - v.diff_low) / 2,
             )
             for option, label, v in zip(view.option_ids, labels, found, strict=True)
             if v is not None
@@ -151,10 +157,16 @@ def compute_advice(request: AdviceRequest, rollouts: int = ROLLOUTS) -> AdviceVi
     ]
     return AdviceView(
         turn=request.turn,
-        heading=f"{request.turn_label}: expected payoff from now to the horizon, 95% CI",
+        heading=(
+            f"{request.turn_label}: what each option is expected to earn you from now to the end, "
+            "and its gain over your current choice (95%, on the same simulated futures)"
+        ),
         decisions=decisions,
         games=games,
-        note=f"★ best mean · ◂ your current choice · {rollouts:,} rollouts per option",
+        note=(
+            f"★ best expected · ◂ your current choice · vs now: green = surely better, red = surely "
+            f"worse, grey = within the noise · {rollouts:,} simulated futures per option"
+        ),
     )
 
 

@@ -19,6 +19,7 @@ from dilemma_sim.tui.opening import OpenedScenario
 from dilemma_sim.tui.screens.modals import ConfirmModal, ErrorModal
 from dilemma_sim.tui.session import GameSession
 from dilemma_sim.tui.shared import SharedClient, SharedState
+from dilemma_sim.tui.stakes import Stakes, compute_stakes
 from dilemma_sim.tui.watch import FileStamp
 
 
@@ -95,6 +96,29 @@ class AppBase(App[None]):
                 self.call_from_thread(done, result)
 
         self.run_worker(run, thread=True, exclusive=True, group="open", name="open")
+
+    def _compute_stakes(self, session: GameSession) -> None:
+        """Play the status quo and the built-in strategies for each human (a thread worker, ~1 s each),
+        then show them on the current screen."""
+
+        def run() -> None:
+            for actor in session.humans:
+                if actor in session.stakes:
+                    continue
+                try:
+                    stakes = compute_stakes(session.compiled, actor, session.seed)
+                except Exception as exc:  # shown, never printed
+                    self.call_from_thread(self.notify, f"Could not compute the stakes: {exc}", markup=False)
+                    return
+                self.call_from_thread(self._stakes_ready, session, actor, stakes)
+
+        self.run_worker(run, thread=True, group="stakes", name="stakes")
+
+    def _stakes_ready(self, session: GameSession, actor: str, stakes: Stakes) -> None:
+        session.stakes[actor] = stakes
+        show = getattr(self.screen, "show_stakes", None)
+        if show is not None and getattr(self.screen, "session", None) is session:
+            show()
 
     def _show_error(self, exc: Exception) -> None:
         """Show `exc`; closed over an empty screen (nothing opened yet), the picker follows."""

@@ -31,6 +31,7 @@ class TableApp(AppBase):
     def _show_session(self, session: GameSession) -> None:
         self.session = session
         self._facilitated = -1
+        self._compute_stakes(session)
         if session.done:
             self._show(DebriefScreen(session))
         elif self.at_table:
@@ -53,6 +54,7 @@ class TableApp(AppBase):
         self.session = session
         self._shared_state = state
         catch_up(session, state)
+        self._compute_stakes(session)
         session.saved_turns = session.turn
         self._shared_screen()
         self.set_interval(SHARED_POLL, self._poll_shared)

@@ -20,6 +20,7 @@ from dilemma_sim.engine.replay import transcript
 from dilemma_sim.engine.turn_view import TurnView, clean, grouped_totals, levels_dict, state_dict, turn_view
 from dilemma_sim.scenario.models import Scenario
 from dilemma_sim.tui.savefile import SaveGame
+from dilemma_sim.tui.stakes import Stakes
 
 __all__ = ["DecisionView", "GameSession", "TurnView"]
 
@@ -74,6 +75,8 @@ class GameSession:
         """Choices of the humans who have decided this turn (hot seat), by actor: kept secret."""
         self.forced_next: list[str] = []
         """Events the facilitator forces in the coming turn."""
+        self.stakes: dict[str, Stakes] = {}
+        """Each human's stakes (the status quo and the built-in strategies on this seed), once computed."""
 
     @property
     def human(self) -> str:
@@ -189,6 +192,10 @@ class GameSession:
             raise RuntimeError(f"waiting for {', '.join(self.waiting())}")
         merged = {k: v for choices in self.pending.values() for k, v in choices.items()}
         return self.play(merged, tuple(self.forced_next))
+
+    def payoffs(self, actor: str | None = None) -> list[float]:
+        """A player's payoff in each turn played."""
+        return [view.payoffs[actor or self.human] for view in self.history]
 
     def news(self, view: TurnView, viewer: str | None = None) -> list[str]:
         """A turn's news as one player reads it (their own actions first); the facilitator (`*`) and

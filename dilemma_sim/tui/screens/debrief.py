@@ -1,4 +1,6 @@
-"""The debrief: outcome, trajectories, the player against the built-in strategies, what mattered."""
+"""The debrief: the outcome, the player's game against the status quo and the built-in strategies
+(score, counts such as attacks and deaths, endings; a chart of the player's path against the
+strategies' bands), what mattered most, and the trends."""
 
 from __future__ import annotations
 
@@ -20,6 +22,8 @@ from dilemma_sim.engine.turn_view import clean
 from dilemma_sim.tui.benchmarks import Benchmark, strategy_benchmarks
 from dilemma_sim.tui.screens.turn import trend_rows, trend_series
 from dilemma_sim.tui.session import GameSession
+from dilemma_sim.tui.stakes import Stakes, compute_stakes
+from dilemma_sim.tui.widgets.charts import PathChart
 from dilemma_sim.tui.widgets.scores import Breakdown
 from dilemma_sim.tui.widgets.trends import Trends
 
@@ -48,6 +52,7 @@ class DebriefScreen(Screen[None]):
         self.viewer = viewer or session.human
         """The player whose debrief is shown."""
         self.benchmarks: list[Benchmark] | None = None
+        """The strategies' outcomes against the player's, once computed."""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "next_player":
@@ -59,12 +64,14 @@ class DebriefScreen(Screen[None]):
         yield Header()
         with VerticalScroll(id="debrief"):
             yield Static(self._outcome(), id="outcome")
-            yield Label("How it went", classes="section")
-            yield Trends(trend_rows(session, self.viewer), session.scenario.turns + 1, id="trends")
-            yield Label("You against the built-in strategies", classes="section")
+            yield Label("Your path against the strategies, on your luck", classes="section")
+            yield PathChart(id="path-chart")
+            yield Label("You against the status quo and the built-in strategies", classes="section")
             yield Static(Text("computing…", style="italic"), id="benchmarks")
             yield Label("What mattered most", classes="section")
             yield Breakdown(limit=8, id="mattered")
+            yield Label("How it went", classes="section")
+            yield Trends(trend_rows(session, self.viewer), session.scenario.turns + 1, id="trends")
         yield Footer(compact=True)  # every key fits at 80 columns
 
     def on_mount(self) -> None:
@@ -77,7 +84,10 @@ class DebriefScreen(Screen[None]):
             title="Summed over the game",
             total="= what moved your score",
         )
-        self._benchmark(session, self.viewer)
+        if self.viewer in session.stakes:
+            self.show_stakes()
+        else:
+            self._compute(session, self.viewer)
 
     async def action_next_player(self) -> None:
         humans = self.session.humans
@@ -115,40 +125,85 @@ class DebriefScreen(Screen[None]):
         return Group(head, body, Text(""), score)
 
     @work(thread=True, exclusive=True, group="benchmark")
-    def _benchmark(self, session: GameSession, viewer: str) -> None:
+    def _compute(self, session: GameSession, viewer: str) -> None:
         try:
-            benchmarks = strategy_benchmarks(session, actor=viewer)
+            stakes = compute_stakes(session.compiled, viewer, session.seed)
         except Exception as exc:  # shown in the screen, never printed
             if not get_current_worker().is_cancelled:
-                self.app.call_from_thread(self._benchmark_failed, exc)
+                self.app.call_from_thread(self._failed, exc)
             return
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show_benchmarks, benchmarks)
+            session.stakes.setdefault(viewer, stakes)
+            self.app.call_from_thread(self.show_stakes)
 
-    def _benchmark_failed(self, exc: Exception) -> None:
+    def _failed(self, exc: Exception) -> None:
         self.query_one("#benchmarks", Static).update(
             Text(f"Could not run the strategies: {exc}", style="red")
         )
 
-    def _show_benchmarks(self, benchmarks: list[Benchmark]) -> None:
-        self.benchmarks = benchmarks
+    def show_stakes(self) -> None:
+        """The chart and the table, once the strategies have played (see `stakes.py`)."""
+        stakes = self.session.stakes.get(self.viewer)
+        if stakes is None:
+            return
+        payoffs = self.session.payoffs(self.viewer)
         total = self.session.history[-1].totals[self.viewer] if self.session.history else 0.0
+        self.benchmarks = strategy_benchmarks(stakes, total)
+        self.query_one(PathChart).show(
+            stakes, payoffs, [self.session.calendar_label(t) for t in range(len(payoffs) + 1)]
+        )
+        self.query_one("#benchmarks", Static).update(self._table(stakes, total))
+
+    def _table(self, stakes: Stakes, total: float) -> Group:
+        """Each strategy's score, counts and endings over the runs; the player's own game last."""
+        assert self.benchmarks is not None
+        sc = self.session.scenario
+        names = stakes.count_names
         table = Table(expand=True, box=None, padding=(0, 1), show_edge=False)
-        table.add_column("strategy", ratio=1, no_wrap=True, overflow="ellipsis")
-        for name in ("mean", "p10", "p50", "p90"):
-            table.add_column(name, justify="right", no_wrap=True)
+        table.add_column("way to play", ratio=1, overflow="fold")
+        table.add_column("score p10–p90", justify="right", no_wrap=True)
         table.add_column("you beat", justify="right", no_wrap=True)
-        for bench in benchmarks:
+        for name in names:
+            spec = sc.state[name]
+            table.add_column(Text(f"{clean(spec.unit or spec.label)} p50 (p10–p90)"), justify="right")
+        table.add_column("usual ending", overflow="fold")
+        for bench in self.benchmarks:
+            ending, share = next(iter(bench.endings.items()))
             table.add_row(
                 Text(bench.label),
-                f"{bench.mean:,.1f}",
-                f"{bench.p10:,.1f}",
-                f"{bench.p50:,.1f}",
-                f"{bench.p90:,.1f}",
+                f"{bench.total.p10:,.0f}–{bench.total.p90:,.0f}",
                 Text(f"{bench.share_below:.0%}", style="green" if bench.share_below >= 0.5 else "red"),
+                *(
+                    f"{band.p50:,.0f} ({band.p10:,.0f}–{band.p90:,.0f})"
+                    for band in (bench.counts[n] for n in names)
+                ),
+                Text(f"{self._ending_label(ending)} {share:.0%}"),
             )
-        table.add_row(Text(f"you: {total:,.1f}", style="bold"), "", "", "", "", "")
-        self.query_one("#benchmarks", Static).update(table)
+        mine = [sum(view.counts.get(n, 0.0) for view in self.session.history) for n in names]
+        table.add_row(
+            Text("you", style="bold"),
+            Text(f"{total:,.0f}", style="bold"),
+            "",
+            *(Text(f"{value:,.0f}", style="bold") for value in mine),
+            Text(self._ending_label(self.session.ending), style="bold"),
+        )
+        sq = self.benchmarks[stakes.reference]
+        ahead = total - sq.same_luck
+        verdict = (
+            ("level with it", "bold")
+            if abs(ahead) < 0.5
+            else (f"{ahead:+,.0f} against it", "bold green" if ahead > 0 else "bold red")
+        )
+        summary = Text.assemble(
+            f"On your own luck, {sq.label} would have scored {sq.same_luck:,.0f}: you are ",
+            verdict,
+            f". Over {stakes.runs:,} games it is expected to score {sq.mean:,.0f} ±{sq.half:,.0f}.",
+        )
+        return Group(summary, Text(""), table)
+
+    def _ending_label(self, ending: str | None) -> str:
+        spec = self.session.scenario.endings.get(ending) if ending else None
+        return clean(spec.label) if spec is not None else "full term"
 
     def action_again(self) -> None:
         self.post_message(self.PlayAgain())

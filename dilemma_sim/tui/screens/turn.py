@@ -22,6 +22,7 @@ from dilemma_sim.tui.widgets.dashboard import Dashboard
 from dilemma_sim.tui.widgets.decisions import DecisionPanel, LeverControl
 from dilemma_sim.tui.widgets.news import NewsLog
 from dilemma_sim.tui.widgets.scores import Breakdown, ScoreBoard
+from dilemma_sim.tui.widgets.stakes import StakesPanel
 from dilemma_sim.tui.widgets.trends import TrendRow, Trends
 
 
@@ -99,6 +100,7 @@ class TurnScreen(Screen[None]):
             yield Label("News", classes="section")
             yield NewsLog(id="news")
             yield ScoreBoard(session.scenario, self.seat, id="scores")
+            yield StakesPanel(id="stakes")
             yield Breakdown(id="breakdown")
             yield Label("Trends", classes="section")
             yield Trends(trend_rows(session, self.seat), session.scenario.turns + 1, id="trends")
@@ -136,6 +138,7 @@ class TurnScreen(Screen[None]):
         )
         self.query_one(ScoreBoard).show(last.payoffs if last else {}, last.totals if last else {})
         self.query_one(Breakdown).show_terms(last.terms.get(self.seat, ()) if last else ())
+        self.show_stakes()
         self.query_one(Trends).show(trend_series(session, self.seat))
         self.query_one(DecisionPanel).set_policy(session.current_policy(self.seat), session.current_levels())
         self.query_one("#end-turn", Button).disabled = session.done
@@ -144,6 +147,11 @@ class TurnScreen(Screen[None]):
             self.run_advisor()
         else:
             advisor.invalidate()  # the turn changed: advice still being computed is stale
+
+    def show_stakes(self) -> None:
+        """This turn and the game so far against the status quo (once the stakes are computed)."""
+        stakes = self.session.stakes.get(self.seat)
+        self.query_one(StakesPanel).show(stakes, self.session.payoffs(self.seat))
 
     def show_scenario_errors(self, lines: list[str]) -> None:
         """Show (or, with no lines, hide) the problems found in the scenario file on disk."""
