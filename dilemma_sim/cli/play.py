@@ -131,9 +131,9 @@ def _first_screen_probe(path: str) -> Callable[[Any], None]:
 @click.option(
     "--max-sessions",
     type=click.IntRange(1, 64),
-    default=4,
-    show_default=True,
-    help="Most app processes at once (without --session).",
+    default=None,
+    help="Most app processes at once (default 4; with --session, one per seat, and more lets a "
+    "facilitating team open the facilitator's seat in several browsers).",
 )
 def serve(
     scenario: str,
@@ -145,7 +145,7 @@ def serve(
     players: str | None,
     facilitator: bool,
     folder: Path | None,
-    max_sessions: int,
+    max_sessions: int | None,
 ) -> None:
     """Serve the game to web browsers on this machine.
 
@@ -190,13 +190,13 @@ def serve(
         except OpenError as exc:
             fail(f"{exc}")
             raise  # unreachable: fail exits
-        max_sessions = len(coordinator.seats)
+        max_sessions = max_sessions or len(coordinator.seats)
     server = GameServer(
         shlex.join(app_command(sys.executable, ref, seed)),
         host=host,
         port=port,
         files=served_files(folder, path),
         coordinator=coordinator,
-        max_sessions=max_sessions,
+        max_sessions=max_sessions or 4,
     )
     server.serve()

@@ -7,8 +7,8 @@ screen. `GameServer` extends its `Server`:
   is a 404, compared in constant time;
 - a websocket whose `Origin` is not this server's own address is refused (403) before any process
   starts;
-- at most `max_sessions` app processes run at once (one per seat in a shared game, and a seat is
-  taken by one browser at a time);
+- at most `max_sessions` app processes run at once (in a shared game a player's seat is taken by one
+  browser at a time; a facilitating team may open the facilitator's seat in several);
 - every app process is confined to the served folder (`FileRules`), and in a shared game joins the
   coordinator (`Coordinator`), which listens on a Unix socket in a private folder, not the network.
 Listening on anything but loopback needs the caller's explicit consent (`check_host`).
@@ -185,8 +185,8 @@ class GameServer(Server):
             return f"origin {origin!r} is not this server"
         if sum(self.sessions.values()) >= self.max_sessions:
             return f"the server already runs {self.max_sessions} sessions"
-        if self.coordinator is not None and self.sessions.get(seat):
-            return f"the seat {seat!r} is taken"
+        if self.coordinator is not None and seat != FACILITATOR_URL and self.sessions.get(seat):
+            return f"the seat {seat!r} is taken"  # a player's seat; a facilitating team may share theirs
         return None
 
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:

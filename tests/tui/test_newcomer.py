@@ -240,3 +240,20 @@ async def test_saving_over_an_existing_file_asks_and_keeps_it_on_no(tmp_path: Pa
         await pilot.pause()
         assert existing.read_text() == "my notes"
         assert app.session is not None and app.session.dirty
+
+
+@run
+async def test_an_arrow_then_n_in_one_breath_plays_the_option_arrowed_to() -> None:
+    """Keys typed faster than the screen updates: `↓ n` must play the option moved to."""
+    from textual import events
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(app, pilot)
+        app.post_message(events.Key("down", None))
+        app.post_message(events.Key("down", None))
+        app.post_message(events.Key("n", "n"))
+        await pilot.pause()
+        await pilot.pause()
+        assert app.session is not None and app.session.turn == 1
+        assert app.session.history[0].choices["pakistan.posture"] == "border_closure"

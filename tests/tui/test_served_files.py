@@ -119,6 +119,8 @@ def test_sessions_are_capped_and_a_seat_is_taken_once() -> None:
     shared.sessions["pakistan"] = 1
     assert "taken" in str(shared.refusal(ours, "pakistan"))
     assert shared.refusal(ours, "taliban") is None
+    shared.sessions["facilitator"] = 1  # a facilitating team may share the facilitator's seat
+    assert shared.refusal(ours, "facilitator") is None
 
 
 def test_a_served_app_refuses_to_save_or_open_outside_its_folder(tmp_path: Path) -> None:

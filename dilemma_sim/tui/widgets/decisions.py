@@ -60,11 +60,26 @@ class ChoiceSet(RadioSet):
         super().action_previous_button()
         self._choose_selected()
 
+    chosen: str | None = None
+    """The chosen option's id, kept at once: RadioSet learns of a press only when the button's
+    message is handled, so a key right after an arrow (`↓ n`) would otherwise read the old choice."""
+
     def _choose_selected(self) -> None:
         if self.has_focus and self._selected is not None:
             button = self._nodes[self._selected]
             if isinstance(button, RadioButton) and not button.value:
+                self.chosen = button.name
                 button.value = True
+
+    def choose(self, option_id: str) -> None:
+        """Choose `option_id` (from the program: the start of a turn, a replay)."""
+        self.chosen = option_id
+        for button in self.query(RadioButton):
+            if button.name == option_id:
+                button.value = True
+
+    def _on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        self.chosen = event.pressed.name  # a click (RadioSet's own handler runs as well)
 
 
 class LeverControl(Widget, can_focus=True):
@@ -246,10 +261,8 @@ class DecisionPanel(VerticalScroll):
         result: dict[str, str] = {}
         for decision in self.decisions:
             if decision.kind == "choice":
-                pressed = self.query_one(f"#{_dom_id(decision.key)}", RadioSet).pressed_button
-                result[decision.key] = (
-                    pressed.name if pressed is not None and pressed.name else decision.default
-                )
+                chosen = self.query_one(f"#{_dom_id(decision.key)}", ChoiceSet).chosen
+                result[decision.key] = chosen or decision.default
             else:
                 result[decision.key] = self.query_one(f"#{_dom_id(decision.key)}", LeverControl).move
         return result
@@ -259,11 +272,7 @@ class DecisionPanel(VerticalScroll):
         for decision in self.decisions:
             node_id = _dom_id(decision.key)
             if decision.kind == "choice":
-                radio = self.query_one(f"#{node_id}", RadioSet)
-                wanted = policy.get(decision.key, decision.default)
-                for button in radio.query(RadioButton):
-                    if button.name == wanted:
-                        button.value = True
+                self.query_one(f"#{node_id}", ChoiceSet).choose(policy.get(decision.key, decision.default))
             else:
                 lever = self.query_one(f"#{node_id}", LeverControl)
                 lever.level = levels.get(decision.key, 0)
