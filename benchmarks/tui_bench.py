@@ -209,6 +209,7 @@ def shared_session_keys(browsers: int = 8, keys: int = 10) -> list[float]:
         runner = web.AppRunner(await server._make_app())
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", port).start()
+        server.print_links()
         ready.set()
         await stop.wait()
         await runner.cleanup()

@@ -17,11 +17,13 @@ Listening on anything but loopback needs the caller's explicit consent (`check_h
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import ipaddress
 import logging
 import secrets
 import shutil
+import signal
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -236,6 +238,27 @@ class GameServer(Server):
         if self.coordinator is not None:
             self._private = Path(tempfile.mkdtemp(prefix="dilemma-sim-"))  # mode 0700
             self._unix_server = await self.coordinator.serve(self._private / "game.sock")
+
+    def serve(self, debug: bool = False) -> None:
+        """Serve until Ctrl+C; the links are printed once the server listens (so they work at once)."""
+        self.debug = debug
+        self.initialize_logging()
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, self.request_exit)
+        web.run_app(
+            self._make_app(),
+            host=self.host,
+            port=self.port,
+            handle_signals=False,
+            loop=loop,
+            print=lambda *_: self.print_links(),
+        )
+
+    def print_links(self) -> None:
+        """Where to play: one link per seat, each carrying the session's token."""
         self.console.print(f"dilemma-sim serving on {self.public_url} (Ctrl+C stops)", highlight=False)
         for seat in self.seats:
             who = {SOLO: "each visitor plays a game of their own", FACILITATOR_URL: "the facilitator"}.get(

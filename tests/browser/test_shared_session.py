@@ -77,6 +77,7 @@ def server() -> Iterator[GameServer]:
         runner = web.AppRunner(await game._make_app())
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", port).start()
+        game.print_links()
         started.set()
         await stop.wait()
         await runner.cleanup()
