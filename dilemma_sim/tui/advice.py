@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dilemma_sim.engine.turn_view import clean
 from dilemma_sim.scenario.models import Scenario
+from dilemma_sim.text import safe as clean
 from dilemma_sim.tui.session import DecisionView, GameSession
 
 ROLLOUTS = 2000

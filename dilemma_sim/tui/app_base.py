@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.screen import Screen
@@ -19,8 +19,10 @@ from dilemma_sim.tui.opening import OpenedScenario
 from dilemma_sim.tui.screens.modals import ConfirmModal, ErrorModal
 from dilemma_sim.tui.session import GameSession
 from dilemma_sim.tui.shared import SharedClient, SharedState
-from dilemma_sim.tui.stakes import Stakes, compute_stakes
 from dilemma_sim.tui.watch import FileStamp
+
+if TYPE_CHECKING:  # the strategies' runs load the executor: imported in the worker
+    from dilemma_sim.tui.stakes import Stakes
 
 
 class AppBase(App[None]):
@@ -97,12 +99,15 @@ class AppBase(App[None]):
 
         self.run_worker(run, thread=True, exclusive=True, group="open", name="open")
 
-    def _compute_stakes(self, session: GameSession) -> None:
-        """Play the status quo and the built-in strategies for each human (a thread worker, ~1 s each),
-        then show them on the current screen."""
+    def _compute_stakes(self, session: GameSession, actors: Sequence[str] | None = None) -> None:
+        """Play the status quo and the built-in strategies for each of `actors` (default: every human;
+        a thread worker, about a second each), then show them on the current screen."""
+        actors = list(session.humans if actors is None else actors)
 
         def run() -> None:
-            for actor in session.humans:
+            from dilemma_sim.tui.stakes import compute_stakes
+
+            for actor in actors:
                 if actor in session.stakes:
                     continue
                 try:

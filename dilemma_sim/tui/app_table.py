@@ -54,7 +54,8 @@ class TableApp(AppBase):
         self.session = session
         self._shared_state = state
         catch_up(session, state)
-        self._compute_stakes(session)
+        # one browser, one seat: its own player's stakes only (the facilitator's debrief computes its own)
+        self._compute_stakes(session, [] if shared.facilitator else [shared.seat])
         session.saved_turns = session.turn
         self._shared_screen()
         self.set_interval(SHARED_POLL, self._poll_shared)

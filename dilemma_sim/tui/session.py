@@ -14,15 +14,17 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dilemma_sim.engine.replay import transcript
-from dilemma_sim.engine.turn_view import TurnView, clean, grouped_totals, levels_dict, state_dict, turn_view
 from dilemma_sim.scenario.models import Scenario
+from dilemma_sim.text import safe as clean
 from dilemma_sim.tui.savefile import SaveGame
-from dilemma_sim.tui.stakes import Stakes
 
-__all__ = ["DecisionView", "GameSession", "TurnView"]
+if TYPE_CHECKING:  # the engine loads in the opening worker, not with the app
+    from dilemma_sim.engine.turn_view import TurnView
+    from dilemma_sim.tui.stakes import Stakes
+
+__all__ = ["DecisionView", "GameSession"]
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,8 @@ class GameSession:
         before = self.sim.state
         result = self.sim.advance(external_choices=dict(choices), force=force)
         previous = self.history[-1].choices if self.history else None
+        from dilemma_sim.engine.turn_view import turn_view
+
         view = turn_view(self.compiled, result, before, previous_choices=previous, forced=force)
         self.history.append(view)
         self.pending.clear()
@@ -227,6 +231,8 @@ class GameSession:
 
     def transcript_json(self) -> str:
         """The engine's transcript of this game (every actor's choices, forced events, news), as JSON."""
+        from dilemma_sim.engine.replay import transcript
+
         return (
             json.dumps(
                 transcript(self.compiled, self.seed, 0, self.sim.history, forced=self.forced()), indent=2
@@ -267,12 +273,18 @@ class GameSession:
 
     def what_mattered(self, limit: int = 8, actor: str | None = None) -> list[tuple[str, float]]:
         """A player's payoff over the game by choice, event and outcome; model mechanics on one line."""
+        from dilemma_sim.engine.turn_view import grouped_totals
+
         return grouped_totals(self.scenario, self.history, actor or self.human, limit)
 
     # ------------------------------------------------------------------ engine -> views
 
     def _state_dict(self, batch: Any) -> dict[str, float]:
+        from dilemma_sim.engine.turn_view import state_dict
+
         return state_dict(self.compiled, batch.state[0])
 
     def _levels_dict(self, batch: Any) -> dict[str, int]:
+        from dilemma_sim.engine.turn_view import levels_dict
+
         return levels_dict(self.compiled, batch.levels[0])

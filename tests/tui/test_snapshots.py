@@ -94,3 +94,20 @@ def test_screen(snap_compare: Callable[..., bool], screen: str, size: tuple[int,
 @pytest.mark.parametrize("screen", list(TABLE_SCREENS))
 def test_table_screen(snap_compare: Callable[..., bool], screen: str, size: tuple[int, int]) -> None:
     assert snap_compare(table_app(), terminal_size=size, run_before=TABLE_SCREENS[screen])
+
+
+class WaitingApp(DilemmaApp):
+    """A shared game's player who has decided and waits for the others (no coordinator needed)."""
+
+    def on_mount(self) -> None:
+        from dilemma_sim.tui.opening import open_scenario, start_game
+        from dilemma_sim.tui.screens.table import WaitingScreen
+
+        session = start_game(open_scenario(LAYOUT), SEED, ("pakistan", "taliban", "ttp"))
+        self.push_screen(WaitingScreen(session, "pakistan", ["taliban", "ttp"]))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_waiting_screen(snap_compare: Callable[..., bool], size: tuple[int, int]) -> None:
+    app = WaitingApp(LAYOUT, seed=SEED, watch=False, animations=False)
+    assert snap_compare(app, terminal_size=size)

@@ -14,8 +14,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Static
 
-from dilemma_sim.engine.turn_view import clean
 from dilemma_sim.scenario.models import Scenario, is_distribution
+from dilemma_sim.text import safe as clean
 
 
 def _quantity(value: object) -> str:

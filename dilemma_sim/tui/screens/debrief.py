@@ -4,7 +4,7 @@ strategies' bands), what mattered most, and the trends."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.console import Group
 from rich.table import Table
@@ -18,14 +18,15 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static
 from textual.worker import get_current_worker
 
-from dilemma_sim.engine.turn_view import clean
-from dilemma_sim.tui.benchmarks import Benchmark, strategy_benchmarks
+from dilemma_sim.text import safe as clean
 from dilemma_sim.tui.screens.turn import trend_rows, trend_series
 from dilemma_sim.tui.session import GameSession
-from dilemma_sim.tui.stakes import Stakes, compute_stakes
-from dilemma_sim.tui.widgets.charts import PathChart
 from dilemma_sim.tui.widgets.scores import Breakdown
 from dilemma_sim.tui.widgets.trends import Trends
+
+if TYPE_CHECKING:  # the strategies' runs load the executor: imported when the debrief computes
+    from dilemma_sim.tui.benchmarks import Benchmark
+    from dilemma_sim.tui.stakes import Stakes
 
 OUTCOME_STYLE = {"win": "bold green", "loss": "bold red", "draw": "bold yellow", "neutral": "bold"}
 
@@ -60,6 +61,8 @@ class DebriefScreen(Screen[None]):
         return True
 
     def compose(self) -> ComposeResult:
+        from dilemma_sim.tui.widgets.charts import PathChart  # plotext and numpy: loaded for the debrief
+
         session = self.session
         yield Header()
         with VerticalScroll(id="debrief"):
@@ -126,6 +129,8 @@ class DebriefScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="benchmark")
     def _compute(self, session: GameSession, viewer: str) -> None:
+        from dilemma_sim.tui.stakes import compute_stakes
+
         try:
             stakes = compute_stakes(session.compiled, viewer, session.seed)
         except Exception as exc:  # shown in the screen, never printed
@@ -148,7 +153,11 @@ class DebriefScreen(Screen[None]):
             return
         payoffs = self.session.payoffs(self.viewer)
         total = self.session.history[-1].totals[self.viewer] if self.session.history else 0.0
+        from dilemma_sim.tui.benchmarks import strategy_benchmarks
+
         self.benchmarks = strategy_benchmarks(stakes, total)
+        from dilemma_sim.tui.widgets.charts import PathChart
+
         self.query_one(PathChart).show(
             stakes, payoffs, [self.session.calendar_label(t) for t in range(len(payoffs) + 1)]
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -14,8 +14,10 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from dilemma_sim.engine.turn_view import clean
-from dilemma_sim.scenario.catalog import ScenarioInfo, list_scenarios
+from dilemma_sim.text import safe as clean
+
+if TYPE_CHECKING:  # listing loads every scenario: the loader is imported in the worker
+    from dilemma_sim.scenario.catalog import ScenarioInfo
 
 
 class PickerScreen(Screen[str | None]):
@@ -46,6 +48,8 @@ class PickerScreen(Screen[str | None]):
 
     @work(thread=True, exclusive=True)
     def _find(self) -> None:
+        from dilemma_sim.scenario.catalog import list_scenarios
+
         try:
             found = list_scenarios(self.folder) if self.folder is not None else list_scenarios()
         except Exception as exc:  # shown in the list, never printed

@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from dilemma_sim.engine.turn_view import clean
+from dilemma_sim.text import safe as clean
 from dilemma_sim.tui.session import GameSession
 from dilemma_sim.tui.widgets.dashboard import Dashboard
 from dilemma_sim.tui.widgets.news import NewsLog

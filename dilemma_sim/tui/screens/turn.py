@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Label, Static
 
-from dilemma_sim.engine.turn_view import clean
+from dilemma_sim.text import safe as clean
 from dilemma_sim.tui.session import GameSession
 from dilemma_sim.tui.widgets.advisor import AdvisorPanel
 from dilemma_sim.tui.widgets.dashboard import Dashboard

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from textual_plotext import PlotextPlot
 
-from dilemma_sim.tui.stakes import Stakes, percentiles
+if TYPE_CHECKING:
+    from dilemma_sim.tui.stakes import Stakes
 
 COLORS = ("cyan", "magenta", "green", "yellow", "blue", "red")
 
@@ -34,7 +36,7 @@ class PathChart(PlotextPlot):
         for index, play in enumerate(stakes.strategies):
             if index == stakes.reference:
                 continue
-            p10, p50, p90 = percentiles(stakes.ahead_of(index)[:, : turns + 1])
+            p10, p50, p90 = np.percentile(stakes.ahead_of(index)[:, : turns + 1], [10, 50, 90], axis=0)
             color = COLORS[(index - 1) % len(COLORS)]
             plt.plot(x, list(p50), color=color, label=f"{play.label} (median)")
             plt.plot(x, list(p10), color=color, marker="dot")

@@ -7,8 +7,8 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from dilemma_sim.engine.turn_view import clean, quantity
 from dilemma_sim.scenario.models import Scenario
+from dilemma_sim.text import safe as clean
 
 BAR_WIDTH = 10
 
@@ -64,6 +64,8 @@ class Dashboard(Static):
             spec = self.scenario.state[name]
             if i:
                 parts.append(" · ")
+            from dilemma_sim.engine.turn_view import quantity  # the engine is loaded once a turn is played
+
             parts.append(
                 quantity(value, clean(spec.unit or spec.label)),
                 style="bold red" if value and not spec.higher_is_better else "bold",

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.events import Resize
 from textual.widgets import RichLog
 
-from dilemma_sim.engine.turn_view import TurnView
+if TYPE_CHECKING:
+    from dilemma_sim.engine.turn_view import TurnView
 
 
 class NewsLog(RichLog):

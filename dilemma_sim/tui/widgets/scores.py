@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from dilemma_sim.engine.turn_view import ScoreTerm, clean, score_rows
+from dilemma_sim.text import safe as clean
+
+if TYPE_CHECKING:
+    from dilemma_sim.engine.turn_view import ScoreTerm
 from dilemma_sim.scenario.models import Scenario
 
 
@@ -59,6 +63,8 @@ class Breakdown(Static):
 
     def show_terms(self, terms: Sequence[ScoreTerm], title: str = "What made your score this turn") -> None:
         """One turn's payoff: where the turn started, what moved it, and the total."""
+        from dilemma_sim.engine.turn_view import score_rows  # loaded with the engine by the first turn
+
         self.show(score_rows(terms, self.limit), title, total="= your score this turn")
 
     def show(self, rows: Sequence[tuple[str, float]], title: str, total: str = "= total") -> None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
+from typing import TYPE_CHECKING
+
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from dilemma_sim.tui.stakes import Stakes
+if TYPE_CHECKING:
+    from dilemma_sim.tui.stakes import Stakes
 from dilemma_sim.tui.widgets.scores import signed
 
 
@@ -58,7 +62,7 @@ class StakesPanel(Static):
         self._set(Group(table, game))
 
     def _set(self, group: Group) -> None:
-        console = Console(width=200, record=True)
+        console = Console(file=io.StringIO(), width=200, record=True)  # for `lines`: never the terminal
         console.print(group)
         self.lines = [line.rstrip() for line in console.export_text().splitlines() if line.strip()]
         self.update(group)
