@@ -99,6 +99,8 @@ def test_table_screen(snap_compare: Callable[..., bool], screen: str, size: tupl
 class WaitingApp(DilemmaApp):
     """A shared game's player who has decided and waits for the others (no coordinator needed)."""
 
+    CSS_PATH = str(Path(__file__).resolve().parents[2] / "dilemma_sim" / "tui" / "app.tcss")
+
     def on_mount(self) -> None:
         from dilemma_sim.tui.opening import open_scenario, start_game
         from dilemma_sim.tui.screens.table import WaitingScreen
