@@ -21,8 +21,9 @@
 5. **Shared session, 8 browsers.** `serve --session` with every actor of `pakistan-ttp` and a
    facilitating team, run in this process on a free loopback port; 8 websocket clients speak
    textual-serve's protocol (as the browser page does) with this server's Origin: 3 players and 5
-   facilitator screens, each its own app process. Once every app shows its game screen, all 8 send
-   arrow keys at once, `--keys` each; key-to-paint is from sending a key to the first screen update
+   facilitator screens, each its own app process. Once every app shows its game screen and has been
+   quiet for 1.5 s (the players' stakes are computed when a game starts), all 8 send arrow keys at
+   once, `--keys` each, 0.3 s apart; key-to-paint is from sending a key to the first screen update
    (a binary frame) that comes back. Loopback only, bounded (8 clients, a few keys each).
 """
 
@@ -224,6 +225,9 @@ def shared_session_keys(browsers: int = 8, keys: int = 10) -> list[float]:
         while not condition() and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
 
+    quiet: list[str] = []
+    all_quiet = asyncio.Event()
+
     async def client(session: aiohttp.ClientSession, seat: str, go: asyncio.Event, out: list[float]) -> None:
         url = server.seat_url(seat).replace("/s/", "/ws/").replace("http", "ws", 1) + "?width=120&height=40"
         async with session.ws_connect(url, headers={"Origin": server.public_url}, max_msg_size=0) as ws:
@@ -237,7 +241,15 @@ def shared_session_keys(browsers: int = 8, keys: int = 10) -> list[float]:
             reader = asyncio.create_task(read())
             await go.wait()
             await ws.send_json(["stdin", "\r"])  # start: the briefing's enter
-            await asyncio.sleep(3)  # the game screen comes up (the stakes are computed meanwhile)
+            while True:  # the game screen comes up and the stakes are computed: wait for a quiet screen
+                try:
+                    await asyncio.wait_for(frames.get(), timeout=1.5)
+                except TimeoutError:
+                    break
+            quiet.append(seat)
+            if len(quiet) == browsers:
+                all_quiet.set()
+            await all_quiet.wait()  # then all 8 type at once
             for _ in range(keys):
                 while not frames.empty():
                     frames.get_nowait()
