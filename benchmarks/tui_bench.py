@@ -10,7 +10,7 @@
    the interpreter's start, every import, loading and compiling the scenario, and the first paint.
    The import of the app alone (`import dilemma_sim.tui.app` in a fresh interpreter) is printed too.
 2. **Turn.** In-process, headless (`App.run_test`, 120x40), turns 1-11 of `--games` games (the 12th
-   opens the debrief). Every other turn: from posting the `n` key event to the first screen refresh
+   opens the debrief), once the stakes computed when a game starts (a worker, about a second) are in. Every other turn: from posting the `n` key event to the first screen refresh
    after the turn was played (the engine steps the run, every widget is updated, layout and paint);
    the other turns: `await pilot.press("n"); await pilot.pause()`, which adds Pilot's idle detection
    (it sleeps until the process looks idle) and so is an upper bound. Medians are reported.
@@ -112,6 +112,7 @@ async def play_games(games: int) -> tuple[list[float], list[float], list[float]]
             await pilot.pause()
             await pilot.press("enter")
             await pilot.pause()
+            await app.workers.wait_for_complete()  # the stakes: a second of work when a game starts
             turns = app.session.scenario.turns
             for turn in range(turns - 1):  # the last turn opens the debrief: not a turn's cost
                 if turn % 2:
@@ -152,6 +153,7 @@ async def hot_seat_turns(games: int) -> list[float]:
             await app.workers.wait_for_complete()
             await pilot.press("enter")
             await pilot.pause()
+            await app.workers.wait_for_complete()  # both players' stakes, computed when the game starts
             for _ in range(app.session.scenario.turns - 1):
                 await pilot.press("enter")  # hand-over: the first player
                 await pilot.pause()
