@@ -95,12 +95,12 @@ class TurnScreen(Screen[None]):
             label = "Decide  [b]n[/b]" if self.table else "End turn  [b]n[/b]"
             yield Button(label, id="end-turn", variant="primary", compact=True)
         with VerticalScroll(id="right"):
+            yield StakesPanel(id="stakes")  # first: what is at stake, readable at 80x24 without scrolling
             yield Label("Situation", classes="section")
             yield Dashboard(session.scenario, id="dashboard")
             yield Label("News", classes="section")
             yield NewsLog(id="news")
             yield ScoreBoard(session.scenario, self.seat, id="scores")
-            yield StakesPanel(id="stakes")
             yield Breakdown(id="breakdown")
             yield Label("Trends", classes="section")
             yield Trends(trend_rows(session, self.seat), session.scenario.turns + 1, id="trends")

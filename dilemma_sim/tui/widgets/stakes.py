@@ -48,7 +48,7 @@ class StakesPanel(Static):
             self._set(Group(game))
             return
         table = Table(expand=True, box=None, padding=(0, 1), show_edge=False)
-        table.add_column(Text(f"You vs {sq.label}"), ratio=1, no_wrap=True, overflow="ellipsis")
+        table.add_column("", ratio=1, no_wrap=True, overflow="ellipsis")
         table.add_column("you", justify="right", no_wrap=True)
         table.add_column("it, same luck", justify="right", no_wrap=True)
         table.add_column("ahead", justify="right", no_wrap=True)
@@ -59,7 +59,8 @@ class StakesPanel(Static):
         same_total = stakes.same_luck_so_far(stakes.reference, turns)
         total = sum(payoffs)
         table.add_row("so far", f"{total:,.1f}", f"{same_total:,.1f}", signed(total - same_total))
-        self._set(Group(table, game))
+        title = Text.assemble(("You against ", "bold"), (sq.label, "bold"), " on the same draws:")
+        self._set(Group(title, table, game))
 
     def _set(self, group: Group) -> None:
         console = Console(file=io.StringIO(), width=200, record=True)  # for `lines`: never the terminal
