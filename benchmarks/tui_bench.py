@@ -10,8 +10,9 @@
    the interpreter's start, every import, loading and compiling the scenario, and the first paint.
    The import of the app alone (`import dilemma_sim.tui.app` in a fresh interpreter) is printed too.
 2. **Turn.** In-process, headless (`App.run_test`, 120x40), turns 1-11 of `--games` games (the 12th
-   opens the debrief), once the stakes computed when a game starts (a worker, about a second) are in. Every other turn: from posting the `n` key event to the first screen refresh
-   after the turn was played (the engine steps the run, every widget is updated, layout and paint);
+   opens the debrief), once the stakes computed when a game starts (a worker, about a second) are
+   in. Every other turn: from posting the `n` key event to the first screen refresh after the turn
+   was played (the engine steps the run, every widget is updated, layout and paint);
    the other turns: `await pilot.press("n"); await pilot.pause()`, which adds Pilot's idle detection
    (it sleeps until the process looks idle) and so is an upper bound. Medians are reported.
 3. **Advisor.** Same app: from pressing `a` until the advice is shown (the worker has finished and its
