@@ -10,12 +10,22 @@
    the interpreter's start, every import, loading and compiling the scenario, and the first paint.
    The import of the app alone (`import dilemma_sim.tui.app` in a fresh interpreter) is printed too.
 2. **Turn.** In-process, headless (`App.run_test`, 120x40), turns 1-11 of `--games` games (the 12th
-   opens the debrief). Every other turn: from posting the `n` key event to the first screen refresh
-   after the turn was played (the engine steps the run, every widget is updated, layout and paint);
+   opens the debrief), once the stakes computed when a game starts (a worker, about a second) are
+   in. Every other turn: from posting the `n` key event to the first screen refresh after the turn
+   was played (the engine steps the run, every widget is updated, layout and paint);
    the other turns: `await pilot.press("n"); await pilot.pause()`, which adds Pilot's idle detection
    (it sleeps until the process looks idle) and so is an upper bound. Medians are reported.
 3. **Advisor.** Same app: from pressing `a` until the advice is shown (the worker has finished and its
    result is on screen), after the first turn; the median over `--games` games.
+4. **Hot seat.** Two players at one terminal (`play --players pakistan,taliban`): from the `n` of the
+   player who ends the turn (the turn resolves with both players' choices) to the next screen painted.
+5. **Shared session, 8 browsers.** `serve --session` with every actor of `pakistan-ttp` and a
+   facilitating team, run in this process on a free loopback port; 8 websocket clients speak
+   textual-serve's protocol (as the browser page does) with this server's Origin: 3 players and 5
+   facilitator screens, each its own app process. Once every app shows its game screen and has been
+   quiet for 1.5 s (the players' stakes are computed when a game starts), all 8 send arrow keys at
+   once, `--keys` each, 0.3 s apart; key-to-paint is from sending a key to the first screen update
+   (a binary frame) that comes back. Loopback only, bounded (8 clients, a few keys each).
 """
 
 from __future__ import annotations
@@ -103,6 +113,7 @@ async def play_games(games: int) -> tuple[list[float], list[float], list[float]]
             await pilot.pause()
             await pilot.press("enter")
             await pilot.pause()
+            await app.workers.wait_for_complete()  # the stakes: a second of work when a game starts
             turns = app.session.scenario.turns
             for turn in range(turns - 1):  # the last turn opens the debrief: not a turn's cost
                 if turn % 2:
@@ -127,17 +138,170 @@ async def play_games(games: int) -> tuple[list[float], list[float], list[float]]
     return repaint, pilot_turns, advisor
 
 
+async def hot_seat_turns(games: int) -> list[float]:
+    """Seconds from the `n` of the player who ends a hot-seat turn to the next screen painted."""
+    from textual import events
+
+    from dilemma_sim.tui.app import DilemmaApp
+    from dilemma_sim.tui.screens.turn import TurnScreen
+
+    out: list[float] = []
+    for game in range(games):
+        app = DilemmaApp(
+            "pakistan-ttp", seed=game, humans=("pakistan", "taliban"), watch=False, animations=False
+        )
+        async with app.run_test(size=(120, 40)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.press("enter")
+            await pilot.pause()
+            await app.workers.wait_for_complete()  # both players' stakes, computed when the game starts
+            for _ in range(app.session.scenario.turns - 1):
+                await pilot.press("enter")  # hand-over: the first player
+                await pilot.pause()
+                await pilot.press("n")
+                await pilot.pause()
+                await pilot.press("enter")  # the second player, who ends the turn
+                await pilot.pause()
+                assert isinstance(app.screen, TurnScreen)
+                loop = asyncio.get_running_loop()
+                painted: asyncio.Future[float] = loop.create_future()
+                before = app.session.turn
+                start = time.perf_counter()
+                app.post_message(events.Key("n", "n"))
+                while app.session.turn == before:
+                    await asyncio.sleep(0)
+                await asyncio.sleep(0)
+                app.screen.call_after_refresh(
+                    lambda painted=painted: painted.done() or painted.set_result(time.perf_counter())
+                )
+                out.append(await painted - start)
+                await pilot.pause()
+    return out
+
+
+def shared_session_keys(browsers: int = 8, keys: int = 10) -> list[float]:
+    """Key-to-paint seconds of `browsers` websocket clients of one shared session (see the module)."""
+    import shlex
+    import socket
+    import threading
+
+    import aiohttp
+    from aiohttp import web
+
+    from dilemma_sim.tui.opening import open_scenario
+    from dilemma_sim.tui.serving import FACILITATOR_URL, GameServer, app_command, served_files
+    from dilemma_sim.tui.shared import Coordinator
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    opened = open_scenario("pakistan-ttp")
+    players = tuple(opened.scenario.actors)
+    server = GameServer(
+        shlex.join(app_command(sys.executable, "pakistan-ttp", 1)),
+        host="127.0.0.1",
+        port=port,
+        files=served_files(None, opened.path),
+        coordinator=Coordinator(opened, 1, players, facilitator=True),
+        max_sessions=browsers,
+    )
+    seats = list(players) + [FACILITATOR_URL] * (browsers - len(players))
+    loop = asyncio.new_event_loop()
+    ready, stop = threading.Event(), asyncio.Event()
+
+    async def serve() -> None:
+        runner = web.AppRunner(await server._make_app())
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        server.print_links()
+        ready.set()
+        await stop.wait()
+        await runner.cleanup()
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
+    thread.start()
+    ready.wait(30)
+    screens = server.coordinator.screens  # type: ignore[union-attr]
+
+    async def wait_until(condition: Any, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition() and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+
+    quiet: list[str] = []
+    all_quiet = asyncio.Event()
+
+    async def client(session: aiohttp.ClientSession, seat: str, go: asyncio.Event, out: list[float]) -> None:
+        url = server.seat_url(seat).replace("/s/", "/ws/").replace("http", "ws", 1) + "?width=120&height=40"
+        async with session.ws_connect(url, headers={"Origin": server.public_url}, max_msg_size=0) as ws:
+            frames: asyncio.Queue[float] = asyncio.Queue()
+
+            async def read() -> None:
+                async for message in ws:
+                    if message.type == aiohttp.WSMsgType.BINARY:
+                        frames.put_nowait(time.perf_counter())
+
+            reader = asyncio.create_task(read())
+            await go.wait()
+            await ws.send_json(["stdin", "\r"])  # start: the briefing's enter
+            while True:  # the game screen comes up and the stakes are computed: wait for a quiet screen
+                try:
+                    await asyncio.wait_for(frames.get(), timeout=1.5)
+                except TimeoutError:
+                    break
+            quiet.append(seat)
+            if len(quiet) == browsers:
+                all_quiet.set()
+            await all_quiet.wait()  # then all 8 type at once
+            for _ in range(keys):
+                while not frames.empty():
+                    frames.get_nowait()
+                start = time.perf_counter()
+                await ws.send_json(["stdin", "\x1b[B"])  # down: the choice (or the event list) moves
+                try:
+                    painted = await asyncio.wait_for(frames.get(), timeout=5)
+                    out.append(painted - start)
+                except TimeoutError:
+                    out.append(float("inf"))
+                await asyncio.sleep(0.3)  # let the paint settle before the next key
+            reader.cancel()
+
+    async def run() -> list[float]:
+        out: list[float] = []
+        go = asyncio.Event()
+        async with aiohttp.ClientSession() as session:
+            tasks = [asyncio.create_task(client(session, seat, go, out)) for seat in seats]
+            await wait_until(lambda: sum(server.sessions.values()) == browsers)
+            await wait_until(
+                lambda: (
+                    len(screens) == len(players) + 1 and all(v == "BriefingScreen" for v in screens.values())
+                )
+            )
+            go.set()
+            await asyncio.gather(*tasks)
+        return out
+
+    try:
+        return asyncio.run(run())
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--starts", type=int, default=5, help="cold starts to time (default 5)")
     parser.add_argument("--games", type=int, default=3, help="games of 12 turns to time (default 3)")
+    parser.add_argument("--keys", type=int, default=10, help="keys per browser in the shared session")
     args = parser.parse_args()
 
     starts = [first_screen_seconds() for _ in range(args.starts)]
     imports = [import_seconds() for _ in range(args.starts)]
     repaint, pilot_turns, advisor = asyncio.run(play_games(args.games))
+    hot_seat = asyncio.run(hot_seat_turns(args.games))
+    shared = shared_session_keys(8, args.keys)
 
     print(f"first screen (process start -> briefing painted, {args.starts} runs):")
     print(f"  median {statistics.median(starts):.3f} s, min {min(starts):.3f} s, max {max(starts):.3f} s")
@@ -155,6 +319,16 @@ def main() -> None:
     )
     print(f"advisor (press a -> advice shown, after turn 1, {len(advisor)} games):")
     print(f"  median {statistics.median(advisor) * 1000:.0f} ms")
+    print(f"hot seat, n of the player who ends the turn -> next screen painted ({len(hot_seat)} turns):")
+    print(
+        f"  median {statistics.median(hot_seat) * 1000:.1f} ms, "
+        f"p90 {statistics.quantiles(hot_seat, n=10)[-1] * 1000:.1f} ms, max {max(hot_seat) * 1000:.1f} ms"
+    )
+    print(f"shared session, 8 browsers on loopback, key -> first screen update ({len(shared)} keys):")
+    print(
+        f"  median {statistics.median(shared) * 1000:.0f} ms, "
+        f"p90 {statistics.quantiles(shared, n=10)[-1] * 1000:.0f} ms, max {max(shared) * 1000:.0f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from textwrap import dedent
 
 import pytest
 
+from dilemma_sim.scenario.catalog import list_scenarios
 from dilemma_sim.scenario.checks import find_strategy
 from dilemma_sim.scenario.diagnostics import ScenarioError
 from dilemma_sim.scenario.loader import (
@@ -17,7 +18,7 @@ from dilemma_sim.scenario.loader import (
     load_text,
     validate_data,
 )
-from dilemma_sim.scenario.registry import DEFAULT_SCENARIO, builtin_dir, list_scenarios, resolve
+from dilemma_sim.scenario.registry import DEFAULT_SCENARIO, builtin_dir, resolve
 from dilemma_sim.scenario.yamlio import dump_yaml, load_yaml, replace_at
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -186,14 +186,13 @@ def run_round_robin(
 
 def boxplot(result: RoundRobinResult, width: int = 100, height: int = 24, *, color: bool = False) -> str:
     """Axelrod's plot in the terminal: the normalised scores of each strategy as a box, best first."""
-    import plotext
+    import plotext as plt
 
-    fig = plotext.figure
-    fig.clear.all()
-    fig.theme("simple")
-    fig.plot_size(width, height)
+    plt.clear_figure()
+    plt.plotsize(width, height)
+    plt.theme("pro" if color else "clear")
     order = result.ranking
-    labels = [result.strategies[i] for i in order]
-    fig.draw(fig.box(labels, [[float(v) for v in result.normalised[i]] for i in order], width=0.3))
-    fig.title(f"Normalised scores per turn, {result.repetitions} repetitions (best first)")
-    return str(fig.build().string(colorless=not color))
+    plt.box([result.strategies[i] for i in order], [result.normalised[i].tolist() for i in order], width=0.3)
+    plt.title(f"Normalised scores per turn, {result.repetitions} repetitions (best first)")
+    text = str(plt.build())
+    return text if color else str(plt.uncolorize(text))

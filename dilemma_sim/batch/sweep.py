@@ -33,6 +33,7 @@ from dilemma_sim.executor import ScenarioRef, assignment
 from dilemma_sim.executor.compare import Entrant, play_entrants
 from dilemma_sim.executor.run import SERIAL, Execution, Progress
 from dilemma_sim.executor.stop import StopFlag
+from dilemma_sim.scenario.binding import plays
 from dilemma_sim.scenario.models import Scenario
 
 
@@ -142,8 +143,6 @@ class SweepResult:
 
 def player_strategies(scenario: Scenario) -> list[str]:
     """Ids of the scenario's strategies that play its player (relative ones that can play that seat)."""
-    from dilemma_sim.scenario.binding import plays
-
     return [sid for sid in scenario.strategies if plays(scenario, sid, scenario.player)]
 
 

@@ -320,8 +320,12 @@ def new(name: str, directory: Path, title: str | None, template: str, force: boo
       dilemma-sim new my-game --template matrix
       dilemma-sim validate scenarios/water-rights.yaml
     """
+    from dilemma_sim.scenario.registry import is_builtin_dir, local_dir
     from dilemma_sim.scenario.starter import starter_yaml
 
+    if is_builtin_dir(directory):  # run from a clone: ./scenarios is the package's own folder
+        directory = local_dir()
+        console.err.print(f"note: {directory}/ holds your scenarios here", markup=False)
     path = directory / f"{name}.yaml"
     if path.exists() and not force:
         raise InvalidInput(f"{path} already exists", hint="use --force to overwrite it")
@@ -355,7 +359,7 @@ def list_(as_json: bool) -> None:
       dilemma-sim list
       dilemma-sim list --json | jq '.[].id'
     """
-    from dilemma_sim.scenario.registry import list_scenarios
+    from dilemma_sim.scenario.catalog import list_scenarios
 
     infos = list_scenarios()
     if as_json:

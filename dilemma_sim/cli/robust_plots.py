@@ -22,28 +22,32 @@ def letters(n: int) -> list[str]:
     return list((string.ascii_uppercase * (n // 26 + 1))[:n])
 
 
-def _figure():  # type: ignore[no-untyped-def]  # plotext ships no types
-    import plotext
+def _fresh(width: int, height: int, *, color: bool):  # type: ignore[no-untyped-def]  # plotext ships no types
+    import plotext as plt
 
-    fig = plotext.figure
-    fig.clear.all()
-    fig.theme("simple")
-    return fig
+    plt.clear_figure()
+    plt.plotsize(width, height)
+    plt.theme("pro" if color else "clear")
+    return plt
+
+
+def _build(plt, *, color: bool) -> str:  # type: ignore[no-untyped-def]
+    text = str(plt.build())
+    return text if color else str(plt.uncolorize(text))
 
 
 def regret_boxes(result: RobustResult, *, color: bool) -> str:
     """Horizontal box plots of each strategy's regret across the design points."""
-    fig = _figure()
     e = len(result.strategies)
-    fig.plot_size(WIDTH, min(60, 5 + 4 * e))  # four rows a strategy: boxes never share a row
+    plt = _fresh(WIDTH, min(60, 5 + 4 * e), color=color)  # four rows a strategy: boxes never share a row
     labels = [f"{c} {s.id}"[:18] for c, s in zip(letters(e), result.strategies, strict=True)]
     data = [[float(v) for v in row] for row in result.regret]
-    fig.draw(fig.box(labels, data, orientation="h", width=0.5))
-    fig.title(
+    plt.box(labels, data, orientation="horizontal", width=0.5)
+    plt.title(
         f"Regret of {result.player_name}'s strategies across {len(result.points)} points (lower is better)"
     )
-    fig.label("regret: best mean at the point minus the strategy's", "x")
-    return str(fig.build().string(colorless=not color))
+    plt.xlabel("regret: best mean at the point minus the strategy's")
+    return _build(plt, color=color)
 
 
 def winner_scatter(result: RobustResult, *, color: bool) -> str:
@@ -52,17 +56,16 @@ def winner_scatter(result: RobustResult, *, color: bool) -> str:
     if len(ranked) < 2:
         return ""
     jx, jy = ranked[0], ranked[1]
-    fig = _figure()
-    fig.plot_size(WIDTH, 22)
+    plt = _fresh(WIDTH, 22, color=color)
     for i, (mark, s) in enumerate(zip(letters(len(result.strategies)), result.strategies, strict=True)):
         at = result.best == i
         if not at.any():
             continue
         xs = [float(v) for v in result.points[at, jx]]
         ys = [float(v) for v in result.points[at, jy]]
-        fig.draw(fig.signal(xs, ys, marker=mark).label(f"{s.id} ({int(at.sum())})"))
+        plt.scatter(xs, ys, marker=mark, label=f"{s.id} ({int(at.sum())})")
     ux, uy = result.uncertainties[jx], result.uncertainties[jy]
-    fig.title("Who wins where: the two most decisive parameters")
-    fig.label(ux.name, "x")
-    fig.label(uy.name, "y")
-    return str(fig.build().string(colorless=not color))
+    plt.title("Who wins where: the two most decisive parameters")
+    plt.xlabel(ux.name)
+    plt.ylabel(uy.name)
+    return _build(plt, color=color)

@@ -117,54 +117,13 @@ def run(
 
 
 def _show_turn(cs: Any, r: Any, sim: Any) -> None:
-    sc = cs.scenario
-    label = sc.calendar.label(r.turn)
-    out = console.out
-    out.rule(f"[bold]{console.markup_safe(label)}[/bold] (turn {r.turn + 1} of {cs.turns})")
-    for a in cs.actors:
-        parts = []
-        for info in cs.decisions:
-            if info.actor != a:
-                continue
-            o = int(r.choices[0, info.index])
-            if info.kind == "lever":
-                level = info.level_labels[int(r.levels[0, info.lever])]
-                parts.append(f"{info.label}: {level}" + ("" if o == 1 else f" ({info.option_ids[o]})"))
-            else:
-                parts.append(f"{info.label}: {info.option_labels[o]}")
-        name = console.plain(sc.actors[a].name, "bold")
-        out.print(name + console.plain(" — " + "; ".join(parts)), soft_wrap=True)
-    news = []
-    for info in cs.decisions:
-        if info.kind == "choice":
-            option = (
-                sc.actors[info.actor]
-                .decisions[info.id]
-                .options[info.option_ids[int(r.choices[0, info.index])]]
-            )
-            if option.text:
-                news.append(option.text.replace("{actor}", sc.actors[info.actor].name))
-    for e, ev in enumerate(cs.events):
-        if r.events[0, e]:
-            news.append(sc.events[ev.id].text or ev.label)
-    for line in news:
-        console.say(out, f"  • {line}")
-    state = ", ".join(
-        f"{sc.state[name].label} {num(float(r.state[0, s]))}" for s, name in enumerate(cs.state_names)
-    )
-    out.print(Text("  state: ", style="dim") + console.plain(state), soft_wrap=True)
-    totals = sim.state.payoff_total
-    scores = ", ".join(
-        f"{sc.actors[a].name} {num(float(r.payoffs[0, i]))} (total {num(float(totals[0, i]))})"
-        for i, a in enumerate(cs.actors)
-    )
-    out.print(Text("  scores: ", style="dim") + console.plain(scores), soft_wrap=True)
-    if r.breakdown:
-        p = cs.actors.index(sc.player)
-        terms = sorted(((k, float(v[0, p])) for k, v in r.breakdown.items()), key=lambda kv: -abs(kv[1]))
-        shown = ", ".join(f"{k} {v:+.1f}" for k, v in terms if abs(v) >= 0.05)
-        whose = console.plain(f"  {sc.actors[sc.player].name}'s payoff: ", "dim")
-        out.print(whose + console.plain(shown), soft_wrap=True)
+    from dilemma_sim.engine.turn_view import run_views, turn_lines
+
+    view = run_views(cs, sim.seed, sim.first_run, sim.history)[-1]
+    title, lines = turn_lines(cs, view, cs.scenario.player)
+    console.out.rule(console.plain(title, "bold"))
+    for line in lines:
+        console.say(console.out, line)
 
 
 # --------------------------------------------------------------------------- batch

@@ -53,6 +53,11 @@ class OptionValue:
     """95% confidence interval of the mean."""
     n: int
     """Rollouts."""
+    diff: float = 0.0
+    """Mean of this option's value minus the current setting's, rollout by rollout (same draws)."""
+    diff_low: float = 0.0
+    diff_high: float = 0.0
+    """95% confidence interval of `diff` (paired: far narrower than the values' own intervals)."""
 
 
 def default_policies(cs: CompiledScenario, actor: str) -> dict[str, Any]:
@@ -181,13 +186,32 @@ def advise(
             batch = step(cs, batch, decide(cs, batch, pols, draws), draws).batch
 
     value = (batch.payoff_discounted[:, a] - start).reshape(K, R)
+    current_block = block_of[baseline[0]] if baseline else None
     out = []
     for i, (info, k) in enumerate(options):
         x = value[block_of[i]]
         mean = float(x.mean())
         sd = float(x.std(ddof=1)) if R > 1 else 0.0
         half = Z95 * sd / math.sqrt(R)
-        out.append(OptionValue(info.key, info.option_ids[k], mean, sd, mean - half, mean + half, R))
+        d_mean = d_half = 0.0
+        if current_block is not None:
+            d = x - value[current_block]
+            d_mean = float(d.mean())
+            d_half = Z95 * float(d.std(ddof=1)) / math.sqrt(R) if R > 1 else 0.0
+        out.append(
+            OptionValue(
+                info.key,
+                info.option_ids[k],
+                mean,
+                sd,
+                mean - half,
+                mean + half,
+                R,
+                d_mean,
+                d_mean - d_half,
+                d_mean + d_half,
+            )
+        )
     return out
 
 

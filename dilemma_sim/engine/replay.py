@@ -18,8 +18,9 @@ from typing import Any
 import numpy as np
 
 from dilemma_sim.engine.compile import CompiledScenario
-from dilemma_sim.engine.simulate import start
+from dilemma_sim.engine.simulate import event_slots, start
 from dilemma_sim.engine.step import TurnResult, step
+from dilemma_sim.engine.turn_view import run_views
 from dilemma_sim.errors import InvalidInput
 from dilemma_sim.files import write_atomically
 from dilemma_sim.limits import MAX_SEED
@@ -52,6 +53,8 @@ class TurnRecord:
     payoffs: Mapping[str, float]
     state: Mapping[str, float]
     ending: str | None
+    forced: tuple[str, ...] = ()
+    """Events a facilitator forced this turn (they fire whatever their probability)."""
 
 
 @dataclass(frozen=True)
@@ -94,27 +97,40 @@ def replay(
     choices: Sequence[Mapping[str, str]] | np.ndarray,
     *,
     breakdown: bool = True,
+    forced: Sequence[Sequence[str]] = (),
 ) -> list[TurnResult]:
-    """Replay one run with the given choices per turn; stops early when the run ends."""
+    """Replay one run with the given choices per turn (and `forced[t]`, the events forced in turn t);
+    stops early when the run ends."""
     arr = choice_array(cs, choices)
     streams, batch = start(cs, seed, run_index, 1)
     results: list[TurnResult] = []
-    for row in arr:
+    for t, row in enumerate(arr):
         if not batch.alive[0] or batch.turn >= cs.turns:
             break
-        result = step(cs, batch, row[None, :], streams.draw_turn(), breakdown=breakdown)
+        draws = streams.draw_turn().forcing(event_slots(cs, forced[t] if t < len(forced) else ()))
+        result = step(cs, batch, row[None, :], draws, breakdown=breakdown)
         results.append(result)
         batch = result.batch
     return results
 
 
 def transcript(
-    cs: CompiledScenario, seed: int, run_index: int, results: Sequence[TurnResult], row: int = 0
+    cs: CompiledScenario,
+    seed: int,
+    run_index: int,
+    results: Sequence[TurnResult],
+    row: int = 0,
+    forced: Sequence[Sequence[str]] = (),
 ) -> dict:
-    """A JSON-ready record of one run: ids, seed, run index and, per turn, what happened."""
+    """A JSON-ready record of one run: ids, seed, run index and, per turn, what happened.
+
+    Each turn's `news` is the news of the shared turn view (`turn_view.py`), as `run` prints it;
+    a turn in which a facilitator forced events lists them under `forced`.
+    """
     turns: list[dict[str, Any]] = []
     alive = True
-    for r in results:
+    views = run_views(cs, seed, run_index, results, row=row, forced=forced)
+    for r, view in zip(results, views, strict=True):
         if not alive:
             break
         alive = bool(r.batch.alive[row])
@@ -130,8 +146,11 @@ def transcript(
                 "payoffs": {a: float(r.payoffs[row, i]) for i, a in enumerate(cs.actors)},
                 "state": {name: float(r.state[row, s]) for s, name in enumerate(cs.state_names)},
                 "ending": cs.ending_ids[ending] if ending >= 0 else None,
+                "news": view.news_for(),
             }
         )
+        if view.forced:
+            turns[-1]["forced"] = list(view.forced)
     return {
         "format": TRANSCRIPT_FORMAT,
         "scenario": cs.scenario_id,
@@ -149,9 +168,10 @@ def write_transcript(
     run_index: int,
     results: Sequence[TurnResult],
     row: int = 0,
+    forced: Sequence[Sequence[str]] = (),
 ) -> None:
     """Write `transcript(...)` as indented JSON (atomically; EnvironmentProblem when it cannot)."""
-    data = transcript(cs, seed, run_index, results, row)
+    data = transcript(cs, seed, run_index, results, row, forced)
     write_atomically(Path(path), json.dumps(data, indent=2) + "\n", what="the transcript")
 
 
@@ -192,6 +212,8 @@ _TOP_KEYS = {"format", "scenario", "hash", "seed", "run", "turns"}
 _OPTIONAL_TOP_KEYS = {"totals", "discounted"}
 """`run --json` adds these; they are checked for type but not compared."""
 _TURN_KEYS = ("turn", "choices", "events", "counts", "payoffs", "state", "ending")
+_OPTIONAL_TURN_KEYS = {"news", "forced"}
+"""`news` is for readers (not compared); `forced` lists the events a facilitator forced (replayed)."""
 
 
 def parse_transcript(data: Any, source: str = "<transcript>") -> Transcript:
@@ -217,7 +239,7 @@ def parse_transcript(data: Any, source: str = "<transcript>") -> Transcript:
         where = f"turns[{i}]"
         if not isinstance(raw, dict):
             raise fail(where, "must be an object")
-        _keys(raw, set(_TURN_KEYS), set(), where, fail)
+        _keys(raw, set(_TURN_KEYS), _OPTIONAL_TURN_KEYS, where, fail)
         if _integer(raw["turn"], f"{where}.turn", fail, 0, MAX_TURNS) != i:
             raise fail(f"{where}.turn", f"must be {i} (turns are listed in order from 0)")
         choices = raw["choices"]
@@ -229,6 +251,12 @@ def parse_transcript(data: Any, source: str = "<transcript>") -> Transcript:
         ending = raw["ending"]
         if ending is not None and not isinstance(ending, str):
             raise fail(f"{where}.ending", "must be an ending id or null")
+        forced = raw.get("forced", [])
+        if not isinstance(forced, list) or not all(isinstance(e, str) for e in forced):
+            raise fail(f"{where}.forced", "must be a list of event ids")
+        news = raw.get("news", [])
+        if not isinstance(news, list) or not all(isinstance(line, str) for line in news):
+            raise fail(f"{where}.news", "must be a list of lines")
         turns.append(
             TurnRecord(
                 turn=i,
@@ -238,6 +266,7 @@ def parse_transcript(data: Any, source: str = "<transcript>") -> Transcript:
                 payoffs=_numbers(raw["payoffs"], f"{where}.payoffs", fail),
                 state=_numbers(raw["state"], f"{where}.state", fail),
                 ending=ending,
+                forced=tuple(forced),
             )
         )
     for key in ("scenario", "hash"):
@@ -294,10 +323,17 @@ def check_transcript(cs: CompiledScenario, path: str | Path) -> list[str]:
     if record.hash != cs.scenario_hash:
         problems.append(f"hash: transcript {record.hash}, loaded scenario {cs.scenario_hash}")
     try:
-        results = replay(cs, record.seed, record.run, [t.choices for t in record.turns], breakdown=False)
+        results = replay(
+            cs,
+            record.seed,
+            record.run,
+            [t.choices for t in record.turns],
+            breakdown=False,
+            forced=[t.forced for t in record.turns],
+        )
     except ValueError as err:
         return [*problems, f"cannot replay: {err}"]
-    fresh = transcript(cs, record.seed, record.run, results)["turns"]
+    fresh = transcript(cs, record.seed, record.run, results, forced=[t.forced for t in record.turns])["turns"]
     if len(fresh) != len(record.turns):
         problems.append(f"turns: transcript has {len(record.turns)}, replay has {len(fresh)}")
     for old, new in zip(record.turns, fresh, strict=False):

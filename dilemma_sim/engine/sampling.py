@@ -76,6 +76,16 @@ class TurnDraws:
         uniforms, normals = np.asfortranarray(self.uniforms[rows]), np.asfortranarray(self.normals[rows])
         return TurnDraws(uniforms, normals, end, noise)
 
+    def forcing(self, slots: Sequence[int]) -> TurnDraws:
+        """These draws with the uniforms of `slots` (event slots) at -inf, below any probability: a
+        forced event fires whatever its probability, except a `once` event that already fired.
+        Only those slots change, so everything else in the turn draws as it would have."""
+        if not slots:
+            return self
+        uniforms = self.uniforms.copy(order="F")
+        uniforms[:, list(slots)] = -np.inf
+        return TurnDraws(uniforms, self.normals)
+
 
 class RunStreams:
     """The random streams of runs `first_run .. first_run + runs - 1` (whole blocks drawn, rows kept)."""

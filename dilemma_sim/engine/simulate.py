@@ -25,17 +25,27 @@ Policies = Sequence[Policy] | Mapping[str, Any] | None
 
 
 def resolve_policies(
-    cs: CompiledScenario, policies: Policies, human: str | None = None
+    cs: CompiledScenario, policies: Policies, human: str | Sequence[str] | None = None
 ) -> tuple[Policy, ...]:
-    """Compiled policies from either form; `human` makes that actor's decisions external choices."""
+    """Compiled policies from either form; `human` (one actor or several) makes those actors'
+    decisions external choices."""
     if policies is None or isinstance(policies, Mapping):
         overrides = dict(policies or {})
-        if human is not None:
-            overrides[human] = "human"
+        for actor in [human] if isinstance(human, str) else list(human or ()):
+            overrides[actor] = "human"
         return build_policies(cs, overrides)
     if human is not None:
         raise ValueError("give `human` with strategy overrides, not with compiled policies")
     return tuple(policies)
+
+
+def event_slots(cs: CompiledScenario, events: Sequence[str]) -> list[int]:
+    """The uniform slots of the named events (ValueError for an unknown id)."""
+    ids = [e.id for e in cs.events]
+    unknown = [e for e in events if e not in ids]
+    if unknown:
+        raise ValueError(f"unknown event {unknown[0]!r} (events: {', '.join(ids)})")
+    return [cs.event_slot(ids.index(e)) for e in events]
 
 
 def start(cs: CompiledScenario, seed: int, first_run: int, runs: int) -> tuple[RunStreams, BatchState]:
@@ -55,7 +65,7 @@ class Simulation:
         seed: int = 0,
         first_run: int = 0,
         policies: Policies = None,
-        human: str | None = None,
+        human: str | Sequence[str] | None = None,
         *,
         breakdown: bool | None = None,
         start: BatchState | None = None,
@@ -79,6 +89,8 @@ class Simulation:
         """One result per turn played."""
         self.choices_made: list[np.ndarray] = []
         """(N, D) choices of each turn played."""
+        self.forced_made: list[tuple[str, ...]] = []
+        """Event ids forced in each turn played (see `advance`)."""
 
     @property
     def done(self) -> bool:
@@ -98,29 +110,37 @@ class Simulation:
             out[d] = ids.index(option)
         return out
 
-    def advance(self, external_choices: Mapping[str, str] | None = None) -> TurnResult:
-        """Play one turn; `external_choices` ({"actor.decision": option}) override the policies this turn."""
+    def advance(
+        self, external_choices: Mapping[str, str] | None = None, force: Sequence[str] = ()
+    ) -> TurnResult:
+        """Play one turn; `external_choices` ({"actor.decision": option}) override the policies this turn.
+
+        `force` names events that fire this turn whatever their probability (a facilitator's hand),
+        except `once` events that already fired; see `TurnDraws.forcing`.
+        """
         if self.done:
             raise RuntimeError("the simulation is over")
         draws = self._streams.draw_turn()
         choices = decide(self.cs, self.state, self.policies, draws, self.external(external_choices))
-        return self._play(choices, draws)
+        return self._play(choices, draws, tuple(force))
 
-    def _play(self, choices: np.ndarray, draws: TurnDraws) -> TurnResult:
+    def _play(self, choices: np.ndarray, draws: TurnDraws, force: tuple[str, ...] = ()) -> TurnResult:
+        draws = draws.forcing(event_slots(self.cs, force))
         result = step(self.cs, self.state, choices, draws, breakdown=self.breakdown)
         self.state = result.batch
         self.history.append(result)
         self.choices_made.append(choices)
+        self.forced_made.append(force)
         return result
 
     def undo(self) -> None:
         """Take back the last turn by replaying the earlier choices from the start (deterministic)."""
         if not self.choices_made:
             return
-        made = self.choices_made[:-1]
+        made, forced = self.choices_made[:-1], self.forced_made[:-1]
         self._restart()
-        for choices in made:
-            self._play(choices, self._streams.draw_turn())
+        for choices, force in zip(made, forced, strict=True):
+            self._play(choices, self._streams.draw_turn(), force)
 
     def _new_streams(self) -> RunStreams:
         cs = self.cs
@@ -130,7 +150,7 @@ class Simulation:
 
     def _restart(self) -> None:
         self._streams = self._new_streams()
-        self.state, self.history, self.choices_made = self._start, [], []
+        self.state, self.history, self.choices_made, self.forced_made = self._start, [], [], []
 
     def snapshot(self) -> BatchState:
         """The batch now (immutable arrays are shared; treat it as read-only)."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dilemma_sim.scenario.models import Scenario
+from dilemma_sim.text import safe as clean
 from dilemma_sim.tui.session import DecisionView, GameSession
 
 ROLLOUTS = 2000
@@ -36,6 +37,10 @@ class OptionAdvice:
     """The highest mean of its decision."""
     chosen: bool = False
     """Whether the controls currently select it."""
+    diff: float = 0.0
+    """Expected gain over the current choice (same rollouts, so far more precise than `mean`)."""
+    diff_half: float = 0.0
+    """Half-width of the 95% interval of `diff`."""
 
 
 @dataclass(frozen=True)
@@ -88,17 +93,21 @@ class AdviceView:
     note: str = ""
 
 
-def advice_request(session: GameSession, choices: Mapping[str, str]) -> AdviceRequest:
-    """What the advisor needs, taken on the UI thread (the engine's batch is immutable between turns)."""
+def advice_request(
+    session: GameSession, choices: Mapping[str, str], actor: str | None = None
+) -> AdviceRequest:
+    """What the advisor needs for one player (default: the first), taken on the UI thread (the engine's
+    batch is immutable between turns)."""
+    actor = actor or session.human
     return AdviceRequest(
         turn=session.turn,
         turn_label=session.calendar_label(),
         batch=session.sim.snapshot(),
         compiled=session.compiled,
         scenario=session.scenario,
-        human=session.human,
+        human=actor,
         seed=session.seed,
-        decisions=tuple(session.decisions()),
+        decisions=tuple(session.decisions(actor)),
         choices=dict(choices),
         levels=dict(session.current_levels()),
     )
@@ -133,6 +142,8 @@ def compute_advice(request: AdviceRequest, rollouts: int = ROLLOUTS) -> AdviceVi
                 v.ci_high,
                 best=v.mean == best,
                 chosen=request.choices.get(view.key) == option,
+                diff=v.diff,
+                diff_half=(v.diff_high - v.diff_low) / 2,
             )
             for option, label, v in zip(view.option_ids, labels, found, strict=True)
             if v is not None
@@ -146,10 +157,16 @@ def compute_advice(request: AdviceRequest, rollouts: int = ROLLOUTS) -> AdviceVi
     ]
     return AdviceView(
         turn=request.turn,
-        heading=f"{request.turn_label}: expected payoff from now to the horizon, 95% CI",
+        heading=(
+            f"{request.turn_label}: what each option is expected to earn you from now to the end, "
+            "and its gain over your current choice (95%, on the same simulated futures)"
+        ),
         decisions=decisions,
         games=games,
-        note=f"★ best mean · ◂ your current choice · {rollouts:,} rollouts per option",
+        note=(
+            f"★ best expected · ◂ your current choice · vs now: green = surely better, red = surely "
+            f"worse, grey = within the noise · {rollouts:,} simulated futures per option"
+        ),
     )
 
 
@@ -169,19 +186,19 @@ def _game_view(scenario: Scenario, game: Any) -> StageGameView:
     row_actor, col_actor = scenario.actors[game.row_actor], scenario.actors[game.col_actor]
     row_decision = row_actor.decisions[game.row_decision]
     col_decision = col_actor.decisions[game.col_decision]
-    row_labels = [row_decision.options[o].label for o in game.row_options]
-    col_labels = [col_decision.options[o].label for o in game.col_options]
+    row_labels = [clean(row_decision.options[o].label) for o in game.row_options]
+    col_labels = [clean(col_decision.options[o].label) for o in game.col_options]
     equilibria = [
         f"{_mixture(row_labels, eq.row)} / {_mixture(col_labels, eq.col)}" + ("" if eq.pure else " (mixed)")
         for eq in game.equilibria
     ]
     dominant = []
     if game.dominant_row is not None:
-        dominant.append(f"you: {row_decision.options[game.dominant_row].label}")
+        dominant.append(f"you: {row_labels[game.row_options.index(game.dominant_row)]}")
     if game.dominant_col is not None:
-        dominant.append(f"{col_actor.name}: {col_decision.options[game.dominant_col].label}")
+        dominant.append(f"{clean(col_actor.name)}: {col_labels[game.col_options.index(game.dominant_col)]}")
     return StageGameView(
-        title=f"{row_decision.label} vs {col_actor.name}: {col_decision.label}",
+        title=f"{clean(row_decision.label)} vs {clean(col_actor.name)}: {clean(col_decision.label)}",
         kind=game_kind(game.type),
         equilibria=equilibria,
         dominant=dominant,

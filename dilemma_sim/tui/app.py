@@ -5,30 +5,41 @@ Screens show a `GameSession`; all loading, compiling and replaying runs in threa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from dilemma_sim.tui.app_table import TableApp
+from dilemma_sim.tui.files import PathRefused
 from dilemma_sim.tui.opening import OpenedScenario, open_save, open_scenario, start_game
-from dilemma_sim.tui.savefile import SaveError, ScenarioChanged, default_save_path, read_save, write_save
+from dilemma_sim.tui.savefile import (
+    SaveError,
+    SaveExists,
+    ScenarioChanged,
+    default_save_path,
+    read_save,
+    write_save,
+)
 from dilemma_sim.tui.screens.briefing import BriefingScreen
 from dilemma_sim.tui.screens.debrief import DebriefScreen
-from dilemma_sim.tui.screens.help import HelpScreen
-from dilemma_sim.tui.screens.modals import ConfirmModal, ErrorModal, PathModal
+from dilemma_sim.tui.screens.help import HelpGroups, HelpScreen
+from dilemma_sim.tui.screens.modals import ConfirmModal, PathModal
 from dilemma_sim.tui.screens.picker import PickerScreen
+from dilemma_sim.tui.screens.table import FacilitatorScreen, HandOverScreen
 from dilemma_sim.tui.screens.turn import TurnScreen
 from dilemma_sim.tui.session import GameSession
-from dilemma_sim.tui.watch import FileStamp, file_stamp
+from dilemma_sim.tui.watch import file_stamp
+from dilemma_sim.tui.widgets.decisions import ChoiceSet, LeverControl
 
 WATCH_INTERVAL = 1.0
 """Seconds between checks of the open scenario file's modification time."""
 
 
-class DilemmaApp(App[None]):
+class DilemmaApp(TableApp):
     """`dilemma-sim play`: pick a scenario, read the briefing, play turns, read the debrief."""
 
     CSS_PATH = "app.tcss"
@@ -41,29 +52,6 @@ class DilemmaApp(App[None]):
         Binding("q", "request_quit", "Quit"),
     ]
 
-    def __init__(
-        self,
-        scenario: str | Path | None = None,
-        seed: int = 0,
-        human: str | None = None,
-        *,
-        watch: bool = True,
-        animations: bool = True,
-        on_first_screen: Callable[[DilemmaApp], None] | None = None,
-    ) -> None:
-        super().__init__()
-        self.scenario_ref = scenario
-        self.seed = seed
-        self.human = human
-        self.watch_file = watch
-        self.opened: OpenedScenario | None = None
-        self.session: GameSession | None = None
-        self._stamp: FileStamp | None = None
-        self._on_first_screen = on_first_screen
-        """Called once, after the first screen (briefing or turn) is painted; the benchmark's probe."""
-        if not animations:
-            self.animation_level = "none"
-
     def on_mount(self) -> None:
         if self.scenario_ref is None:
             self.action_scenarios()
@@ -72,27 +60,13 @@ class DilemmaApp(App[None]):
         if self.watch_file:
             self.set_interval(WATCH_INTERVAL, self.check_scenario_file)
 
-    # ------------------------------------------------------------------ screens
-
-    def _show(self, screen: Screen[Any]) -> None:
-        """Make `screen` the current mode (replacing the previous one)."""
-        while len(self.screen_stack) > 2:
-            self.pop_screen()
-        if len(self.screen_stack) > 1:
-            self.switch_screen(screen)
-        else:
-            self.push_screen(screen)
-        if self._on_first_screen is not None:
-            hook, self._on_first_screen = self._on_first_screen, None
-            self.call_after_refresh(hook, self)
-
-    def _show_session(self, session: GameSession) -> None:
-        self.session = session
-        self._show(DebriefScreen(session) if session.done else TurnScreen(session))
-
     def on_briefing_screen_start(self) -> None:
-        if self.opened is not None:
-            self._show_session(start_game(self.opened, self.seed, self.human))
+        if self.opened is None:
+            return
+        if self.shared is not None:
+            self._join_shared()
+            return
+        self._show_session(start_game(self.opened, self.seed, self.humans))
 
     def on_turn_screen_game_over(self) -> None:
         if self.session is not None:
@@ -100,51 +74,40 @@ class DilemmaApp(App[None]):
 
     def on_debrief_screen_play_again(self) -> None:
         if self.opened is not None:
-            self._show(BriefingScreen(self.opened.scenario, self.human))
+            self.session = None  # the finished game is left behind: quitting need not warn about it
+            self._show(BriefingScreen(self.opened.scenario, self._player()))
 
     def on_debrief_screen_take_back(self) -> None:
         if self.session is not None and self.session.undo():
-            self._show(TurnScreen(self.session))
+            if self.at_table:
+                self._facilitated = -1
+                self._next_seat()
+            else:
+                self._show(TurnScreen(self.session))
 
     # ------------------------------------------------------------------ opening (in workers)
 
-    def _in_worker(
-        self,
-        job: Callable[[], Any],
-        done: Callable[[Any], None],
-        failed: Callable[[Exception], None] | None = None,
-    ) -> None:
-        """Run `job` in a thread; call `done(result)` or `failed(error)` back on the UI thread."""
-
-        def run() -> None:
-            try:
-                result = job()
-            except Exception as exc:  # every failure is shown in the app
-                self.call_from_thread(failed or self._show_error, exc)
-            else:
-                self.call_from_thread(done, result)
-
-        self.run_worker(run, thread=True, exclusive=True, group="open", name="open")
-
-    def _show_error(self, exc: Exception) -> None:
-        title = getattr(exc, "title", "Error")
-        details = getattr(exc, "details", None)
-        self.push_screen(ErrorModal(title, str(exc), details))
-
     def open_scenario(self, ref: str | Path) -> None:
-        """Load a scenario in a worker, then show its briefing."""
-        self._in_worker(lambda: open_scenario(ref), self._opened, self._open_failed)
+        """Load a scenario in a worker, then show its briefing (a served game checks `ref` first)."""
+        try:
+            allowed = self.files.scenario(str(ref)) if self.files.confined else ref
+        except PathRefused as exc:
+            self._open_failed(exc)
+            return
+        self._in_worker(lambda: open_scenario(allowed), self._opened, self._open_failed)
 
     def _open_failed(self, exc: Exception) -> None:
-        self._show_error(exc)
-        if self.opened is None and not isinstance(self.screen, PickerScreen):
-            self.action_scenarios()
+        self._show_error(exc)  # closing it over nothing opens the picker
+
+    def _player(self) -> str | None:
+        return self.humans[0] if self.humans else None
 
     def _opened(self, opened: OpenedScenario) -> None:
         self.opened = opened
+        self.opened_paths.add(opened.path.resolve())
         self.session = None
         self._stamp = file_stamp(opened.path)
-        self._show(BriefingScreen(opened.scenario, self.human))
+        self._show(BriefingScreen(opened.scenario, self._player()))
 
     # ------------------------------------------------------------------ live authoring
 
@@ -179,7 +142,7 @@ class DilemmaApp(App[None]):
             return
         self.opened = new
         if session is None:
-            self._show(BriefingScreen(new.scenario, self.human))
+            self._show(BriefingScreen(new.scenario, self._player()))
             return
         question = (
             f"{new.path.name} was edited and is valid. Replay seed {session.seed} and your "
@@ -189,7 +152,9 @@ class DilemmaApp(App[None]):
         def answer(replay: bool | None) -> None:
             if replay:
                 self._in_worker(
-                    lambda: start_game(new, session.seed, session.human, session.player_choices()),
+                    lambda: start_game(
+                        new, session.seed, session.humans, session.player_choices(), session.forced()
+                    ),
                     self._show_session,
                 )
 
@@ -203,27 +168,38 @@ class DilemmaApp(App[None]):
             self.notify("There is no game to save yet.", severity="warning")
             return
 
-        def save(path: Path | None) -> None:
+        def save(text: str | None, replace: bool = False) -> None:
+            path = self._file(text)
             if path is None:
                 return
             try:
-                write_save(path, session.to_save())
+                write_save(path, session.to_save(), replace=replace)
+            except SaveExists as exc:
+                self.push_screen(
+                    ConfirmModal(exc.title, str(exc), yes="Replace", no="Cancel"),
+                    lambda yes: save(text, replace=True) if yes else None,
+                )
+                return
             except SaveError as exc:
                 self._show_error(exc)
                 return
             session.saved_turns = session.turn
-            self.notify(f"Saved {session.turn} turn(s) to {path}.", title="Saved")
+            self.notify(f"Saved {session.turn} turn(s) to {path}.", title="Saved", markup=False)
 
         default = default_save_path(session.scenario_id)
         self.push_screen(PathModal("Save game to", str(default), action="Save"), save)
 
     def action_load(self) -> None:
         scenario_id = self.opened.scenario.id if self.opened else "game"
-        self.push_screen(
-            PathModal("Load game from", str(default_save_path(scenario_id)), action="Load"), self._load
-        )
 
-    def _load(self, path: Path | None) -> None:
+        def ask_path() -> None:
+            modal = PathModal("Load game from", str(default_save_path(scenario_id)), action="Load")
+            self.push_screen(modal, self._load)
+
+        self._unless_unsaved(ask_path, "Load another game?")
+
+    def _load(self, text: str | None) -> None:
+        path = self._file(text)
         if path is None:
             return
         try:
@@ -234,9 +210,10 @@ class DilemmaApp(App[None]):
 
         def loaded(session: GameSession) -> None:
             self.opened = OpenedScenario(session.scenario, session.compiled, session.path)
+            self.humans = session.humans
             self._stamp = file_stamp(session.path)
             self._show_session(session)
-            self.notify(f"Loaded {session.turn} turn(s) from {path}.", title="Loaded")
+            self.notify(f"Loaded {session.turn} turn(s) from {path}.", title="Loaded", markup=False)
 
         def refused(exc: Exception) -> None:
             if not isinstance(exc, ScenarioChanged):
@@ -245,7 +222,7 @@ class DilemmaApp(App[None]):
 
             def anyway(replay: bool | None) -> None:
                 if replay:
-                    self._in_worker(lambda: open_save(game, force=True), loaded)
+                    self._in_worker(lambda: open_save(game, paths, force=True), loaded)
 
             message = (
                 f"{exc}\n\nReplay the saved choices on the current version anyway? The game will differ."
@@ -254,7 +231,8 @@ class DilemmaApp(App[None]):
                 ConfirmModal(exc.title, message, yes="Replay anyway", no="Cancel", error=True), anyway
             )
 
-        self._in_worker(lambda: open_save(game), loaded, refused)
+        paths = set(self.opened_paths)
+        self._in_worker(lambda: open_save(game, paths), loaded, refused)
 
     # ------------------------------------------------------------------ other actions
 
@@ -267,29 +245,35 @@ class DilemmaApp(App[None]):
                 if self.opened is None and len(self.screen_stack) <= 1:
                     self.action_scenarios()
                 return
-            if self.session is not None and self.session.dirty:
+            self._unless_unsaved(lambda: self.open_scenario(ref), "Leave this game?")
 
-                def confirmed(yes: bool | None) -> None:
-                    if yes:
-                        self.open_scenario(ref)
-
-                self.push_screen(
-                    ConfirmModal(
-                        "Leave this game?",
-                        f"Your {self.session.turn} turn(s) are not saved.",
-                        yes="Leave it",
-                        no="Stay",
-                    ),
-                    confirmed,
-                )
-            else:
-                self.open_scenario(ref)
-
-        self.push_screen(PickerScreen(self.opened.scenario.id if self.opened else None), picked)
+        current = self.opened.scenario.id if self.opened else None
+        self.push_screen(PickerScreen(current, self.files.listing_folder()), picked)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(self.help_groups()))
+
+    def help_groups(self) -> HelpGroups:
+        """Every key, by where it works, with the player's real controls named."""
+        decisions = self.session.decisions() if self.session is not None else []
+        choices = ", ".join(d.label for d in decisions if d.kind == "choice") or "a list of options"
+        levers = ", ".join(d.label for d in decisions if d.kind == "lever") or "a graded lever"
+        return [
+            ("Anywhere", list(self.BINDINGS)),
+            ("Briefing", list(BriefingScreen.BINDINGS)),
+            ("Turn", list(TurnScreen.BINDINGS)),
+            (f"A choice ({choices})", [b for b in ChoiceSet.BINDINGS if isinstance(b, Binding)]),
+            (f"A lever ({levers})", list(LeverControl.BINDINGS)),
+            ("Debrief", list(DebriefScreen.BINDINGS)),
+            ("Hand-over (several players)", list(HandOverScreen.BINDINGS)),
+            ("Facilitator", list(FacilitatorScreen.BINDINGS)),
+            ("This help", list(HelpScreen.BINDINGS)),
+            (
+                "Everywhere",
+                [Binding("tab", "", "Next control"), Binding("ctrl+p", "", "Command palette, themes")],
+            ),
+        ]
 
     def action_request_quit(self) -> None:
         session = self.session

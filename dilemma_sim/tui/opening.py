@@ -6,12 +6,15 @@ so it does not import Textual; problems come back as `OpenError` with `file:line
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from dilemma_sim.scenario.models import Scenario
+from dilemma_sim.scenario.registry import builtin_path
+from dilemma_sim.tui.savefile import SaveError, SaveGame, check_scenario
+from dilemma_sim.tui.session import GameSession
 
 
 class OpenError(Exception):
@@ -59,15 +62,18 @@ def open_scenario(ref: str | Path) -> OpenedScenario:
 def start_game(
     opened: OpenedScenario,
     seed: int,
-    human: str | None = None,
+    humans: Sequence[str] = (),
     choices: Sequence[Mapping[str, str]] = (),
-) -> Any:
-    """A new session of `opened`, with `choices` replayed turn by turn."""
-    from dilemma_sim.tui.session import GameSession
-
-    session = GameSession(opened.scenario, opened.path, opened.compiled, seed=seed, human=human or "")
+    forced: Sequence[Sequence[str]] = (),
+) -> GameSession:
+    """A new session of `opened` played by `humans` (default: the scenario's player), with `choices`
+    (and the facilitator's `forced` events) replayed turn by turn."""
     try:
-        session.replay(choices)
+        session = GameSession(opened.scenario, opened.path, opened.compiled, seed=seed, humans=tuple(humans))
+    except ValueError as exc:
+        raise OpenError("Cannot start the game", str(exc)) from exc
+    try:
+        session.replay(choices, forced)
     except Exception as exc:  # an option the new version no longer has, for example
         raise OpenError(
             "Cannot replay",
@@ -77,12 +83,29 @@ def start_game(
     return session
 
 
-def open_save(game: Any, force: bool = False) -> Any:
-    """The session a save describes, replayed; raises `ScenarioChanged` unless `force`d."""
-    from dilemma_sim.tui.savefile import check_scenario
+def save_scenario_ref(game: SaveGame, opened_paths: Collection[Path]) -> str | Path:
+    """What a save may open: its scenario file when the player opened that file in this session or
+    it is a built-in file, else the built-in scenario of its id; a save never opens any other path."""
+    try:
+        path = Path(game.scenario_path).resolve()
+    except (OSError, ValueError):
+        path = None
+    if path is not None and path.is_file():
+        builtin = builtin_path(path.stem)
+        if path in {p.resolve() for p in opened_paths} or (builtin is not None and builtin.resolve() == path):
+            return path
+    if builtin_path(game.scenario_id) is not None:
+        return game.scenario_id
+    raise SaveError(
+        "Scenario not opened",
+        f"The save is a game of {game.scenario_path}, which is not a built-in scenario and was not opened "
+        "in this session. Open that scenario first (s), then load the save again.",
+    )
 
-    path = Path(game.scenario_path)
-    opened = open_scenario(path if path.is_file() else game.scenario_id)
+
+def open_save(game: SaveGame, opened_paths: Collection[Path] = (), force: bool = False) -> GameSession:
+    """The session a save describes, replayed; raises `ScenarioChanged` unless `force`d."""
+    opened = open_scenario(save_scenario_ref(game, opened_paths))
     if not force:
         check_scenario(game, opened.scenario.id, opened.scenario_hash)
-    return start_game(opened, game.seed, game.human, game.choices)
+    return start_game(opened, game.seed, game.humans, game.choices, game.forced)

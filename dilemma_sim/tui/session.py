@@ -3,22 +3,28 @@
 The TUI's contact with the engine for play (the advisor is in `advice.py`, the debrief's strategy
 runs in `benchmarks.py`). It holds no game logic: it passes the player's choices to
 `Simulation.advance`, and turns the engine's arrays (shape `(runs, ...)`, here one run) into small
-read-only views the widgets show. It does not import Textual, so tests can drive it alongside the
+read-only views the widgets show (`TurnView`, built by the engine's headless `turn_view`, which
+`dilemma-sim run` and transcripts share). It does not import Textual, so tests can drive it alongside the
 app and compare.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dilemma_sim.scenario.models import Scenario
+from dilemma_sim.text import safe as clean
 from dilemma_sim.tui.savefile import SaveGame
 
-BASELINE_TERM = "start of turn"
-"""The breakdown term that is the payoff of the start-of-turn state (what did not move)."""
+if TYPE_CHECKING:  # the engine loads in the opening worker, not with the app
+    from dilemma_sim.engine.turn_view import TurnView
+    from dilemma_sim.tui.stakes import Stakes
+
+__all__ = ["DecisionView", "GameSession"]
 
 
 @dataclass(frozen=True)
@@ -35,34 +41,12 @@ class DecisionView:
     level_ids: tuple[str, ...] = ()
     level_labels: tuple[str, ...] = ()
     default: str = ""
-
-
-@dataclass(frozen=True)
-class TurnView:
-    """What happened in one turn, for one run, in plain Python values."""
-
-    turn: int
-    """0-based turn number."""
-    label: str
-    """Calendar label, e.g. `2023-Q2`."""
-    choices: dict[str, str]
-    """Every actor's choices: `actor.decision -> option id`."""
-    news: list[str]
-    """News lines: other actors' choices and the events that fired, in order."""
-    counts: dict[str, float]
-    """Count variables drawn this turn."""
-    state: dict[str, float]
-    """Level variables at the end of the turn."""
-    levels: dict[str, int]
-    """Lever levels after the turn: `actor.lever -> level index`."""
-    payoffs: dict[str, float]
-    """Each actor's payoff this turn."""
-    totals: dict[str, float]
-    """Each actor's total payoff so far."""
-    breakdown: dict[str, float]
-    """What moved the player's payoff this turn: term -> contribution."""
-    ending: str | None = None
-    """The ending id, when this turn ended the run."""
+    description: str = ""
+    """What is being decided."""
+    option_descriptions: tuple[str, ...] = ()
+    """What each option does (choices), in `option_ids` order."""
+    level_descriptions: tuple[str, ...] = ()
+    """What each level means (levers), in `level_ids` order."""
 
 
 @dataclass
@@ -73,7 +57,8 @@ class GameSession:
     path: Path
     compiled: Any
     seed: int = 0
-    human: str = ""
+    humans: tuple[str, ...] = ()
+    """The actors people play (default: the scenario's player); the others play their policies."""
     history: list[TurnView] = field(default_factory=list)
     saved_turns: int = 0
     """Turns played when the game was last saved or loaded (quit asks while `dirty`)."""
@@ -81,10 +66,24 @@ class GameSession:
     def __post_init__(self) -> None:
         from dilemma_sim.engine import Simulation
 
-        self.human = self.human or self.scenario.player
-        self.sim = Simulation(self.compiled, runs=1, seed=self.seed, human=self.human)
+        self.humans = tuple(self.humans) or (self.scenario.player,)
+        unknown = [a for a in self.humans if a not in self.scenario.actors]
+        if unknown:
+            raise ValueError(f"no actor {unknown[0]!r} (actors: {', '.join(self.scenario.actors)})")
+        self.sim = Simulation(self.compiled, runs=1, seed=self.seed, human=list(self.humans))
         self.initial_state = self._state_dict(self.sim.state)
         self.initial_levels = self._levels_dict(self.sim.state)
+        self.pending: dict[str, dict[str, str]] = {}
+        """Choices of the humans who have decided this turn (hot seat), by actor: kept secret."""
+        self.forced_next: list[str] = []
+        """Events the facilitator forces in the coming turn."""
+        self.stakes: dict[str, Stakes] = {}
+        """Each human's stakes (the status quo and the built-in strategies on this seed), once computed."""
+
+    @property
+    def human(self) -> str:
+        """The first human: whose view a single-player game shows."""
+        return self.humans[0]
 
     # ------------------------------------------------------------------ facts
 
@@ -113,32 +112,39 @@ class GameSession:
     def calendar_label(self, turn: int | None = None) -> str:
         return self.scenario.calendar.label(self.turn if turn is None else turn)
 
-    def decisions(self) -> list[DecisionView]:
-        """The player's decisions, in scenario order."""
-        actor = self.scenario.actors[self.human]
+    def decisions(self, actor_id: str | None = None) -> list[DecisionView]:
+        """The decisions of `actor_id` (default: the player), in scenario order."""
+        actor_id = actor_id or self.human
+        actor = self.scenario.actors[actor_id]
         views = []
         for decision_id, decision in actor.decisions.items():
             ids = decision.option_ids()
-            labels = tuple(decision.options[o].label for o in ids) if decision.kind == "choice" else ids
+            choice = decision.kind == "choice"
+            labels = tuple(clean(decision.options[o].label) for o in ids) if choice else ids
             views.append(
                 DecisionView(
-                    key=f"{self.human}.{decision_id}",
-                    label=decision.label,
+                    key=f"{actor_id}.{decision_id}",
+                    label=clean(decision.label),
                     kind=decision.kind,
                     option_ids=ids,
                     option_labels=labels,
                     level_ids=tuple(decision.levels),
-                    level_labels=tuple(level.label for level in decision.levels.values()),
+                    level_labels=tuple(clean(level.label) for level in decision.levels.values()),
                     default=decision.default_option(),
+                    description=clean(decision.description),
+                    option_descriptions=tuple(clean(decision.options[o].description) for o in ids)
+                    if choice
+                    else (),
+                    level_descriptions=tuple(clean(level.description) for level in decision.levels.values()),
                 )
             )
         return views
 
-    def current_policy(self) -> dict[str, str]:
+    def current_policy(self, actor_id: str | None = None) -> dict[str, str]:
         """The controls' starting choices: last turn's choices (levers hold), else the defaults."""
         last = self.history[-1].choices if self.history else {}
         policy = {}
-        for view in self.decisions():
+        for view in self.decisions(actor_id):
             if view.kind == "lever":
                 policy[view.key] = "hold"
             else:
@@ -158,12 +164,49 @@ class GameSession:
 
     # ------------------------------------------------------------------ play
 
-    def play(self, choices: Mapping[str, str]) -> TurnView:
-        """Resolve one turn with the player's choices (a synchronous engine call)."""
-        result = self.sim.advance(external_choices=dict(choices))
-        view = self._view(result, len(self.history))
+    def play(self, choices: Mapping[str, str], force: Sequence[str] = ()) -> TurnView:
+        """Resolve one turn with every human's choices (a synchronous engine call); `force` names
+        events the facilitator forces this turn (they fire whatever their probability)."""
+        before = self.sim.state
+        result = self.sim.advance(external_choices=dict(choices), force=force)
+        previous = self.history[-1].choices if self.history else None
+        from dilemma_sim.engine.turn_view import turn_view
+
+        view = turn_view(self.compiled, result, before, previous_choices=previous, forced=force)
         self.history.append(view)
+        self.pending.clear()
+        self.forced_next.clear()
         return view
+
+    # ------------------------------------------------------------------ several humans (hot seat)
+
+    def decide(self, actor: str, choices: Mapping[str, str]) -> None:
+        """Record one human's choices for this turn (secret until the turn resolves)."""
+        if actor not in self.humans:
+            raise ValueError(f"{actor!r} is not played by a person in this game")
+        self.pending[actor] = {k: v for k, v in choices.items() if k.startswith(actor + ".")}
+
+    def waiting(self) -> list[str]:
+        """The humans who have not decided this turn, in order."""
+        return [a for a in self.humans if a not in self.pending]
+
+    def resolve(self) -> TurnView:
+        """Play the turn once every human has decided: all choices at once (simultaneous)."""
+        if self.waiting():
+            raise RuntimeError(f"waiting for {', '.join(self.waiting())}")
+        merged = {k: v for choices in self.pending.values() for k, v in choices.items()}
+        return self.play(merged, tuple(self.forced_next))
+
+    def payoffs(self, actor: str | None = None) -> list[float]:
+        """A player's payoff in each turn played."""
+        return [view.payoffs[actor or self.human] for view in self.history]
+
+    def news(self, view: TurnView, viewer: str | None = None) -> list[str]:
+        """A turn's news as one player reads it (their own actions first); the facilitator (`*`) and
+        a single-player game's player read every action."""
+        if viewer == "*":
+            return view.news_for([])
+        return view.news_for([viewer or self.human])
 
     def undo(self) -> bool:
         """Take back the last turn; False when there is none."""
@@ -171,29 +214,49 @@ class GameSession:
             return False
         self.sim.undo()
         self.history.pop()
+        self.pending.clear()
         return True
 
     def player_choices(self) -> list[dict[str, str]]:
-        """The player's choices turn by turn, as saved."""
-        prefix = f"{self.human}."
-        return [{k: v for k, v in view.choices.items() if k.startswith(prefix)} for view in self.history]
+        """Every human's choices turn by turn, as saved."""
+        prefixes = tuple(f"{a}." for a in self.humans)
+        return [{k: v for k, v in view.choices.items() if k.startswith(prefixes)} for view in self.history]
 
-    def replay(self, choices: Sequence[Mapping[str, str]]) -> None:
-        """Play the given choices from the start (exact: same seed, run and scenario hash)."""
-        for turn_choices in choices:
+    def replay(self, choices: Sequence[Mapping[str, str]], forced: Sequence[Sequence[str]] = ()) -> None:
+        """Play the given choices (and forced events) from the start (exact: same seed, run and hash)."""
+        for t, turn_choices in enumerate(choices):
             if self.done:
                 break
-            self.play(turn_choices)
+            self.play(turn_choices, forced[t] if t < len(forced) else ())
+
+    def transcript_json(self) -> str:
+        """The engine's transcript of this game (every actor's choices, forced events, news), as JSON."""
+        from dilemma_sim.engine.replay import transcript
+
+        return (
+            json.dumps(
+                transcript(self.compiled, self.seed, 0, self.sim.history, forced=self.forced()), indent=2
+            )
+            + "\n"
+        )
+
+    def forced(self) -> list[list[str]]:
+        """The events the facilitator forced, turn by turn."""
+        return [list(view.forced) for view in self.history]
 
     def to_save(self) -> SaveGame:
+        forced = self.forced()
+        while forced and not forced[-1]:
+            forced.pop()
         return SaveGame(
             scenario_id=self.scenario_id,
             scenario_path=str(self.path.resolve()),
             scenario_hash=self.scenario_hash,
             seed=self.seed,
             run_index=0,
-            human=self.human,
+            humans=list(self.humans),
             choices=self.player_choices(),
+            forced=forced,
         )
 
     def ending_spec(self) -> Any:
@@ -201,110 +264,27 @@ class GameSession:
         ending = self.ending
         return self.scenario.endings.get(ending) if ending else None
 
-    def term_label(self, term: str) -> str:
-        """A readable name for a breakdown term of the engine (`event: x`, `choice: a.d = o`, ...)."""
-        kind, _, rest = term.partition(": ")
-        sc = self.scenario
-        if kind in ("choice", "lever", "cost"):
-            key, _, option = rest.partition(" = ")
-            actor_id, _, decision_id = key.partition(".")
-            actor = sc.actors.get(actor_id)
-            decision = actor.decisions.get(decision_id) if actor else None
-            if actor is None or decision is None:
-                return term
-            if kind == "cost":
-                return f"cost: {decision.label}"
-            if kind == "choice" and option in decision.options:
-                return f"{actor.name}: {decision.options[option].label}"
-            if kind == "lever" and option in decision.levels:
-                return f"{decision.label}: {decision.levels[option].label}"
-        if kind == "event" and rest in sc.events:
-            return f"event: {sc.events[rest].label}"
-        if kind == "interaction" and rest in sc.interactions:
-            return sc.interactions[rest].label
-        if kind == "dynamics":
-            return sc.dynamics[rest].label if rest in sc.dynamics else "drift back to baseline"
-        if kind == "counts" and rest in sc.state:
-            return sc.state[rest].label
-        return {"start of turn": "where the turn started", "bounds": "limits reached"}.get(term, term)
-
-    def key_variables(self, limit: int = 6) -> list[str]:
-        """Level variables the player's score weighs most (for trend charts)."""
-        weights = self.scenario.actors[self.human].utility
+    def key_variables(self, limit: int = 6, actor: str | None = None) -> list[str]:
+        """Level variables an actor's score (default: the player's) weighs most (for trend charts)."""
+        weights = self.scenario.actors[actor or self.human].utility
         levels = [n for n in self.initial_state if n in weights and isinstance(weights[n], (int, float))]
         levels.sort(key=lambda n: -abs(float(weights[n])))  # type: ignore[arg-type]
         return levels[:limit] or list(self.initial_state)[:limit]
 
-    def total_breakdown(self) -> dict[str, float]:
-        """Each term of the player's payoff summed over the game (what mattered most)."""
-        total: dict[str, float] = {}
-        for view in self.history:
-            for term, value in view.breakdown.items():
-                if term != BASELINE_TERM:
-                    total[term] = total.get(term, 0.0) + value
-        return total
+    def what_mattered(self, limit: int = 8, actor: str | None = None) -> list[tuple[str, float]]:
+        """A player's payoff over the game by choice, event and outcome; model mechanics on one line."""
+        from dilemma_sim.engine.turn_view import grouped_totals
+
+        return grouped_totals(self.scenario, self.history, actor or self.human, limit)
 
     # ------------------------------------------------------------------ engine -> views
 
     def _state_dict(self, batch: Any) -> dict[str, float]:
-        names = list(self.compiled.state_names)
-        values = batch.state[0]
-        return {
-            name: float(values[i])
-            for i, name in enumerate(names)
-            if self.scenario.state[name].kind == "level"
-        }
+        from dilemma_sim.engine.turn_view import state_dict
+
+        return state_dict(self.compiled, batch.state[0])
 
     def _levels_dict(self, batch: Any) -> dict[str, int]:
-        keys = [self.compiled.decisions[int(d)].key for d in self.compiled.lever_decisions]
-        values = batch.levels[0]
-        return {key: int(values[i]) for i, key in enumerate(keys)}
+        from dilemma_sim.engine.turn_view import levels_dict
 
-    def _view(self, result: Any, turn: int) -> TurnView:
-        """A `TurnView` of run 0 of the engine's `TurnResult` (arrays of shape (runs, ...))."""
-        cs = self.compiled
-        chosen = result.choices[0]
-        choices = {
-            info.key: info.option_ids[int(chosen[d])] for d, info in enumerate(cs.decisions) if chosen[d] >= 0
-        }
-        events = [info.id for e, info in enumerate(cs.events) if bool(result.events[0][e])]
-        counts = {cs.state_names[info.column]: float(result.counts[0][c]) for c, info in enumerate(cs.counts)}
-        payoffs = {actor: float(result.payoffs[0][a]) for a, actor in enumerate(cs.actors)}
-        totals = {actor: float(result.batch.payoff_total[0][a]) for a, actor in enumerate(cs.actors)}
-        human = cs.actors.index(self.human)
-        breakdown = {term: float(values[0][human]) for term, values in (result.breakdown or {}).items()}
-        ending = int(result.ending[0])
-        return TurnView(
-            turn=turn,
-            label=self.calendar_label(turn),
-            choices=choices,
-            news=self._news(choices, events),
-            counts=counts,
-            state=self._state_dict(result.batch),
-            levels=self._levels_dict(result.batch),
-            payoffs=payoffs,
-            totals=totals,
-            breakdown=breakdown,
-            ending=cs.ending_ids[ending] if ending >= 0 else None,
-        )
-
-    def _news(self, choices: Mapping[str, str], events: Sequence[str]) -> list[str]:
-        lines = []
-        for key, option_id in choices.items():
-            actor_id, decision_id = key.split(".", 1)
-            if actor_id == self.human:
-                continue
-            actor = self.scenario.actors[actor_id]
-            decision = actor.decisions[decision_id]
-            if decision.kind == "choice":
-                option = decision.options[option_id]
-                if option.text:
-                    lines.append(option.text.replace("{actor}", actor.name))
-                else:
-                    lines.append(f"{actor.name}: {option.label}")
-            elif option_id != "hold":
-                lines.append(f"{actor.name}: {option_id} {decision.label.lower()}")
-        for event_id in events:
-            event = self.scenario.events[event_id]
-            lines.append(event.text or event.label)
-        return lines
+        return levels_dict(self.compiled, batch.levels[0])

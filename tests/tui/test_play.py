@@ -92,6 +92,7 @@ async def test_play_to_the_end_by_keys_matches_the_engine() -> None:
                 await pilot.press("right")
                 expected["pakistan.aid"] = "raise"
             if turn == 3:
+                screen.query_one("#decision-pakistan--aid", LeverControl).focus()
                 await pilot.press("tab")  # the trade lever follows the aid lever
                 await pilot.press("left")
                 expected["pakistan.trade"] = "lower"
@@ -142,6 +143,9 @@ async def test_undo_round_trip() -> None:
 async def enter_path(app: DilemmaApp, pilot: object, key: str, path: Path) -> None:
     await pilot.press(key)  # type: ignore[attr-defined]
     await pilot.pause()  # type: ignore[attr-defined]
+    if isinstance(app.screen, ConfirmModal):  # loading over unsaved turns asks first
+        await pilot.press("y")  # type: ignore[attr-defined]
+        await pilot.pause()  # type: ignore[attr-defined]
     assert isinstance(app.screen, PathModal)
     app.screen.query_one(Input).value = str(path)
     await pilot.press("enter")  # type: ignore[attr-defined]

@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Static
 
 from dilemma_sim.scenario.models import Scenario, is_distribution
+from dilemma_sim.text import safe as clean
 
 
 def _quantity(value: object) -> str:
@@ -28,21 +29,34 @@ def _quantity(value: object) -> str:
 
 def paragraphs(text: str) -> list[str]:
     """Prose split at blank lines, each paragraph's hard line breaks joined (the terminal wraps)."""
-    return [" ".join(block.split()) for block in text.strip().split("\n\n") if block.strip()]
+    return [" ".join(clean(block).split()) for block in text.strip().split("\n\n") if block.strip()]
 
 
 def actor_card(scenario: Scenario, actor_id: str, player: str) -> RenderableType:
     actor = scenario.actors[actor_id]
     parts: list[RenderableType] = [
-        Text.assemble((actor.name, "bold"), (" — you" if actor_id == player else "", "bold cyan"))
+        Text.assemble((clean(actor.name), "bold"), (" — you" if actor_id == player else "", "bold cyan"))
     ]
     if actor.description:
-        parts.append(Text(actor.description))
+        parts.append(Text(clean(actor.description)))
     for heading, items in (("Motives", actor.motives), ("Demands", actor.demands), ("Fears", actor.fears)):
         if items:
             parts.append(Text(heading, style="italic"))
-            parts.extend(Text("  • " + item) for item in items)
+            parts.extend(Text("  • " + clean(item)) for item in items)
     return Group(*parts)
+
+
+def utility_label(scenario: Scenario, name: str) -> str:
+    """A utility weight's subject in words: a state variable (per its unit), or a lever (per level)."""
+    spec = scenario.state.get(name)
+    if spec is not None:
+        return clean(spec.label) + (f" (per {clean(spec.unit)})" if spec.unit else "")
+    actor_id, _, decision_id = name.partition(".")
+    actor = scenario.actors.get(actor_id)
+    decision = actor.decisions.get(decision_id) if actor else None
+    if actor is not None and decision is not None:
+        return f"{clean(actor.name)}: {clean(decision.label)} (per level)"
+    return clean(name)
 
 
 def scoring(scenario: Scenario, player: str) -> RenderableType:
@@ -52,11 +66,8 @@ def scoring(scenario: Scenario, player: str) -> RenderableType:
     table.add_column("Each turn you score")
     table.add_column("weight", justify="right")
     for name, weight in actor.utility.items():
-        spec = scenario.state.get(name)
-        label = spec.label if spec else name
-        unit = f" (per {spec.unit})" if spec and spec.unit else ""
-        table.add_row(f"{label}{unit}", _quantity(weight))
-    costs = [d.label for d in actor.decisions.values()]
+        table.add_row(Text(utility_label(scenario, name)), _quantity(weight))
+    costs = [clean(d.label) for d in actor.decisions.values()]
     note = Text(
         f"Your payoff each turn is the sum of weight × value above, minus the costs of your choices "
         f"({', '.join(costs)}). Totals add up over {scenario.turns} turns from "
@@ -83,8 +94,8 @@ class BriefingScreen(Screen[None]):
         s = self.scenario
         yield Header()
         with VerticalScroll(id="briefing"):
-            yield Static(Text(s.title, style="bold"), classes="title")
-            yield Static(Text(s.summary, style="italic"))
+            yield Static(Text(clean(s.title), style="bold"), classes="title")
+            yield Static(Text(clean(s.summary), style="italic"))
             if s.briefing:
                 yield Static(Text("The situation", style="bold"), classes="section")
                 for paragraph in paragraphs(s.briefing):
@@ -98,7 +109,7 @@ class BriefingScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = self.scenario.title
+        self.title = clean(self.scenario.title)
         self.sub_title = "Briefing"
 
     def action_start(self) -> None:

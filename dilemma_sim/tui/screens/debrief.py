@@ -1,8 +1,10 @@
-"""The debrief: outcome, trajectories, the player against the built-in strategies, what mattered."""
+"""The debrief: the outcome, the player's game against the status quo and the built-in strategies
+(score, counts such as attacks and deaths, endings; a chart of the player's path against the
+strategies' bands), what mattered most, and the trends."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.console import Group
 from rich.table import Table
@@ -16,21 +18,27 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Static
 from textual.worker import get_current_worker
 
-from dilemma_sim.tui.benchmarks import Benchmark, strategy_benchmarks
-from dilemma_sim.tui.screens.turn import trend_labels, trend_series
+from dilemma_sim.text import safe as clean
+from dilemma_sim.tui.screens.turn import trend_rows, trend_series
 from dilemma_sim.tui.session import GameSession
 from dilemma_sim.tui.widgets.scores import Breakdown
 from dilemma_sim.tui.widgets.trends import Trends
+
+if TYPE_CHECKING:  # the strategies' runs load the executor: imported when the debrief computes
+    from dilemma_sim.tui.benchmarks import Benchmark
+    from dilemma_sim.tui.stakes import Stakes
 
 OUTCOME_STYLE = {"win": "bold green", "loss": "bold red", "draw": "bold yellow", "neutral": "bold"}
 
 
 class DebriefScreen(Screen[None]):
-    """Shown when the run ends; `r` plays the scenario again, `u` takes back the last turn."""
+    """Shown when the run ends; `r` plays the scenario again, `u` takes back the last turn, and with
+    several players `v` shows the next player's debrief."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "again", "Play again"),
         Binding("u", "undo", "Undo last turn"),
+        Binding("v", "next_player", "Next player"),
     ]
 
     class PlayAgain(Message):
@@ -39,86 +47,172 @@ class DebriefScreen(Screen[None]):
     class TakeBack(Message):
         """Undo the last turn and go back to the turn screen."""
 
-    def __init__(self, session: GameSession) -> None:
+    def __init__(self, session: GameSession, viewer: str | None = None) -> None:
         super().__init__()
         self.session = session
+        self.viewer = viewer or session.human
+        """The player whose debrief is shown."""
         self.benchmarks: list[Benchmark] | None = None
+        """The strategies' outcomes against the player's, once computed."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next_player":
+            return len(self.session.humans) > 1
+        return True
 
     def compose(self) -> ComposeResult:
+        from dilemma_sim.tui.widgets.charts import PathChart  # plotext and numpy: loaded for the debrief
+
         session = self.session
         yield Header()
         with VerticalScroll(id="debrief"):
             yield Static(self._outcome(), id="outcome")
-            yield Label("How it went", classes="section")
-            yield Trends(trend_labels(session), session.scenario.turns + 1, id="trends")
-            yield Label("You against the built-in strategies", classes="section")
+            yield Label("Your path against the strategies, on your luck", classes="section")
+            yield PathChart(id="path-chart")
+            yield Label("You against the status quo and the built-in strategies", classes="section")
             yield Static(Text("computing…", style="italic"), id="benchmarks")
             yield Label("What mattered most", classes="section")
-            yield Breakdown(session.term_label, limit=8, id="mattered")
+            yield Breakdown(limit=8, id="mattered")
+            yield Label("How it went", classes="section")
+            yield Trends(trend_rows(session, self.viewer), session.scenario.turns + 1, id="trends")
         yield Footer(compact=True)  # every key fits at 80 columns
 
     def on_mount(self) -> None:
         session = self.session
-        self.title = f"Debrief — {session.scenario.title}"
+        self.title = f"Debrief — {clean(session.scenario.title)}"
         self.sub_title = f"{session.calendar_label(0)} to {session.calendar_label(max(session.turn - 1, 0))}"
-        self.query_one(Trends).show(trend_series(session))
-        self.query_one("#mattered", Breakdown).show(session.total_breakdown(), title="Sum over the game")
-        self._benchmark(session)
+        self.query_one(Trends).show(trend_series(session, self.viewer))
+        self.query_one("#mattered", Breakdown).show(
+            session.what_mattered(actor=self.viewer),
+            title="Summed over the game",
+            total="= what moved your score",
+        )
+        if self.viewer in session.stakes:
+            self.show_stakes()
+        else:
+            self._compute(session, self.viewer)
+
+    async def action_next_player(self) -> None:
+        humans = self.session.humans
+        self.viewer = humans[(humans.index(self.viewer) + 1) % len(humans)]
+        self.benchmarks = None
+        await self.recompose()
+        self.on_mount()
 
     def _outcome(self) -> Group:
         session = self.session
         ending = session.ending_spec()
-        total = session.history[-1].totals[session.human] if session.history else 0.0
+        total = session.history[-1].totals[self.viewer] if session.history else 0.0
         if ending is not None:
             head = Text.assemble(
-                (ending.outcome.upper(), OUTCOME_STYLE.get(ending.outcome, "bold")),
-                "  ",
-                (ending.label, "bold"),
+                (ending.outcome.capitalize(), OUTCOME_STYLE.get(ending.outcome, "bold")),
+                ": ",
+                (clean(ending.label), "bold"),
             )
-            body = Text(ending.text)
+            body = Text(clean(ending.text))
         else:
-            head = Text.assemble(("HORIZON", "bold"), "  ", ("The last turn was played.", "bold"))
-            body = Text(f"The game ran its full {session.scenario.turns} turns without an early ending.")
+            last = session.calendar_label(session.scenario.turns - 1)
+            head = Text("Full term: no early ending", style="bold")
+            body = Text(f"The game ran all its {session.scenario.turns} turns, to {last}.")
+        who = "Your" if len(session.humans) == 1 else f"{clean(session.scenario.actors[self.viewer].name)}'s"
         score = Text.assemble(
-            "Your total score: ", (f"{total:,.1f}", "bold"), f" after {session.turn} turns."
+            f"{who} total score: ", (f"{total:,.1f}", "bold"), f" after {session.turn} turns."
         )
+        if len(session.humans) > 1:
+            others = ", ".join(
+                f"{clean(session.scenario.actors[a].name)} {session.history[-1].totals[a]:,.1f}"
+                for a in session.humans
+                if a != self.viewer and session.history
+            )
+            score.append(f"\nThe other players: {others} (v shows the next player's debrief).", style="dim")
         return Group(head, body, Text(""), score)
 
     @work(thread=True, exclusive=True, group="benchmark")
-    def _benchmark(self, session: GameSession) -> None:
+    def _compute(self, session: GameSession, viewer: str) -> None:
+        from dilemma_sim.tui.stakes import compute_stakes
+
         try:
-            benchmarks = strategy_benchmarks(session)
+            stakes = compute_stakes(session.compiled, viewer, session.seed)
         except Exception as exc:  # shown in the screen, never printed
             if not get_current_worker().is_cancelled:
-                self.app.call_from_thread(self._benchmark_failed, exc)
+                self.app.call_from_thread(self._failed, exc)
             return
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show_benchmarks, benchmarks)
+            session.stakes.setdefault(viewer, stakes)
+            self.app.call_from_thread(self.show_stakes)
 
-    def _benchmark_failed(self, exc: Exception) -> None:
+    def _failed(self, exc: Exception) -> None:
         self.query_one("#benchmarks", Static).update(
             Text(f"Could not run the strategies: {exc}", style="red")
         )
 
-    def _show_benchmarks(self, benchmarks: list[Benchmark]) -> None:
-        self.benchmarks = benchmarks
-        total = self.session.history[-1].totals[self.session.human] if self.session.history else 0.0
+    def show_stakes(self) -> None:
+        """The chart and the table, once the strategies have played (see `stakes.py`)."""
+        stakes = self.session.stakes.get(self.viewer)
+        if stakes is None:
+            return
+        payoffs = self.session.payoffs(self.viewer)
+        total = self.session.history[-1].totals[self.viewer] if self.session.history else 0.0
+        from dilemma_sim.tui.benchmarks import strategy_benchmarks
+
+        self.benchmarks = strategy_benchmarks(stakes, total)
+        from dilemma_sim.tui.widgets.charts import PathChart
+
+        self.query_one(PathChart).show(
+            stakes, payoffs, [self.session.calendar_label(t) for t in range(len(payoffs) + 1)]
+        )
+        self.query_one("#benchmarks", Static).update(self._table(stakes, total))
+
+    def _table(self, stakes: Stakes, total: float) -> Group:
+        """Each strategy's score, counts and endings over the runs; the player's own game last."""
+        assert self.benchmarks is not None
+        sc = self.session.scenario
+        names = stakes.count_names
         table = Table(expand=True, box=None, padding=(0, 1), show_edge=False)
-        table.add_column("strategy", ratio=1, no_wrap=True, overflow="ellipsis")
-        for name in ("mean", "p10", "p50", "p90"):
-            table.add_column(name, justify="right", no_wrap=True)
+        table.add_column("way to play", ratio=1, overflow="fold")
+        table.add_column("score p10–p90", justify="right", no_wrap=True)
         table.add_column("you beat", justify="right", no_wrap=True)
-        for bench in benchmarks:
+        for name in names:
+            spec = sc.state[name]
+            table.add_column(Text(f"{clean(spec.unit or spec.label)} p50 (p10–p90)"), justify="right")
+        table.add_column("usual ending", overflow="fold")
+        for bench in self.benchmarks:
+            ending, share = next(iter(bench.endings.items()))
             table.add_row(
-                bench.label,
-                f"{bench.mean:,.1f}",
-                f"{bench.p10:,.1f}",
-                f"{bench.p50:,.1f}",
-                f"{bench.p90:,.1f}",
+                Text(bench.label),
+                f"{bench.total.p10:,.0f}–{bench.total.p90:,.0f}",
                 Text(f"{bench.share_below:.0%}", style="green" if bench.share_below >= 0.5 else "red"),
+                *(
+                    f"{band.p50:,.0f} ({band.p10:,.0f}–{band.p90:,.0f})"
+                    for band in (bench.counts[n] for n in names)
+                ),
+                Text(f"{self._ending_label(ending)} {share:.0%}"),
             )
-        table.add_row(Text(f"you: {total:,.1f}", style="bold"), "", "", "", "", "")
-        self.query_one("#benchmarks", Static).update(table)
+        mine = [sum(view.counts.get(n, 0.0) for view in self.session.history) for n in names]
+        table.add_row(
+            Text("you", style="bold"),
+            Text(f"{total:,.0f}", style="bold"),
+            "",
+            *(Text(f"{value:,.0f}", style="bold") for value in mine),
+            Text(self._ending_label(self.session.ending), style="bold"),
+        )
+        sq = self.benchmarks[stakes.reference]
+        ahead = total - sq.same_luck
+        verdict = (
+            ("level with it", "bold")
+            if abs(ahead) < 0.5
+            else (f"{ahead:+,.0f} against it", "bold green" if ahead > 0 else "bold red")
+        )
+        summary = Text.assemble(
+            f"On your own luck, {sq.label} would have scored {sq.same_luck:,.0f}: you are ",
+            verdict,
+            f". Over {stakes.runs:,} games it is expected to score {sq.mean:,.0f} ±{sq.half:,.0f}.",
+        )
+        return Group(summary, Text(""), table)
+
+    def _ending_label(self, ending: str | None) -> str:
+        spec = self.session.scenario.endings.get(ending) if ending else None
+        return clean(spec.label) if spec is not None else "full term"
 
     def action_again(self) -> None:
         self.post_message(self.PlayAgain())

@@ -14,6 +14,10 @@ from textual.widgets import Label, Static
 
 KEY_NAMES = {
     "question_mark": "?",
+    "escape,question_mark,q": "esc / ? / q",
+    "down,right": "↓ / →",
+    "up,left": "↑ / ←",
+    "enter,space": "enter / space",
     "ctrl+s": "ctrl+s",
     "left,minus": "← / -",
     "right,plus,equals_sign": "→ / +",
@@ -38,39 +42,32 @@ def bindings_table(groups: list[tuple[str, list[BindingType]]]) -> Table:
     return table
 
 
+HelpGroups = list[tuple[str, list[BindingType]]]
+"""(section title, its bindings), in the order shown."""
+
+
 class HelpScreen(ModalScreen[None]):
-    """Lists every key of the app; `escape`, `?` or `q` close it."""
+    """Lists every key of the app, given by the app from the bindings themselves; `escape`, `?` or
+    `q` close it (the title says so)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,question_mark,q", "dismiss(None)", "Close")]
 
-    def compose(self) -> ComposeResult:
-        from dilemma_sim.tui.app import DilemmaApp
-        from dilemma_sim.tui.screens.briefing import BriefingScreen
-        from dilemma_sim.tui.screens.debrief import DebriefScreen
-        from dilemma_sim.tui.screens.turn import TurnScreen
-        from dilemma_sim.tui.widgets.decisions import LeverControl
+    def __init__(self, groups: HelpGroups) -> None:
+        super().__init__()
+        self.groups = groups
 
-        groups: list[tuple[str, list[BindingType]]] = [
-            ("Anywhere", list(DilemmaApp.BINDINGS)),
-            ("Briefing", list(BriefingScreen.BINDINGS)),
-            ("Turn", list(TurnScreen.BINDINGS)),
-            ("Posture list", [Binding("up,down", "", "Move"), Binding("enter,space", "", "Choose")]),
-            ("A lever (focused)", list(LeverControl.BINDINGS)),
-            ("Debrief", list(DebriefScreen.BINDINGS)),
-            (
-                "Everywhere",
-                [Binding("tab", "", "Next control"), Binding("ctrl+p", "", "Command palette, themes")],
-            ),
-        ]
+    def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label("Help — keys", id="dialog-title")
+            yield Label("Help — keys  (esc, ? or q closes)", id="dialog-title")
             with VerticalScroll(id="dialog-body"):
-                yield Static(bindings_table(groups))
+                yield Static(bindings_table(self.groups))
                 yield Static(
                     Text(
-                        "Levers move one level a turn: lower, hold or raise. The controls start at your "
-                        "current policy, so n alone continues it. The scenario file is watched: save an "
-                        "edit and the game offers to replay on the new version.",
+                        "In a choice, moving to an option chooses it (● chosen, ○ not). Levers move one "
+                        "level a turn: lower, hold or raise. The line under the controls names what the "
+                        "focused control has chosen and what it does. The controls start at your current "
+                        "policy, so n alone continues it. The scenario file is watched: save an edit and "
+                        "the game offers to replay on the new version.",
                         style="dim",
                     )
                 )

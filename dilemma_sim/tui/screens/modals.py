@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import ClassVar
 
 from textual import on
@@ -78,8 +77,9 @@ class ErrorModal(ModalScreen[None]):
         self.dismiss(None)
 
 
-class PathModal(ModalScreen[Path | None]):
-    """Ask for a file path, offering a default; dismisses with the path or None."""
+class PathModal(ModalScreen[str | None]):
+    """Ask for a file path, offering a default; dismisses with the text typed (the app checks it
+    against its file rules) or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel")]
 
@@ -101,7 +101,7 @@ class PathModal(ModalScreen[Path | None]):
     @on(Button.Pressed, "#ok")
     def _accept(self) -> None:
         text = self.query_one(Input).value.strip()
-        self.dismiss(Path(text).expanduser() if text else None)
+        self.dismiss(text or None)
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -14,7 +14,10 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from dilemma_sim.scenario.registry import ScenarioInfo, list_scenarios
+from dilemma_sim.text import safe as clean
+
+if TYPE_CHECKING:  # listing loads every scenario: the loader is imported in the worker
+    from dilemma_sim.scenario.catalog import ScenarioInfo
 
 
 class PickerScreen(Screen[str | None]):
@@ -23,9 +26,11 @@ class PickerScreen(Screen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Back")]
     TITLE = "Scenarios"
 
-    def __init__(self, current: str | None = None) -> None:
+    def __init__(self, current: str | None = None, folder: Path | None = None) -> None:
         super().__init__()
         self.current = current
+        self.folder = folder
+        """The folder listed beside the built-ins (None: `./scenarios`)."""
         self.scenarios: list[ScenarioInfo] = []
 
     def compose(self) -> ComposeResult:
@@ -43,8 +48,10 @@ class PickerScreen(Screen[str | None]):
 
     @work(thread=True, exclusive=True)
     def _find(self) -> None:
+        from dilemma_sim.scenario.catalog import list_scenarios
+
         try:
-            found = list_scenarios()
+            found = list_scenarios(self.folder) if self.folder is not None else list_scenarios()
         except Exception as exc:  # shown in the list, never printed
             self.app.call_from_thread(self._failed, exc)
             return
@@ -63,10 +70,11 @@ class PickerScreen(Screen[str | None]):
             if index:
                 options.add_option(None)
             prompt = Text()
-            prompt.append(info.title, style="bold")
-            prompt.append(f"  {info.id} · {'built-in' if info.builtin else info.path}\n", style="dim")
-            prompt.append(f"{info.turns} turns · {', '.join(info.actors)}\n", style="italic")
-            prompt.append(info.summary)
+            prompt.append(clean(info.title), style="bold")
+            where = "built-in" if info.builtin else clean(str(info.path))
+            prompt.append(f"  {clean(info.id)} · {where}\n", style="dim")
+            prompt.append(f"{info.turns} turns · {clean(', '.join(info.actors))}\n", style="italic")
+            prompt.append(clean(info.summary))
             options.add_option(Option(prompt, id=str(index)))
         if not self.scenarios:
             options.add_option(Option(Text("No scenarios found.", style="dim"), disabled=True))
@@ -89,10 +97,7 @@ class PickerScreen(Screen[str | None]):
         if not text:
             self.notify("Type the path of a scenario file.", severity="warning")
             return
-        if not Path(text).expanduser().is_file():
-            self.notify(f"No such file: {text}", severity="error", title="Open scenario")
-            return
-        self.dismiss(str(Path(text).expanduser()))
+        self.dismiss(text)  # the app checks it against its file rules
 
     def action_cancel(self) -> None:
         self.dismiss(None)

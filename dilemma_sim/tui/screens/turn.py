@@ -9,39 +9,53 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
+from textual.events import DescendantFocus
 from textual.message import Message
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Label, Static
 
+from dilemma_sim.text import safe as clean
 from dilemma_sim.tui.screens.whatif import WhatIfScreen
 from dilemma_sim.tui.session import GameSession
 from dilemma_sim.tui.widgets.advisor import AdvisorPanel
 from dilemma_sim.tui.widgets.dashboard import Dashboard
-from dilemma_sim.tui.widgets.decisions import DecisionPanel
+from dilemma_sim.tui.widgets.decisions import DecisionPanel, LeverControl
 from dilemma_sim.tui.widgets.news import NewsLog
 from dilemma_sim.tui.widgets.scores import Breakdown, ScoreBoard
-from dilemma_sim.tui.widgets.trends import Trends
+from dilemma_sim.tui.widgets.stakes import StakesPanel
+from dilemma_sim.tui.widgets.trends import TrendRow, Trends
 
 
-def trend_labels(session: GameSession) -> dict[str, str]:
-    """The series charted as sparklines: the variables the player's score weighs most, and the score."""
-    labels = {name: session.scenario.state[name].label for name in session.key_variables()}
-    labels["score"] = "Your score"
-    return labels
+def trend_rows(session: GameSession, actor: str | None = None) -> list[TrendRow]:
+    """The series charted: the variables a player's score weighs most, each on its own range, and
+    the player's total score on a scale from 0 to its largest value."""
+    rows = []
+    for name in session.key_variables(actor=actor):
+        spec = session.scenario.state[name]
+        rows.append(TrendRow(name, clean(spec.label), *spec.range))
+    rows.append(TrendRow("score", "Your score"))
+    return rows
 
 
-def trend_series(session: GameSession) -> dict[str, list[float]]:
+def trend_series(session: GameSession, actor: str | None = None) -> dict[str, list[float]]:
     """Every level variable and the player's total, from the start through each turn played."""
     series = {
         name: [session.initial_state[name]] + [view.state[name] for view in session.history]
         for name in session.initial_state
     }
-    series["score"] = [0.0] + [view.totals[session.human] for view in session.history]
+    series["score"] = [0.0] + [view.totals[actor or session.human] for view in session.history]
     return series
 
 
 class TurnScreen(Screen[None]):
-    """One game in progress; everything shown is rebuilt from the session after each change."""
+    """One game in progress, seen by one player (`seat`); everything shown is rebuilt from the session
+    after each change.
+
+    Alone at the table, `n` plays the turn. At a table of several (`table=True`), `n` hands this
+    player's choices to the app (`Decided`), which asks the next player; the turn resolves when all
+    have decided, and each player's screen shows the news as that player may know it.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "end_turn", "End turn"),
@@ -53,31 +67,53 @@ class TurnScreen(Screen[None]):
     class GameOver(Message):
         """The run ended (an ending fired or the last turn was played)."""
 
-    def __init__(self, session: GameSession) -> None:
+    class TookBack(Message):
+        """At a table: the last turn was taken back for everyone."""
+
+    class Decided(Message):
+        """At a table: this player has chosen for this turn (the choices stay secret)."""
+
+        def __init__(self, seat: str, choices: dict[str, str]) -> None:
+            super().__init__()
+            self.seat = seat
+            self.choices = choices
+
+    def __init__(
+        self, session: GameSession, seat: str | None = None, *, table: bool = False, can_undo: bool = True
+    ) -> None:
         super().__init__()
         self.session = session
+        self.can_undo = can_undo
+        """False in a shared game: a turn played by several browsers is not taken back by one."""
+        self.seat = seat or session.human
+        """The actor whose decisions, score and news this screen shows."""
+        self.table = table
 
     def compose(self) -> ComposeResult:
         session = self.session
         yield Header()
         with Vertical(id="left"):
-            yield DecisionPanel(session.decisions(), id="decisions")
-            yield Button("End turn  [b]n[/b]", id="end-turn", variant="primary", compact=True)
+            yield DecisionPanel(session.decisions(self.seat), id="decisions")
+            label = "Decide  [b]n[/b]" if self.table else "End turn  [b]n[/b]"
+            yield Button(label, id="end-turn", variant="primary", compact=True)
         with VerticalScroll(id="right"):
+            yield StakesPanel(id="stakes")  # first: what is at stake, readable at 80x24 without scrolling
             yield Label("Situation", classes="section")
             yield Dashboard(session.scenario, id="dashboard")
             yield Label("News", classes="section")
             yield NewsLog(id="news")
-            yield ScoreBoard(session.scenario, session.human, id="scores")
-            yield Breakdown(session.term_label, id="breakdown")
+            yield ScoreBoard(session.scenario, self.seat, id="scores")
+            yield Breakdown(id="breakdown")
             yield Label("Trends", classes="section")
-            yield Trends(trend_labels(session), session.scenario.turns + 1, id="trends")
+            yield Trends(trend_rows(session, self.seat), session.scenario.turns + 1, id="trends")
         yield AdvisorPanel(id="advisor")
+        yield Static("", id="details")
         yield Static("", id="scenario-errors", markup=False)
         yield Footer(compact=True)  # every key fits at 80 columns
 
     def on_mount(self) -> None:
         self.refresh_view()
+        self.query_one(DecisionPanel).focus_first()
         # Everything built so far (app, scenario, compiled tables, widgets) lives as long as the game:
         # moving it out of the collector's reach stops full collections pausing turns for 100+ ms.
         gc.freeze()
@@ -92,21 +128,32 @@ class TurnScreen(Screen[None]):
         shown_turn = min(session.turn, turns - 1)
         # the turn first: the header cuts the end of a long title at 80 columns
         self.title = f"{session.calendar_label(shown_turn)} · turn {min(session.turn + 1, turns)}/{turns}"
-        self.sub_title = session.scenario.title
+        who = clean(session.scenario.actors[self.seat].name)
+        self.sub_title = (
+            f"{who} — {clean(session.scenario.title)}" if self.table else clean(session.scenario.title)
+        )
         previous = history[-2].state if len(history) > 1 else session.initial_state
         last = history[-1] if history else None
         self.query_one(Dashboard).show(session.current_state(), previous, last.counts if last else {})
-        self.query_one(NewsLog).show(history, opening=_opening(session))
+        self.query_one(NewsLog).show(
+            history, lambda view: session.news(view, self.seat), opening=_opening(session, self.seat)
+        )
         self.query_one(ScoreBoard).show(last.payoffs if last else {}, last.totals if last else {})
-        self.query_one(Breakdown).show(last.breakdown if last else {})
-        self.query_one(Trends).show(trend_series(session))
-        self.query_one(DecisionPanel).set_policy(session.current_policy(), session.current_levels())
+        self.query_one(Breakdown).show_terms(last.terms.get(self.seat, ()) if last else ())
+        self.show_stakes()
+        self.query_one(Trends).show(trend_series(session, self.seat))
+        self.query_one(DecisionPanel).set_policy(session.current_policy(self.seat), session.current_levels())
         self.query_one("#end-turn", Button).disabled = session.done
         advisor = self.query_one(AdvisorPanel)
         if advisor.display:
             self.run_advisor()
         else:
             advisor.invalidate()  # the turn changed: advice still being computed is stale
+
+    def show_stakes(self) -> None:
+        """This turn and the game so far against the status quo (once the stakes are computed)."""
+        stakes = self.session.stakes.get(self.seat)
+        self.query_one(StakesPanel).show(stakes, self.session.payoffs(self.seat))
 
     def show_scenario_errors(self, lines: list[str]) -> None:
         """Show (or, with no lines, hide) the problems found in the scenario file on disk."""
@@ -124,8 +171,12 @@ class TurnScreen(Screen[None]):
         if self.session.done:
             self.post_message(self.GameOver())
             return
+        if self.table:
+            self.post_message(self.Decided(self.seat, self.query_one(DecisionPanel).choices))
+            return
         self.session.play(self.query_one(DecisionPanel).choices)
         self.refresh_view()
+        self.query_one(DecisionPanel).focus_first()
         if self.session.done:
             self.post_message(self.GameOver())
 
@@ -133,7 +184,16 @@ class TurnScreen(Screen[None]):
     def _end_turn_pressed(self) -> None:
         self.action_end_turn()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.can_undo or action != "undo"
+
     def action_undo(self) -> None:
+        if self.table:
+            if self.session.undo():
+                self.post_message(self.TookBack())
+            else:
+                self.notify("Nothing to undo.", severity="warning", timeout=3)
+            return
         if self.session.undo():
             self.refresh_view()
             self.notify(f"Took back the last turn; back to {self.session.calendar_label()}.", timeout=3)
@@ -152,8 +212,23 @@ class TurnScreen(Screen[None]):
         else:
             advisor.invalidate()
 
+    def on_resize(self) -> None:
+        """Levers pick their layout from the terminal's height: lay them out again."""
+        for lever in self.query(LeverControl):
+            lever.refresh(layout=True)
+
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        self._describe(event.widget)
+
+    def _describe(self, widget: Widget | None) -> None:
+        """Show the full name and description of what the focused control has chosen."""
+        panel = self.query_one(DecisionPanel)
+        if widget is not None and panel in widget.ancestors:
+            self.query_one("#details", Static).update(panel.describe(widget))
+
     @on(DecisionPanel.Changed)
     def _controls_changed(self) -> None:
+        self._describe(self.focused)
         advisor = self.query_one(AdvisorPanel)
         # setting the controls after a turn posts changes too: ask again only for new choices
         if advisor.display and advisor.asked != self.query_one(DecisionPanel).choices:
@@ -161,8 +236,8 @@ class TurnScreen(Screen[None]):
 
     def run_advisor(self) -> None:
         """Ask the engine's advisor about the controls' current state (in a thread worker)."""
-        self.query_one(AdvisorPanel).compute(self.session, self.query_one(DecisionPanel).choices)
+        self.query_one(AdvisorPanel).compute(self.session, self.query_one(DecisionPanel).choices, self.seat)
 
 
-def _opening(session: GameSession) -> str:
-    return f"{session.scenario.title} — you play {session.scenario.actors[session.human].name}."
+def _opening(session: GameSession, seat: str) -> str:
+    return f"{clean(session.scenario.title)} — you play {clean(session.scenario.actors[seat].name)}."

@@ -42,7 +42,7 @@ class AdvisorPanel(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static("", id="advice")
 
-    def compute(self, session: GameSession, choices: Mapping[str, str]) -> None:
+    def compute(self, session: GameSession, choices: Mapping[str, str], actor: str | None = None) -> None:
         """Start (or restart) the advisor for the session's current turn and the controls' choices."""
         self.invalidate()
         self.asked = dict(choices)
@@ -52,7 +52,7 @@ class AdvisorPanel(VerticalScroll):
             return
         self.computing = True
         self.query_one("#advice", Static).update(Text("computing…", style="italic"))
-        self._advise(advice_request(session, choices), self.generation)
+        self._advise(advice_request(session, choices, actor), self.generation)
 
     def invalidate(self) -> None:
         """Forget the shown advice and drop the result of any worker still running."""
@@ -98,28 +98,29 @@ class AdvisorPanel(VerticalScroll):
 
 
 def render_advice(advice: AdviceView, wide: bool = True) -> Group:
-    """Option values per decision (mean and 95% interval), then the stage games.
+    """Per decision: each option's expected payoff to the end and its gain over the current choice
+    with its 95% interval (paired, so a gain whose interval excludes 0 is real); then the stage games.
 
-    Narrow panels show the interval as `±` its half-width, so the option labels keep their room.
+    Narrow panels leave out the expected payoff itself: the gain is what a choice changes.
     """
     parts: list[Text | Table] = [Text(advice.heading, style="bold")]
     for decision in advice.decisions:
         table = Table(expand=True, box=None, padding=(0, 1), show_edge=False)
-        table.add_column(decision.label, ratio=1, no_wrap=True, overflow="ellipsis")
-        table.add_column("mean", justify="right", no_wrap=True)
-        table.add_column("95% CI" if wide else "± 95%", justify="right", no_wrap=True)
+        table.add_column(Text(decision.label), ratio=1, no_wrap=True, overflow="ellipsis")
+        if wide:
+            table.add_column("expected", justify="right", no_wrap=True)
+        table.add_column("vs now", justify="right", no_wrap=True)
+        table.add_column("± 95%", justify="right", no_wrap=True)
         for row in decision.rows:
             style = "bold green" if row.best else ("b" if row.chosen else "")
-            table.add_row(
-                Text(("★ " if row.best else "  ") + row.label + (" ◂" if row.chosen else ""), style=style),
-                Text(f"{row.mean:,.1f}", style=style),
-                Text(
-                    f"{row.ci_low:,.1f}–{row.ci_high:,.1f}"
-                    if wide
-                    else f"±{(row.ci_high - row.ci_low) / 2:,.1f}",
-                    style="dim",
-                ),
-            )
+            gain = Text("now", style="dim") if row.chosen else _gain(row.diff, row.diff_half)
+            cells: list[Text] = [
+                Text(("★ " if row.best else "  ") + row.label + (" ◂" if row.chosen else ""), style=style)
+            ]
+            if wide:
+                cells.append(Text(f"{row.mean:,.1f}", style=style))
+            cells += [gain, Text("" if row.chosen else f"±{row.diff_half:,.1f}", style="dim")]
+            table.add_row(*cells)
         parts += [Text(""), table]
     if advice.games:
         parts += [Text(""), Text("Stage games (one turn, expected payoffs)", style="bold")]
@@ -131,3 +132,9 @@ def render_advice(advice: AdviceView, wide: bool = True) -> Group:
     if advice.note:
         parts += [Text(""), Text(advice.note, style="dim italic")]
     return Group(*parts)
+
+
+def _gain(diff: float, half: float) -> Text:
+    """`+20.4` green when surely better, red when surely worse, dim when the interval holds 0."""
+    style = "green" if diff - half > 0 else "red" if diff + half < 0 else "dim"
+    return Text(f"{diff:+,.1f}", style=style)

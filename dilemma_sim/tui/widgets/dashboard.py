@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from dilemma_sim.scenario.models import Scenario
+from dilemma_sim.text import safe as clean
 
 BAR_WIDTH = 10
 
@@ -47,6 +48,13 @@ class Dashboard(Static):
         """Show `state` against `previous` (the state a turn earlier) and this turn's `counts`."""
         self.state, self.previous, self.counts = dict(state), dict(previous), dict(counts)
         self.update(Group(self._table(), self._counts()))
+        if self.tooltip is None:  # full names, cut in a narrow terminal, and what each measures
+            lines = []
+            for name in self.state:
+                spec = self.scenario.state[name]
+                about = f" — {clean(spec.description)}" if spec.description else ""
+                lines.append(f"{clean(spec.label)} ({spec.range[0]:g}–{spec.range[1]:g}){about}")
+            self.tooltip = Text("\n".join(lines))
 
     def _counts(self) -> Text:
         parts = Text("This turn: ", style="bold")
@@ -56,10 +64,12 @@ class Dashboard(Static):
             spec = self.scenario.state[name]
             if i:
                 parts.append(" · ")
+            from dilemma_sim.engine.turn_view import quantity  # the engine is loaded once a turn is played
+
             parts.append(
-                f"{value:,.0f} ", style="bold red" if value and not spec.higher_is_better else "bold"
+                quantity(value, clean(spec.unit or spec.label)),
+                style="bold red" if value and not spec.higher_is_better else "bold",
             )
-            parts.append(spec.unit or spec.label)
         return parts
 
     def _table(self) -> Table:
@@ -74,7 +84,7 @@ class Dashboard(Static):
             style = change_style(delta, spec.higher_is_better)
             arrow = "▲" if delta > 0.05 else "▼" if delta < -0.05 else " "
             table.add_row(
-                spec.label,
+                Text(clean(spec.label)),
                 Text(bar(value, *spec.range), style="bold" if style == "dim" else style),
                 number(value),
                 Text(f"{arrow}{abs(delta):.1f}" if arrow.strip() else "–", style=style),

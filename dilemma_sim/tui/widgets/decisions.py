@@ -1,4 +1,9 @@
-"""The player's decision controls: a radio set per choice, a lever row per graded lever."""
+"""The player's decision controls: a radio set per choice, a lever row per graded lever.
+
+In a choice, the highlighted option is the chosen one (arrows choose), marked `●` against `○`, so
+chosen and highlighted never differ and the difference never rests on colour alone. `describe`
+gives the full name and description of what a control has chosen, for the details line.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
+from textual.style import Style
 from textual.widget import Widget
 from textual.widgets import Label, RadioButton, RadioSet
 
@@ -21,6 +27,59 @@ MOVES = ("lower", "hold", "raise")
 TALL = 36
 """Terminal height (rows) from which a ladder too wide for one line wraps; below it, only the current
 level shows (`‹ Regional forums › 2/4`), so every lever takes two rows and the controls fit at 80×24."""
+
+
+class ChoiceButton(RadioButton):
+    """A radio button marked `●` when chosen and `○` when not (not only by colour)."""
+
+    @property
+    def _button(self) -> Content:
+        button_style = self.get_visual_style("toggle--button")
+        side_style = Style(foreground=button_style.background, background=self.background_colors[1])
+        return Content.assemble(
+            (self.BUTTON_LEFT, side_style),
+            ("●" if self.value else "○", button_style),
+            (self.BUTTON_RIGHT, side_style),
+        )
+
+
+class ChoiceSet(RadioSet):
+    """A radio set whose arrow keys choose the option they move to."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down,right", "next_button", "Choose the next option", show=False),
+        Binding("up,left", "previous_button", "Choose the previous option", show=False),
+        Binding("enter,space", "toggle_button", "Choose the highlighted option", show=False),
+    ]
+
+    def action_next_button(self) -> None:
+        super().action_next_button()
+        self._choose_selected()
+
+    def action_previous_button(self) -> None:
+        super().action_previous_button()
+        self._choose_selected()
+
+    chosen: str | None = None
+    """The chosen option's id, kept at once: RadioSet learns of a press only when the button's
+    message is handled, so a key right after an arrow (`↓ n`) would otherwise read the old choice."""
+
+    def _choose_selected(self) -> None:
+        if self.has_focus and self._selected is not None:
+            button = self._nodes[self._selected]
+            if isinstance(button, RadioButton) and not button.value:
+                self.chosen = button.name
+                button.value = True
+
+    def choose(self, option_id: str) -> None:
+        """Choose `option_id` (from the program: the start of a turn, a replay)."""
+        self.chosen = option_id
+        for button in self.query(RadioButton):
+            if button.name == option_id:
+                button.value = True
+
+    def _on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        self.chosen = event.pressed.name  # a click (RadioSet's own handler runs as well)
 
 
 class LeverControl(Widget, can_focus=True):
@@ -174,10 +233,22 @@ class DecisionPanel(VerticalScroll):
     def compose(self) -> ComposeResult:
         for decision in self.decisions:
             if decision.kind == "choice":
-                with RadioSet(id=_dom_id(decision.key), classes="choice") as radio:
-                    radio.border_title = decision.label
-                    for option_id, label in zip(decision.option_ids, decision.option_labels, strict=True):
-                        yield RadioButton(label, name=option_id, value=option_id == decision.default)
+                with ChoiceSet(id=_dom_id(decision.key), classes="choice") as radio:
+                    radio.border_title = Content(decision.label)  # scenario text: never markup
+                    radio.tooltip = Content(
+                        decision.label + (f"\n{decision.description}" if decision.description else "")
+                    )
+                    for option_id, label, about in zip(
+                        decision.option_ids,
+                        decision.option_labels,
+                        decision.option_descriptions or ("",) * len(decision.option_ids),
+                        strict=True,
+                    ):
+                        button = ChoiceButton(
+                            Content(label), name=option_id, value=option_id == decision.default
+                        )
+                        button.tooltip = Content(label + (f"\n{about}" if about else ""))
+                        yield button
         levers = [d for d in self.decisions if d.kind == "lever"]
         if levers:
             yield Label("Levers  [dim]←/→ or click[/]", classes="section")
@@ -190,10 +261,8 @@ class DecisionPanel(VerticalScroll):
         result: dict[str, str] = {}
         for decision in self.decisions:
             if decision.kind == "choice":
-                pressed = self.query_one(f"#{_dom_id(decision.key)}", RadioSet).pressed_button
-                result[decision.key] = (
-                    pressed.name if pressed is not None and pressed.name else decision.default
-                )
+                chosen = self.query_one(f"#{_dom_id(decision.key)}", ChoiceSet).chosen
+                result[decision.key] = chosen or decision.default
             else:
                 result[decision.key] = self.query_one(f"#{_dom_id(decision.key)}", LeverControl).move
         return result
@@ -203,11 +272,7 @@ class DecisionPanel(VerticalScroll):
         for decision in self.decisions:
             node_id = _dom_id(decision.key)
             if decision.kind == "choice":
-                radio = self.query_one(f"#{node_id}", RadioSet)
-                wanted = policy.get(decision.key, decision.default)
-                for button in radio.query(RadioButton):
-                    if button.name == wanted:
-                        button.value = True
+                self.query_one(f"#{node_id}", ChoiceSet).choose(policy.get(decision.key, decision.default))
             else:
                 lever = self.query_one(f"#{node_id}", LeverControl)
                 lever.level = levels.get(decision.key, 0)
@@ -217,6 +282,46 @@ class DecisionPanel(VerticalScroll):
     @on(LeverControl.Moved)
     def _changed(self) -> None:
         self.post_message(self.Changed())
+
+    def focus_first(self) -> None:
+        """Focus the first control (at the start of a turn, so the first key acts on it)."""
+        controls = list(self.query("ChoiceSet, LeverControl"))
+        if controls:
+            controls[0].focus(scroll_visible=False)
+
+    def describe(self, widget: Widget | None) -> Content:
+        """The full name and description of what `widget` (a control of this panel) has chosen."""
+        for decision in self.decisions:
+            node = self.query_one(f"#{_dom_id(decision.key)}")
+            if node is not widget:
+                continue
+            if decision.kind == "choice":
+                option = self.choices[decision.key]
+                index = decision.option_ids.index(option)
+                return _described(
+                    decision.label, decision.option_labels[index], _at(decision.option_descriptions, index)
+                )
+            assert isinstance(node, LeverControl)
+            now, target = node.level, node.target
+            count = len(decision.level_labels)
+            if target == now:
+                head = f"stays at {decision.level_labels[now]} ({now + 1}/{count})"
+            else:
+                head = (
+                    f"{decision.level_labels[now]} → {decision.level_labels[target]} ({target + 1}/{count})"
+                )
+            return _described(decision.label, head, _at(decision.level_descriptions, target))
+        return Content("")
+
+
+def _at(items: tuple[str, ...], index: int) -> str:
+    return items[index] if index < len(items) else ""
+
+
+def _described(label: str, choice: str, about: str) -> Content:
+    return Content.assemble(
+        (label, "bold"), ": ", (choice, "bold $text-accent"), (f" — {about}" if about else "")
+    )
 
 
 def _dom_id(key: str) -> str:

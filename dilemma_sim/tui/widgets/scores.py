@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
+from dilemma_sim.text import safe as clean
+
+if TYPE_CHECKING:
+    from dilemma_sim.engine.turn_view import ScoreTerm
 from dilemma_sim.scenario.models import Scenario
-from dilemma_sim.tui.session import BASELINE_TERM
 
 
 def signed(value: float) -> Text:
@@ -35,7 +39,7 @@ class ScoreBoard(Static):
         table.add_column("turn", justify="right", no_wrap=True)
         table.add_column("total", justify="right", no_wrap=True)
         for actor_id, actor in self.scenario.actors.items():
-            name = actor.name + (" (you)" if actor_id == self.human else "")
+            name = clean(actor.name) + (" (you)" if actor_id == self.human else "")
             table.add_row(
                 Text(name, style="bold" if actor_id == self.human else ""),
                 signed(self.payoffs[actor_id]) if actor_id in self.payoffs else Text("–", style="dim"),
@@ -47,33 +51,33 @@ class ScoreBoard(Static):
 
 
 class Breakdown(Static):
-    """The terms of the player's payoff this turn, largest first."""
+    """Rows that add up: the terms of a payoff, largest first, an `other` row, and their sum."""
 
     DEFAULT_CSS = "Breakdown { height: auto; }"
 
-    def __init__(self, label: Callable[[str], str], limit: int = 8, **kwargs: object) -> None:
+    def __init__(self, limit: int = 8, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.label = label
         self.limit = limit
-        self.terms: list[tuple[str, float]] = []
-        """(term, contribution), largest first, without the start-of-turn baseline."""
+        self.rows: list[tuple[str, float]] = []
+        """(label, value) as shown, `other` included, the sum excluded."""
 
-    def show(self, breakdown: Mapping[str, float], title: str = "What moved your score") -> None:
-        baseline = breakdown.get(BASELINE_TERM)
-        self.terms = sorted(
-            ((term, value) for term, value in breakdown.items() if term != BASELINE_TERM),
-            key=lambda item: -abs(item[1]),
-        )
+    def show_terms(self, terms: Sequence[ScoreTerm], title: str = "What made your score this turn") -> None:
+        """One turn's payoff: where the turn started, what moved it, and the total."""
+        from dilemma_sim.engine.turn_view import score_rows  # loaded with the engine by the first turn
+
+        self.show(score_rows(terms, self.limit), title, total="= your score this turn")
+
+    def show(self, rows: Sequence[tuple[str, float]], title: str, total: str = "= total") -> None:
+        self.rows = list(rows)
         table = Table(expand=True, box=None, padding=(0, 1), show_edge=False)
         table.add_column(title, ratio=1, no_wrap=True, overflow="ellipsis")
         table.add_column("", justify="right", no_wrap=True)
-        shown = [(term, value) for term, value in self.terms if abs(value) >= 0.005][: self.limit]
-        for term, value in shown:
-            table.add_row(self.label(term), signed(value))
-        if not shown:
+        for label, value in self.rows:
+            table.add_row(Text(label), signed(value))
+        if not self.rows:
             table.add_row(Text("nothing yet", style="dim"), "")
-        if baseline is not None:
+        else:
             table.add_row(
-                Text("+ where the turn started", style="dim"), Text(f"{baseline:+,.1f}", style="dim")
+                Text(total, style="bold"), Text(f"{sum(v for _, v in self.rows):+,.1f}", style="bold")
             )
         self.update(table)

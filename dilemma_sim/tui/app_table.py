@@ -1,0 +1,187 @@
+"""Several people at one game: players at one terminal (hand-over between secret decisions, a
+facilitator) and a game shared by browsers (`serve --session`), where a coordinator holds the game and
+each browser's app replays its turns."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dilemma_sim.tui.app_base import AppBase
+from dilemma_sim.tui.opening import OpenError, start_game
+from dilemma_sim.tui.savefile import SaveError, SaveExists, write_text_file
+from dilemma_sim.tui.screens.debrief import DebriefScreen
+from dilemma_sim.tui.screens.modals import ConfirmModal, PathModal
+from dilemma_sim.tui.screens.table import FacilitatorScreen, HandOverScreen, WaitingScreen
+from dilemma_sim.tui.screens.turn import TurnScreen
+from dilemma_sim.tui.session import GameSession
+from dilemma_sim.tui.shared import SharedError, catch_up
+
+SHARED_POLL = 0.25
+"""Seconds between looks at a shared game's coordinator (a local socket call of a millisecond)."""
+
+
+class TableApp(AppBase):
+    """The flows of a game with several people in it."""
+
+    @property
+    def at_table(self) -> bool:
+        """Several people share this terminal: players hand over, perhaps a facilitator watches."""
+        return len(self.humans) > 1 or self.facilitator
+
+    def _show_session(self, session: GameSession) -> None:
+        self.session = session
+        self._facilitated = -1
+        self._compute_stakes(session)
+        if session.done:
+            self._show(DebriefScreen(session))
+        elif self.at_table:
+            self._next_seat()
+        else:
+            self._show(TurnScreen(session))
+
+    # ------------------------------------------------------------------ a game shared by browsers
+
+    def _join_shared(self) -> None:
+        """Replay the shared game so far on a session of our own, then show our seat's screen."""
+        shared, opened = self.shared, self.opened
+        assert shared is not None and opened is not None
+        try:
+            state = shared.state()
+            session = start_game(opened, self.seed, state.humans, state.choices, state.forced)
+        except (SharedError, OpenError) as exc:
+            self._show_error(exc)
+            return
+        self.session = session
+        self._shared_state = state
+        catch_up(session, state)
+        # one browser, one seat: its own player's stakes only (the facilitator's debrief computes its own)
+        self._compute_stakes(session, [] if shared.facilitator else [shared.seat])
+        session.saved_turns = session.turn
+        self._shared_screen()
+        self.set_interval(SHARED_POLL, self._poll_shared)
+
+    def _shared_screen(self) -> None:
+        """Our seat's screen for the shared game as it is now."""
+        session, shared, state = self.session, self.shared, self._shared_state
+        if session is None or shared is None or state is None:
+            return
+        if session.done:
+            self._show(DebriefScreen(session, None if shared.facilitator else shared.seat))
+        elif shared.facilitator:
+            self._show(FacilitatorScreen(session, shared=True))
+        elif shared.seat in state.decided:
+            self._show(
+                WaitingScreen(session, shared.seat, [a for a in state.humans if a not in state.decided])
+            )
+        else:
+            self._show(TurnScreen(session, shared.seat, table=True, can_undo=False))
+
+    def _poll_shared(self) -> None:
+        """Follow the shared game: replay turns resolved by the others, show who is still deciding."""
+        shared, session, before = self.shared, self.session, self._shared_state
+        if shared is None or session is None or before is None:
+            return
+        try:
+            state = shared.state()
+        except SharedError as exc:
+            self.notify(str(exc), severity="error", title="Shared game", markup=False, timeout=3)
+            return
+        self._shared_state = state
+        moved = catch_up(session, state)
+        session.saved_turns = session.turn
+        if moved or (state.decided != before.decided and not isinstance(self.screen, TurnScreen)):
+            self._shared_screen()
+        elif isinstance(self.screen, FacilitatorScreen) and state.forced_next != before.forced_next:
+            self.screen.show_forced()
+
+    def _shared_decided(self, choices: dict[str, str]) -> None:
+        shared, session = self.shared, self.session
+        assert shared is not None and session is not None
+        try:
+            state = shared.decide(session.turn, choices)
+        except SharedError as exc:
+            self._show_error(exc)
+            return
+        self._shared_state = state
+        catch_up(session, state)
+        session.saved_turns = session.turn
+        self._shared_screen()
+
+    def on_facilitator_screen_forced_changed(self) -> None:
+        if self.shared is not None and self.session is not None:
+            try:
+                self._shared_state = self.shared.force(self.session.turn, self.session.forced_next)
+            except SharedError as exc:
+                self._show_error(exc)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A shared game stays on its scenario and its course: no loading, no other scenario."""
+        return not (self.shared is not None and action in ("load", "scenarios"))
+
+    # ------------------------------------------------------------------ several people at one table
+
+    def _next_seat(self) -> None:
+        """Whose screen comes next: the facilitator's at the start of a turn, then each player who has
+        not decided (behind a hand-over screen); when all have, the turn resolves."""
+        session = self.session
+        if session is None:
+            return
+        if session.done:
+            self._show(DebriefScreen(session))
+            return
+        if self.facilitator and self._facilitated != session.turn:
+            self._show(FacilitatorScreen(session))
+            return
+        waiting = session.waiting()
+        if waiting:
+            self._show(HandOverScreen(session, waiting[0]))
+            return
+        session.resolve()
+        self._next_seat()
+
+    def on_hand_over_screen_ready(self, message: HandOverScreen.Ready) -> None:
+        if self.session is not None:
+            self._show(TurnScreen(self.session, message.seat, table=True))
+
+    def on_turn_screen_decided(self, message: TurnScreen.Decided) -> None:
+        if self.shared is not None:
+            self._shared_decided(message.choices)
+            return
+        if self.session is not None:
+            self.session.decide(message.seat, message.choices)
+            self._next_seat()
+
+    def on_turn_screen_took_back(self) -> None:
+        """At a table, undo takes the turn back for everyone: start the turn's round again."""
+        self._facilitated = -1
+        self._next_seat()
+
+    def on_facilitator_screen_done(self) -> None:
+        if self.session is not None:
+            self._facilitated = self.session.turn
+            self._next_seat()
+
+    def on_facilitator_screen_transcript_asked(self) -> None:
+        session = self.session
+        if session is None:
+            return
+
+        def write(text: str | None, replace: bool = False) -> None:
+            path = self._file(text)
+            if path is None:
+                return
+            try:
+                write_text_file(path, session.transcript_json(), replace=replace)
+            except SaveExists as exc:
+                self.push_screen(
+                    ConfirmModal(exc.title, str(exc), yes="Replace", no="Cancel"),
+                    lambda yes: write(text, replace=True) if yes else None,
+                )
+                return
+            except SaveError as exc:
+                self._show_error(exc)
+                return
+            self.notify(f"Transcript of {session.turn} turn(s) written to {path}.", markup=False)
+
+        default = Path(f"{session.scenario_id}.transcript.json")
+        self.push_screen(PathModal("Write the transcript to", str(default), action="Write"), write)

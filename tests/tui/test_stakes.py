@@ -1,0 +1,105 @@
+"""Stakes a person can read: the player's score against the status quo on the same draws and in
+expectation, per turn and in total; the advisor's gains over the current choice; the debrief's
+counts, endings and chart against the strategies' distributions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dilemma_sim.engine.advisor import advise
+from dilemma_sim.engine.compile import compile_scenario
+from dilemma_sim.engine.simulate import Simulation
+from dilemma_sim.scenario.loader import load_or_raise
+from dilemma_sim.tui.benchmarks import strategy_benchmarks
+from dilemma_sim.tui.screens.debrief import DebriefScreen
+from dilemma_sim.tui.screens.turn import TurnScreen
+from dilemma_sim.tui.stakes import compute_stakes
+from dilemma_sim.tui.widgets.charts import PathChart
+from dilemma_sim.tui.widgets.stakes import StakesPanel
+from tests.tui.conftest import SEED, make_app
+from tests.tui.test_play import run, settle, start
+
+RUNS = 64
+
+
+@pytest.fixture(scope="module")
+def cs():  # type: ignore[no-untyped-def]
+    return compile_scenario(load_or_raise("pakistan-ttp"))
+
+
+@pytest.fixture(scope="module")
+def stakes(cs):  # type: ignore[no-untyped-def]
+    return compute_stakes(cs, "pakistan", SEED, runs=RUNS)
+
+
+def test_run_0_of_the_status_quo_is_the_players_own_luck(cs, stakes) -> None:  # type: ignore[no-untyped-def]
+    sim = Simulation(cs, runs=1, seed=SEED, policies={"pakistan": "status-quo"})
+    payoffs = [float(sim.advance().payoffs[0, 0]) for _ in range(cs.turns) if not sim.done]
+    assert stakes.status_quo.payoffs[0, : len(payoffs)] == pytest.approx(payoffs)
+    assert stakes.same_luck_so_far(stakes.reference, 3) == pytest.approx(sum(payoffs[:3]))
+
+
+def test_the_status_quo_is_first_and_the_best_is_the_highest_mean(stakes) -> None:  # type: ignore[no-untyped-def]
+    assert stakes.reference == 0 and stakes.status_quo.id == "status-quo"
+    means = [play.totals.mean() for play in stakes.strategies]
+    assert stakes.best == int(np.argmax(means))
+    mean, half = stakes.expected_so_far(0, stakes.status_quo.payoffs.shape[1])
+    assert mean == pytest.approx(means[0]) and 0 < half < abs(mean)
+
+
+def test_benchmarks_carry_counts_and_endings(stakes) -> None:  # type: ignore[no-untyped-def]
+    benchmarks = strategy_benchmarks(stakes, player_total=0.0)
+    assert [b.label for b in benchmarks] == [p.label for p in stakes.strategies]
+    for bench in benchmarks:
+        assert set(bench.counts) == set(stakes.count_names)
+        assert sum(bench.endings.values()) == pytest.approx(1.0)
+        assert bench.share_below == 0.0 or bench.mean < 0
+        assert bench.total.p10 <= bench.total.p50 <= bench.total.p90
+
+
+def test_advisor_gains_are_paired_and_zero_for_the_current_choice(cs) -> None:  # type: ignore[no-untyped-def]
+    sim = Simulation(cs, runs=1, seed=SEED, human="pakistan")
+    values = advise(cs, sim.state, "pakistan", rollouts=200, seed=SEED)
+    current = {v.decision: v for v in values if v.diff == 0 and v.diff_low == v.diff_high}
+    assert "pakistan.posture" in current
+    for v in values:
+        assert v.diff == pytest.approx(v.mean - current[v.decision].mean)
+        # the paired interval is narrower than the unpaired one would be
+        if v.diff_high > v.diff_low:
+            assert v.diff_high - v.diff_low < (v.ci_high - v.ci_low) * 2
+
+
+@run
+async def test_the_turn_screen_shows_the_stakes_per_turn_and_in_total() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await start(app, pilot)
+        await settle(app, pilot)
+        panel = screen.query_one(StakesPanel)
+        assert any("Whole game, expected" in line for line in panel.lines)
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert isinstance(app.screen, TurnScreen)
+        text = "\n".join(panel.lines)
+        assert "this turn" in text and "so far" in text and "same luck" in text
+        # playing the status quo's choices on the status quo's luck is level with it
+        assert "+0.0" in text
+
+
+@run
+async def test_the_debrief_shows_counts_endings_and_a_chart_against_the_strategies() -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start(app, pilot)
+        await pilot.press("down")  # talk instead of fighting: a different path from the status quo
+        while isinstance(app.screen, TurnScreen):
+            await pilot.press("n")
+        assert isinstance(app.screen, DebriefScreen)
+        await settle(app, pilot)
+        assert app.screen.benchmarks
+        chart = app.screen.query_one(PathChart)
+        assert chart.region.height >= 10
+        shown = str(app.export_screenshot()).replace("&#160;", " ")
+        assert "Score gained over the status quo" in shown
+        assert "usual ending" in shown
