@@ -71,7 +71,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--strategies", default=STRATEGIES)
     parser.add_argument(
-        "--chunk-runs", type=int, default=65536, help="rows per task (the executor's default)"
+        "--chunk-runs", type=int, default=16384, help="rows per task (the executor's default)"
     )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()

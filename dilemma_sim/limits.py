@@ -17,6 +17,9 @@ MAX_RUNS = 10**9
 """Most runs one command may play (per strategy or design point for sweep and tournament)."""
 MAX_SEED = 2**63 - 1
 """Largest seed: seeds are written as 64-bit signed integers in output files."""
+DEFAULT_CHUNK_RUNS = 16384
+"""Rows (point-runs) per task of the executor unless told otherwise: about 60 MB of engine arrays for
+pakistan-ttp, and as fast as larger tasks (they fall out of the CPU caches); a million runs are 62 tasks."""
 CHUNK_MEMORY_ENV = "DILEMMA_SIM_CHUNK_MEMORY"
 """Environment variable overriding `DEFAULT_CHUNK_MEMORY`: bytes, or a number with K, M or G (GiB)."""
 DEFAULT_CHUNK_MEMORY = 2 << 30

@@ -187,6 +187,20 @@ def test_summary_accumulated_by_chunk_is_bit_identical_to_the_summary_of_the_who
     assert r["final_state"]["security"]["sd"] == pytest.approx(whole.final_state[:, column].std(ddof=1))
 
 
+def test_a_summary_sized_in_advance_gives_the_same_result_for_a_prefix_or_chunks_out_of_order(
+    starter_ref: ScenarioRef,
+) -> None:
+    cs = starter_ref.compile()
+    parts = [p.value for p in JobRun([Job(cs, 3, 5000)], Execution(chunk_runs=1024))]
+    for chosen in (parts, parts[:2], [parts[3], parts[0], parts[4], parts[1], parts[2]]):
+        sized, plain = Summary(cs, 3, runs=5000), Summary(cs, 3)
+        for part in chosen:
+            sized.add(part)
+            plain.add(part)
+        assert sized.result() == plain.result()
+        assert sized.runs == sum(p.runs for p in chosen)
+
+
 def test_summary_sd_does_not_cancel_for_large_values_with_small_spread(starter_ref: ScenarioRef) -> None:
     # a naive sum-of-squares formula loses every digit here (1e9**2 dwarfs the variance)
     from dilemma_sim.executor.stats import Moments
@@ -315,3 +329,15 @@ def test_standardized_coefficients_rank_the_parameter_that_matters() -> None:
     y = 5 * x[:, 1] + 0.5 * x[:, 0] + rng.normal(scale=0.1, size=200)
     src = standardized_coefficients(x, y)
     assert np.argmax(np.abs(src)) == 1 and abs(src[2]) < 0.1
+
+
+@pytest.mark.parametrize("n", [2, 5, 30, 1000, 10**6])
+def test_the_one_interval_formula_is_students_t(n: int) -> None:
+    from scipy import stats
+
+    from dilemma_sim.executor.stats import mean_ci, t_factor
+
+    assert t_factor(n) == pytest.approx(stats.t.ppf(0.975, n - 1), rel=1e-12)
+    x = np.random.default_rng(n).normal(size=min(n, 5000))
+    mean, sd, half = mean_ci(x)
+    assert half == pytest.approx(stats.t.ppf(0.975, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size), rel=1e-12)

@@ -18,9 +18,11 @@ from pathlib import Path
 
 import pytest
 
+from dilemma_sim.executor import DEFAULT_CHUNK_RUNS
+
 RUNS = 4_000_000
 OUT = "runs.csv"
-CHUNK = 65_536
+CHUNK = DEFAULT_CHUNK_RUNS
 
 
 def _read_until_a_chunk_is_done(master: int, limit_seconds: float = 120.0) -> str:

@@ -12,8 +12,9 @@ file claiming completeness is ever left. Refusals of the file system are `Enviro
 
 Metadata: CSV starts with `# key: value` lines whose values are JSON (so a newline or a quote in a
 scenario's version cannot forge a header line), JSON Lines with one `{"metadata": {...}}` line,
-Parquet stores it as JSON under the schema metadata key `dilemma_sim`. `read_metadata` parses all
-three strictly and raises `OutputFileError` for anything else.
+Parquet stores it as JSON under the file's key-value metadata key `dilemma_sim`
+(`pyarrow.parquet.read_metadata(path).metadata`), written in the footer at close. `read_metadata`
+parses all three strictly and raises `OutputFileError` for anything else.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ from dilemma_sim.limits import check_seed
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 """File extension -> format."""
+PARQUET_SLICE = 8192
+"""Rows converted to Arrow and written as one row group at a time (bounds the copy a chunk costs)."""
 _RUNS_WIDTH = 12
 """Digits reserved for the run count in text headers, so the header is patched in place at close."""
 _KEY = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -308,10 +311,20 @@ class RunWriter:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
+        n = len(next(iter(cols.values())))
+        if n > PARQUET_SLICE:  # convert and write a slice at a time: arrow copies strided columns
+            for lo in range(0, n, PARQUET_SLICE):
+                self._write_parquet({k: v[lo : lo + PARQUET_SLICE] for k, v in cols.items()})
+            return
         arrays = [pa.array(v.astype(str) if v.dtype == object else v) for v in cols.values()]
         table = pa.Table.from_arrays(arrays, names=list(cols))
         if self._parquet is None:
-            self._parquet = pq.ParquetWriter(self._tmp, table.schema)
+            # dictionaries and statistics only where they pay: per float column (122 in pakistan-ttp)
+            # they cost memory and time, and the footer keeps every row group's statistics until close
+            text = [name for name, v in cols.items() if v.dtype == object]
+            self._parquet = pq.ParquetWriter(
+                self._tmp, table.schema, use_dictionary=text, write_statistics=["run", "ending"]
+            )
         self._parquet.write_table(table)
 
     # ------------------------------------------------------------------ finish
@@ -341,9 +354,12 @@ class RunWriter:
                     c: np.zeros(0, dtype=object if c == "ending" else float) for c in self.layout.columns()
                 }
                 self._write_parquet(empty)
+            # the metadata goes into the footer's key-value metadata, written at close: no second copy
+            self._parquet.add_key_value_metadata(
+                {"dilemma_sim": json.dumps(self._meta(complete), ensure_ascii=False)}
+            )
             self._parquet.close()
             self._parquet = None
-            self._finish_parquet(json.dumps(self._meta(complete), ensure_ascii=False))
         else:
             assert self._file is not None
             head = self._header_bytes(complete)
@@ -354,21 +370,6 @@ class RunWriter:
             os.fsync(self._file.fileno())
             self._file.close()
         os.replace(self._tmp, self.path)
-
-    def _finish_parquet(self, meta: str) -> None:
-        """Copy the row groups into a file whose schema metadata holds `meta` (known only now)."""
-        import pyarrow.parquet as pq
-
-        body = self._tmp.with_name(self._tmp.name + ".body")
-        os.replace(self._tmp, body)
-        try:
-            source = pq.ParquetFile(body)
-            schema = source.schema_arrow.with_metadata({"dilemma_sim": meta})
-            with pq.ParquetWriter(self._tmp, schema) as out:
-                for i in range(source.num_row_groups):
-                    out.write_table(source.read_row_group(i).replace_schema_metadata(schema.metadata))
-        finally:
-            body.unlink(missing_ok=True)
 
     def abort(self) -> None:
         """Drop the temporary file(s); the target is left untouched. Safe to call more than once."""
@@ -481,7 +482,7 @@ def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
         if fmt == "parquet":
             import pyarrow.parquet as pq
 
-            raw = (pq.read_schema(path).metadata or {}).get(b"dilemma_sim")
+            raw = (pq.read_metadata(path).metadata or {}).get(b"dilemma_sim")
             if raw is None:
                 raise OutputFileError(f"{path}: no dilemma_sim metadata in the Parquet schema")
             meta = _json_object(raw.decode("utf-8"), path, "the metadata")

@@ -8,6 +8,7 @@ them: a million runs of three actors is 24 MB). Blocks are merged in block order
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -37,7 +38,11 @@ def _stats(x: np.ndarray) -> dict[str, float]:
 class Summary:
     """Accumulates a batch's summary one chunk at a time (in any order)."""
 
-    def __init__(self, cs: CompiledScenario, seed: int) -> None:
+    def __init__(
+        self, cs: CompiledScenario, seed: int, *, runs: int | None = None, first_run: int = 0
+    ) -> None:
+        """`runs` (the batch's size, when known) lets the totals live in one array allocated once: a
+        million small arrays kept for percentiles would fragment the heap of a long batch."""
         facts = scenario_facts(cs)
         self.cs = cs
         self.layout: Layout = layout_of(cs)
@@ -47,18 +52,15 @@ class Summary:
         self.turns: int = facts["turns"]
         self.turns_per_year = max(1, int(facts["turns_per_year"]))
         self._blocks: list[BlockSummary] = []
-        self._totals: dict[int, np.ndarray] = {}
-        """First run of a chunk -> its totals (runs, actors): assembled in run order at the end."""
-
-    @classmethod
-    def for_scenario(cls, cs: CompiledScenario, seed: int) -> Summary:
-        """An empty summary for a compiled scenario."""
-        return cls(cs, seed)
+        self._first = first_run
+        self._all = None if runs is None else np.empty((runs, len(self.layout.actors)))
+        self._pieces: dict[int, np.ndarray] = {}
+        """First run of a chunk -> its totals (runs, actors) (views into `_all` when preallocated)."""
 
     @property
     def runs(self) -> int:
         """Runs folded in so far."""
-        return sum(t.shape[0] for t in self._totals.values())
+        return sum(t.shape[0] for t in self._pieces.values())
 
     def add(self, result: BatchResult) -> None:
         """Fold in one chunk's engine result."""
@@ -69,19 +71,26 @@ class Summary:
 
     def add_part(self, part: SummaryPart, first_run: int) -> None:
         """Fold in one chunk reduced by a worker (`executor.reductions.Summarize`)."""
-        if part.totals.shape[0] == 0:
+        n = part.totals.shape[0]
+        if n == 0:
             return
         self._blocks.extend(part.blocks)
-        self._totals[first_run] = np.asarray(part.totals, dtype=np.float64)
+        if self._all is not None:
+            at = first_run - self._first
+            self._all[at : at + n] = part.totals
+            self._pieces[first_run] = self._all[at : at + n]
+        else:
+            self._pieces[first_run] = np.array(part.totals, dtype=np.float64)
 
     def totals(self) -> np.ndarray:
         """Every run's total payoff so far, shape (runs, actors), in run order."""
-        if not self._totals:
+        if not self._pieces:
             return np.zeros((0, len(self.layout.actors)))
-        if len(self._totals) > 1:
-            first = min(self._totals)
-            self._totals = {first: np.concatenate([self._totals[k] for k in sorted(self._totals)])}
-        return next(iter(self._totals.values()))
+        order = sorted(self._pieces)
+        contiguous = all(a + self._pieces[a].shape[0] == b for a, b in itertools.pairwise(order))
+        if self._all is not None and contiguous and order[0] == self._first:
+            return self._all[: self.runs]  # a prefix of the batch, the usual case: no copy
+        return np.concatenate([self._pieces[k] for k in order])
 
     def result(self) -> dict[str, Any]:
         """The summary as plain JSON-ready values."""

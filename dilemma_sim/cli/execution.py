@@ -6,11 +6,14 @@ They only say where runs are played; results are the same to the bit whatever th
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
-from dilemma_sim.executor import DEFAULT_CHUNK_RUNS, Execution
+from dilemma_sim.limits import DEFAULT_CHUNK_RUNS
+
+if TYPE_CHECKING:  # the executor loads numpy and the engine: only when a command runs
+    from dilemma_sim.executor import Execution
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -46,4 +49,6 @@ def execution_options(command: F) -> F:
 
 def execution_of(workers: int, scheduler: str | None, chunk_runs: int) -> Execution:
     """The executor settings the options gave."""
+    from dilemma_sim.executor import Execution
+
     return Execution(workers=workers, scheduler=scheduler, chunk_runs=chunk_runs)

@@ -6,11 +6,11 @@ Tables go to stdout and notes to stderr; with `--json` stdout carries exactly on
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
 import click
-import numpy as np
 from rich.text import Text
 
 from dilemma_sim.cli import console
@@ -144,7 +144,7 @@ def _show_n_player(cs: Any, game: Any, mixed: list[Any] | None, mixed_note: str)
     title += f" — {game.dilemma}" if game.dilemma else ""
     t = table(title, *(f"{n}" for n in names), "payoffs")
     pure = set(game.equilibria)
-    for profile in np.ndindex(*game.payoffs.shape[:-1]):
+    for profile in itertools.product(*(range(n) for n in game.payoffs.shape[:-1])):
         cells = [game.options[i][o] for i, o in enumerate(profile)]
         text = " / ".join(f"{x:,.1f}" for x in game.payoffs[profile])
         t.add_row(*cells, Text(f"{text} ★", style="bold") if profile in pure else text)
@@ -186,11 +186,7 @@ def _show_game(cs: Any, g: Any) -> None:
         f" — {g.type}"
     )
     t = table(title, "", *g.col_options)
-    eq_cells = (
-        {(int(np.argmax(e.row)), int(np.argmax(e.col))) for e in g.equilibria if e.pure}
-        if g.equilibria
-        else set()
-    )
+    eq_cells = {(_argmax(e.row), _argmax(e.col)) for e in g.equilibria if e.pure} if g.equilibria else set()
     for i, ro in enumerate(g.row_options):
         cells: list[str | Text] = []
         for j in range(len(g.col_options)):
@@ -222,3 +218,9 @@ def _show_game(cs: Any, g: Any) -> None:
     console.say(
         console.out, "\n".join(f"  {n}" for n in notes) + "\n  (★ pure Nash equilibrium, · Pareto optimal)"
     )
+
+
+def _argmax(weights: Any) -> int:
+    """The index of the largest weight (a pure strategy's option); no numpy at import time."""
+    values = [float(w) for w in weights]
+    return values.index(max(values))

@@ -5,11 +5,11 @@ Tables go to stdout, progress and notes to stderr; `--json` puts one JSON docume
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
 import click
-import numpy as np
 from rich.text import Text
 
 from dilemma_sim.cli import console
@@ -141,7 +141,7 @@ def round_robin_command(
         *(f"{k + 1}" for k in range(len(order))),
     )
     for place, i in enumerate(order):
-        cells = ["–" if np.isnan(result.matrix[i, j]) else f"{result.matrix[i, j]:.2f}" for j in order]
+        cells = ["–" if math.isnan(result.matrix[i, j]) else f"{result.matrix[i, j]:.2f}" for j in order]
         m.add_row(f"{place + 1}", *cells)  # ranks: the ranking above names them
     console.out.print(m)
     if plot:

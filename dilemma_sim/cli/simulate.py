@@ -184,7 +184,7 @@ def batch(
                 raise click.BadParameter(str(exc), param_hint="--out") from None
         if stop.is_set():
             raise SystemExit(130)
-        summary = Summary(cs, seed)
+        summary = Summary(cs, seed, runs=runs)
         facts = scenario_facts(cs)
         meta = {
             "scenario": facts["scenario"],

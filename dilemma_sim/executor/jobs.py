@@ -22,13 +22,12 @@ from dilemma_sim.engine.compile import compile_scenario
 from dilemma_sim.engine.sampling import BLOCK
 from dilemma_sim.engine.simulate import DesignPoints
 from dilemma_sim.engine.tables import CompiledScenario
+from dilemma_sim.limits import DEFAULT_CHUNK_RUNS
 from dilemma_sim.scenario import models as m
 
 if TYPE_CHECKING:
     from dilemma_sim.executor.reductions import Reduction
 
-DEFAULT_CHUNK_RUNS = 65536
-"""Rows (point-runs) per task unless told otherwise: about 60 MB of engine arrays for pakistan-ttp."""
 
 _POLICIES: TypeAdapter[dict[str, m.Policy]] = TypeAdapter(dict[str, m.Policy])
 
