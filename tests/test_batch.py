@@ -340,4 +340,6 @@ def test_the_one_interval_formula_is_students_t(n: int) -> None:
     assert t_factor(n) == pytest.approx(stats.t.ppf(0.975, n - 1), rel=1e-12)
     x = np.random.default_rng(n).normal(size=min(n, 5000))
     mean, sd, half = mean_ci(x)
+    assert mean == pytest.approx(x.mean(), rel=1e-12)
+    assert sd == pytest.approx(x.std(ddof=1), rel=1e-12)
     assert half == pytest.approx(stats.t.ppf(0.975, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size), rel=1e-12)
