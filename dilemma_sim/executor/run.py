@@ -20,9 +20,8 @@ from dilemma_sim.errors import Interrupted, NonFiniteError
 from dilemma_sim.executor import backends
 from dilemma_sim.executor.jobs import (
     DEFAULT_CHUNK_RUNS,
-    Assignment,
-    InlinePolicy,
     Job,
+    PolicyInput,
     Task,
     TaskSpec,
     assignment,
@@ -156,7 +155,7 @@ def run_batch(
     cs: CompiledScenario,
     runs: int,
     seed: int,
-    policies: Mapping[str, str | InlinePolicy | Mapping[str, Any]] | Assignment | None = None,
+    policies: PolicyInput = None,
     *,
     execution: Execution = SERIAL,
     first_run: int = 0,
