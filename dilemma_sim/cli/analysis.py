@@ -17,6 +17,8 @@ from dilemma_sim.cli.execution import execution_of, execution_options
 from dilemma_sim.cli.group import main
 from dilemma_sim.cli.output import fail, num, print_json, progress, table
 from dilemma_sim.cli.round_robin import round_robin_command, round_robin_options
+from dilemma_sim.errors import InvalidInput
+from dilemma_sim.executor import StopFlag
 
 # --------------------------------------------------------------------------- sweep
 
@@ -73,8 +75,6 @@ def sweep(
     """
     from dilemma_sim.batch.design import SweepParam, design_points
     from dilemma_sim.batch.sweep import player_strategies, run_sweep
-    from dilemma_sim.errors import InvalidInput
-    from dilemma_sim.executor import StopFlag
 
     try:
         specs = [SweepParam.parse(p) for p in params]
@@ -172,7 +172,6 @@ def tournament(
       dilemma-sim tournament ipd --round-robin --repetitions 50 --noise 0.05 --plot
     """
     from dilemma_sim.batch.tournament import entrants_of, run_tournament
-    from dilemma_sim.executor import StopFlag
 
     stop = StopFlag()
     if round_robin:
@@ -251,7 +250,6 @@ def explore(
     """
     from dilemma_sim.batch.explore import explore as run_explore
     from dilemma_sim.batch.explore import policy_mixes
-    from dilemma_sim.executor import StopFlag
 
     stop = StopFlag()
     with stop.on_sigint():

@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
@@ -23,13 +23,17 @@ from dilemma_sim.cli import console
 from dilemma_sim.cli.arguments import complete_scenarios, json_option
 from dilemma_sim.cli.group import main
 from dilemma_sim.cli.output import print_json
-from dilemma_sim.errors import InvalidInput
+from dilemma_sim.engine import compile_scenario
+from dilemma_sim.errors import EnvironmentProblem, InvalidInput, NonFiniteError
 from dilemma_sim.files import write_atomically
+from dilemma_sim.scenario.catalog import list_scenarios
 from dilemma_sim.scenario.diagnostics import Diagnostic, sort_key, sorted_unique
-
-if TYPE_CHECKING:
-    from dilemma_sim.scenario.loader import LoadResult
-    from dilemma_sim.scenario.models import Scenario
+from dilemma_sim.scenario.explain import describe
+from dilemma_sim.scenario.lint import lint as lint_scenario
+from dilemma_sim.scenario.loader import LoadResult, load_scenario
+from dilemma_sim.scenario.models import Scenario
+from dilemma_sim.scenario.registry import is_builtin_dir, local_dir
+from dilemma_sim.scenario.starter import is_slug, starter_yaml
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -70,8 +74,6 @@ class _Checked:
 
 def _load(ref: str) -> _Checked:
     """Load a path or built-in id; problems (an unknown id too) become diagnostics, never exceptions."""
-    from dilemma_sim.scenario.loader import load_scenario
-
     result = load_scenario(ref)
     return _Checked(result, list(result.diagnostics))
 
@@ -84,9 +86,6 @@ def _game_lints(result: LoadResult, scenario: Scenario) -> list[Diagnostic]:
         if exc.name in ("dilemma_sim.engine", "dilemma_sim.engine.gamelint"):
             return []  # skipped only when the module itself does not exist
         raise
-    from dilemma_sim.engine import compile_scenario
-    from dilemma_sim.errors import NonFiniteError
-
     try:
         compiled = compile_scenario(scenario, marks=result.marks)
         return list(gamelint.lint_game(compiled, file=str(result.path), marks=result.marks))
@@ -101,9 +100,7 @@ def _check_all(refs: Sequence[str], *, with_lint: bool) -> list[_Checked]:
     for ref in refs:
         item = _load(ref)
         if with_lint and item.result.scenario is not None:
-            from dilemma_sim.scenario.lint import lint
-
-            item.diagnostics += lint(item.result)
+            item.diagnostics += lint_scenario(item.result)
             item.diagnostics += _game_lints(item.result, item.result.scenario)
         item.diagnostics = list(sorted_unique(item.diagnostics))
         checked.append(item)
@@ -203,8 +200,6 @@ def lint(paths: tuple[str, ...], as_json: bool, strict: bool) -> None:
 
 def scenario_json_schema() -> dict[str, Any]:
     """The JSON Schema of a scenario file, with its dialect and a title."""
-    from dilemma_sim.scenario.models import Scenario
-
     schema = Scenario.model_json_schema()
     schema.pop("title", None)
     return {"$schema": SCHEMA_DIALECT, "title": "dilemma-sim scenario", **schema}
@@ -248,8 +243,6 @@ def schema(out: Path | None) -> None:
 
 
 def _slug(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
-    from dilemma_sim.scenario.starter import is_slug
-
     if not is_slug(value):
         raise click.BadParameter(
             f"{value!r} is not a slug: lower-case letters, digits, '-' and '_', not starting with '-' or '_'"
@@ -275,8 +268,6 @@ def _title(_ctx: click.Context, _param: click.Parameter, value: str | None) -> s
 
 def _make_folder(folder: Path) -> None:
     """Create `folder` (and its parents), or EnvironmentProblem saying why not."""
-    from dilemma_sim.errors import EnvironmentProblem
-
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -320,8 +311,6 @@ def new(name: str, directory: Path, title: str | None, template: str, force: boo
       dilemma-sim new my-game --template matrix
       dilemma-sim validate scenarios/water-rights.yaml
     """
-    from dilemma_sim.scenario.registry import is_builtin_dir, local_dir
-    from dilemma_sim.scenario.starter import starter_yaml
 
     if is_builtin_dir(directory):  # run from a clone: ./scenarios is the package's own folder
         directory = local_dir()
@@ -359,8 +348,6 @@ def list_(as_json: bool) -> None:
       dilemma-sim list
       dilemma-sim list --json | jq '.[].id'
     """
-    from dilemma_sim.scenario.catalog import list_scenarios
-
     infos = list_scenarios()
     if as_json:
         print_json(
@@ -431,8 +418,6 @@ def explain(scenario_ref: str, as_json: bool) -> None:
       dilemma-sim explain pakistan-ttp
       dilemma-sim explain scenarios/tutorial-standoff.yaml --json | jq '.state[].name'
     """
-    from dilemma_sim.scenario.explain import describe
-
     scenario = _load_scenario_or_exit(scenario_ref)
     data = describe(scenario, scenario_hash=_scenario_hash(scenario))
     if as_json:

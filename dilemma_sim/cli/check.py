@@ -23,6 +23,8 @@ from dilemma_sim.cli.execution import execution_of, execution_options
 from dilemma_sim.cli.group import main
 from dilemma_sim.cli.output import num, print_json, progress
 from dilemma_sim.errors import DilemmaError, EnvironmentProblem
+from dilemma_sim.executor import StopFlag
+from dilemma_sim.scenario.loader import load_scenario
 
 if TYPE_CHECKING:
     from dilemma_sim.batch.check import CheckReport
@@ -115,7 +117,6 @@ def check(
     """
     from dilemma_sim.batch.check import check_scenario
     from dilemma_sim.batch.history_match import history_match
-    from dilemma_sim.executor import StopFlag
 
     if write_variant is not None and not filter_:
         raise click.UsageError("--write-variant needs --filter")
@@ -175,7 +176,6 @@ def check(
 
 def _write(base_path: str, result: FilterReport, target: Path, variant_id: str | None, command: str) -> Path:
     from dilemma_sim.batch.posterior import posterior_variant, write_variant
-    from dilemma_sim.scenario.loader import load_scenario
 
     base = load_scenario(Path(base_path))
     text = posterior_variant(base, result, target, command=command, variant_id=variant_id)

@@ -18,6 +18,7 @@ from dilemma_sim.cli.arguments import JSON, SCENARIO, SEED, load_scenario_or_exi
 from dilemma_sim.cli.execution import execution_of, execution_options
 from dilemma_sim.cli.group import main
 from dilemma_sim.cli.output import num, print_json, progress, table
+from dilemma_sim.executor import StopFlag
 
 if TYPE_CHECKING:
     from dilemma_sim.batch.robust_result import RobustResult
@@ -119,7 +120,6 @@ def robust(
           --sobol --sobol-base 16 --json
     """
     from dilemma_sim.batch.robust import plan_robust, run_robust
-    from dilemma_sim.executor import StopFlag
 
     picked = [s.strip() for s in strategies.split(",") if s.strip()] if strategies else None
     stop = StopFlag()
