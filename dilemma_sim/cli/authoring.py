@@ -26,14 +26,11 @@ from dilemma_sim.cli.output import print_json
 from dilemma_sim.engine import compile_scenario
 from dilemma_sim.errors import EnvironmentProblem, InvalidInput, NonFiniteError
 from dilemma_sim.files import write_atomically
-from dilemma_sim.scenario.catalog import list_scenarios
 from dilemma_sim.scenario.diagnostics import Diagnostic, sort_key, sorted_unique
-from dilemma_sim.scenario.explain import describe
 from dilemma_sim.scenario.lint import lint as lint_scenario
 from dilemma_sim.scenario.loader import LoadResult, load_scenario
 from dilemma_sim.scenario.models import Scenario
 from dilemma_sim.scenario.registry import is_builtin_dir, local_dir
-from dilemma_sim.scenario.starter import is_slug, starter_yaml
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -243,6 +240,8 @@ def schema(out: Path | None) -> None:
 
 
 def _slug(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    from dilemma_sim.scenario.starter import is_slug  # small modules `--help` does not need
+
     if not is_slug(value):
         raise click.BadParameter(
             f"{value!r} is not a slug: lower-case letters, digits, '-' and '_', not starting with '-' or '_'"
@@ -319,6 +318,8 @@ def new(name: str, directory: Path, title: str | None, template: str, force: boo
     if path.exists() and not force:
         raise InvalidInput(f"{path} already exists", hint="use --force to overwrite it")
     _make_folder(directory)
+    from dilemma_sim.scenario.starter import starter_yaml
+
     text = starter_yaml(name, title=title, directory=directory.as_posix(), template=template)
     write_atomically(path, text, what="the scenario")
     if as_json:
@@ -348,6 +349,8 @@ def list_(as_json: bool) -> None:
       dilemma-sim list
       dilemma-sim list --json | jq '.[].id'
     """
+    from dilemma_sim.scenario.catalog import list_scenarios
+
     infos = list_scenarios()
     if as_json:
         print_json(
@@ -419,6 +422,8 @@ def explain(scenario_ref: str, as_json: bool) -> None:
       dilemma-sim explain scenarios/tutorial-standoff.yaml --json | jq '.state[].name'
     """
     scenario = _load_scenario_or_exit(scenario_ref)
+    from dilemma_sim.scenario.explain import describe
+
     data = describe(scenario, scenario_hash=_scenario_hash(scenario))
     if as_json:
         print_json(data)
