@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from dilemma_sim.engine.simulate import BatchResult
 from dilemma_sim.engine.tables import CompiledScenario
@@ -26,6 +26,7 @@ from dilemma_sim.executor import DEFAULT_CHUNK_RUNS, Execution, ScenarioRef, run
 
 if TYPE_CHECKING:
     from dilemma_sim.batch.robust_result import RobustResult
+    from dilemma_sim.batch.summary import BatchSummary
 
 
 def load(ref: str | os.PathLike[str], overrides: Mapping[str, float] | None = None) -> CompiledScenario:
@@ -49,9 +50,9 @@ def simulate(
     return run_batch(cs, runs, seed, policies, execution=Execution(workers=workers, scheduler=scheduler))
 
 
-def summarize(ref: str | os.PathLike[str], result: BatchResult, seed: int = 0) -> dict[str, Any]:
+def summarize(ref: str | os.PathLike[str], result: BatchResult, seed: int = 0) -> BatchSummary:
     """The summary of a result (see `dilemma_sim.batch.summary.summarize`)."""
-    from dilemma_sim.batch.summary import summarize as summary
+    from dilemma_sim.batch.summary import summarize as summary  # scipy.stats: loaded when first needed
 
     return summary(result, load(ref), seed=seed)
 
@@ -80,7 +81,7 @@ def robust(
     scenario's uncertain parameters (or the `params` ranges, `"PATH=LO:HI"`), `runs` runs each on
     common random numbers, scored for robustness. The same seed gives the same result whatever
     `workers`, `scheduler` or `chunk_runs`."""
-    from dilemma_sim.batch.robust import robust as run_robust
+    from dilemma_sim.batch.robust import robust as run_robust  # scipy.stats: loaded when first needed
 
     return run_robust(
         ScenarioRef.of(ref, overrides or {}),

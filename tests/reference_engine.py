@@ -49,8 +49,8 @@ def walk(sc: m.Scenario) -> Iterator[tuple[Path, Any]]:
             if var.distribution == "negative_binomial":
                 yield ("state", name, "dispersion"), var.dispersion
     for a, actor in sc.actors.items():
-        for key, q in actor.utility.items():
-            yield ("actors", a, "utility", key), q
+        for key, weight in actor.utility.items():
+            yield ("actors", a, "utility", key), weight
         for did, dec in actor.decisions.items():
             p: Path = ("actors", a, did)
             items = dec.options if dec.kind == "choice" else dec.levels
@@ -85,7 +85,7 @@ def _options(sc: m.Scenario, key: str) -> tuple[str, ...]:
     return sc.actors[actor].decisions[decision].option_ids()
 
 
-def _sample(dist: Any, u: float) -> float:
+def _sample(dist: m.Distribution, u: float) -> float:
     if isinstance(dist, m.Uniform):
         if dist.high == dist.low:
             return dist.low
@@ -104,7 +104,7 @@ def _sample(dist: Any, u: float) -> float:
     return float(stats.triang(c, loc=dist.low, scale=dist.high - dist.low).ppf(u))
 
 
-class _History(dict):  # type: ignore[type-arg]
+class _History(dict[str, float]):
     """An expression environment that answers `count.<choice>` and `last(k).<choice>` from the past turns.
 
     `count.a.d.o` is the number of turns played so far in which a.d chose o; `last(k).a.d.o` the number
@@ -244,12 +244,14 @@ class ReferenceRun:
 
     # ------------------------------------------------------------------ helpers
 
-    def val(self, path: Path, env: Mapping[str, Any]) -> float:
+    def val(self, path: Path, env: Mapping[str, float]) -> float:
         v = self.q[path]
         return float(v(env)) if callable(v) else float(v)
 
-    def env(self, x: Mapping[str, float], lev: Mapping[str, int], choices: Mapping[str, int] | None) -> dict:
-        e: dict[str, Any] = _History(self.past, x)
+    def env(
+        self, x: Mapping[str, float], lev: Mapping[str, int], choices: Mapping[str, int] | None
+    ) -> dict[str, float]:
+        e: dict[str, float] = _History(self.past, x)
         for name in self.sc.parameters:
             e[name] = self.q[("parameters", name)]
         e.update({k: float(v) for k, v in lev.items()})
@@ -265,8 +267,8 @@ class ReferenceRun:
         self,
         deltas: dict[str, float],
         path: Path,
-        effects: Mapping,
-        env: Mapping,
+        effects: Mapping[str, m.Effect],
+        env: Mapping[str, float],
         z: list[float] | None,
         weight: float = 1.0,
     ) -> None:
@@ -281,7 +283,9 @@ class ReferenceRun:
 
     # ------------------------------------------------------------------ one turn
 
-    def outcome(self, choices: Mapping[str, int], u: list[float] | None, z: list[float] | None) -> tuple:
+    def outcome(
+        self, choices: Mapping[str, int], u: list[float] | None, z: list[float] | None
+    ) -> tuple[dict[str, float], dict[str, int], list[bool], list[float], list[float]]:
         """Steps 2-7 from the current state; u/z None gives the expected one-turn outcome."""
         sc = self.sc
         lev = dict(self.lev)
@@ -367,12 +371,12 @@ class ReferenceRun:
             profile = tuple(choices[key] for key in pt.players)
             n = len(pt.players)
             for player, key in enumerate(pt.players):
-                e = dict(env)
+                cell_env = dict(env)
                 if pt.each is not None:
                     chosen = [_options(sc, k)[choices[k]] for k in pt.players]
-                    e.update(k=float(sum(c == pt.count for c in chosen)), n=float(n))
+                    cell_env.update(k=float(sum(c == pt.count for c in chosen)), n=float(n))
                 path = ("payoffs", pid, *map(str, profile), str(player))
-                pay[actors.index(key.partition(".")[0])] += self.val(path, _History(self.past, e))
+                pay[actors.index(key.partition(".")[0])] += self.val(path, _History(self.past, cell_env))
         return x3, lev, fired, counts, pay
 
     # ------------------------------------------------------------------ policies
@@ -547,7 +551,7 @@ class ReferenceRun:
 
 def reference_runs(
     sc: m.Scenario, seed: int, runs: range, overrides: Mapping[str, str] | None = None
-) -> list:
+) -> list[ReferenceRun]:
     """Play each run index of `runs` with the reference."""
     return [ReferenceRun(sc, seed, r, dict(overrides or {})).play() for r in runs]
 

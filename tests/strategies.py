@@ -219,7 +219,7 @@ def mutated_texts(draw: st.DrawFn, text: str) -> str:
 _SCENARIO_RANGE = (0.0, 100.0)
 
 
-def _scenario_quantity(draw: Any, low: float, high: float) -> Any:
+def _scenario_quantity(draw: st.DrawFn, low: float, high: float) -> float | dict[str, Any]:
     """A number, a number with provenance, or a distribution within [low, high]."""
     kind = draw(st.sampled_from(["number", "fixed", "uniform", "normal", "beta", "triangular"]))
     a = draw(st.floats(low, high, allow_nan=False))
@@ -244,7 +244,7 @@ def _scenario_quantity(draw: Any, low: float, high: float) -> Any:
     return {"dist": "triangular", "low": lo, "mode": (lo + hi) / 2, "high": hi}
 
 
-def _scenario_expression(draw: Any, names: list[str], scale: float) -> str:
+def _scenario_expression(draw: st.DrawFn, names: list[str], scale: float) -> str:
     """A bounded expression over `names` (values stay within a few times `scale`)."""
     name = draw(st.sampled_from(names))
     c = round(draw(st.floats(-1, 1)), 3)
@@ -257,7 +257,7 @@ def _scenario_expression(draw: Any, names: list[str], scale: float) -> str:
     return draw(st.sampled_from(templates))
 
 
-def _scenario_effects(draw: Any, state: list[str], names: list[str]) -> dict[str, Any]:
+def _scenario_effects(draw: st.DrawFn, state: list[str], names: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for target in draw(st.lists(st.sampled_from(state), max_size=2, unique=True)):
         kind = draw(st.sampled_from(["number", "quantity", "expr", "spec"]))
@@ -277,7 +277,7 @@ def _scenario_effects(draw: Any, state: list[str], names: list[str]) -> dict[str
     return out
 
 
-def _branch(draw: Any, ids: list[str]) -> Any:
+def _branch(draw: st.DrawFn, ids: list[str]) -> str | dict[str, float]:
     """What a rule chooses: an option, or a draw over the options."""
     if draw(st.booleans()):
         return draw(st.sampled_from(ids))
@@ -287,7 +287,7 @@ def _branch(draw: Any, ids: list[str]) -> Any:
 
 
 @st.composite
-def scenarios(draw: Any) -> dict[str, Any]:
+def scenarios(draw: st.DrawFn) -> dict[str, Any]:
     """Random valid scenario dicts that use every engine feature: distributions, noise, counts,
     levers, interactions, dynamics, once events, endings, strategies and every policy kind."""
     n_levels, n_counts = draw(st.integers(1, 3)), draw(st.integers(0, 2))
@@ -342,7 +342,7 @@ def scenarios(draw: Any) -> dict[str, Any]:
                         o: {
                             "label": o,
                             "cost": draw(st.sampled_from(list(params)))
-                            if params and draw(st.booleans())
+                            if bool(params) and draw(st.booleans())
                             else _scenario_quantity(draw, 0, 2),
                             "effects": _scenario_effects(draw, [*levels, *counts], read),
                         }
@@ -375,7 +375,7 @@ def scenarios(draw: Any) -> dict[str, Any]:
         keys = draw(st.lists(st.sampled_from([*levels, *counts, *levers]), max_size=3, unique=True))
         actor["utility"] = {
             k: draw(st.sampled_from(list(params)))
-            if params and draw(st.booleans())
+            if bool(params) and draw(st.booleans())
             else _scenario_quantity(draw, -2, 2)
             for k in keys
         }
@@ -431,7 +431,7 @@ def scenarios(draw: Any) -> dict[str, Any]:
         }
         for k in range(draw(st.integers(0, 3)))
     }
-    if events and draw(st.booleans()):
+    if bool(events) and draw(st.booleans()):
         events["e0"]["probability"] = _scenario_quantity(draw, 0, 1)
     counted = [f"count.{p.removeprefix('prev.')} >= 2 or " for p in prev[:2]]
     endings = {
@@ -444,8 +444,8 @@ def scenarios(draw: Any) -> dict[str, Any]:
         }
         for k in range(draw(st.integers(0, 2)))
     }
-    strategies = {}
-    if decisions and draw(st.booleans()):
+    strategies: dict[str, Any] = {}
+    if bool(decisions) and draw(st.booleans()):
         a, d, ids, _ = decisions[0]
         strategies["alt"] = {
             "label": "alt",
@@ -493,7 +493,7 @@ def scenarios(draw: Any) -> dict[str, Any]:
                         for o in common
                     },
                 }
-    if decisions and draw(st.booleans()):
+    if bool(decisions) and draw(st.booleans()):
         # a relative strategy: its names are the seat's own (`self.`), bound to whichever seat has them
         _, d, ids, _ = decisions[0]
         mine = [f"{prefix}self.{d}.{o}" for o in ids for prefix in ("prev.", "count.", "last(2).")]
@@ -540,7 +540,7 @@ def scenarios(draw: Any) -> dict[str, Any]:
 
 
 @st.composite
-def games(draw: Any) -> dict[str, Any]:
+def games(draw: st.DrawFn) -> dict[str, Any]:
     """Random abstract games: 2-3 players with one `move` each, a payoff table in any of its three forms
     (numbers, distributions, expressions of a parameter and the state), library strategies imported."""
     n = draw(st.integers(2, 3))

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dilemma_sim.engine import compile_scenario, stage_payoffs
+from dilemma_sim.engine import CompiledScenario, compile_scenario, stage_payoffs
 from dilemma_sim.engine.analysis import policy_profile, reach_turn, stage_games
 from dilemma_sim.engine.gamelint import lint_game, lint_loaded
 from dilemma_sim.scenario.loader import load_scenario, load_text
@@ -78,14 +78,14 @@ def scenario_file(tmp_path: Path, low: float, high: float) -> Path:
 
 
 @pytest.fixture(scope="module")
-def starter(tmp_path_factory: pytest.TempPathFactory) -> object:
+def starter(tmp_path_factory: pytest.TempPathFactory) -> CompiledScenario:
     result = load_text(starter_yaml("starter"), "starter.yaml")
     assert result.scenario is not None
     return compile_scenario(result.scenario)
 
 
-def test_the_players_choice_meets_each_counterpart_choice_in_one_game(starter: object) -> None:
-    games = stage_games(starter, turn=0)  # type: ignore[arg-type]
+def test_the_players_choice_meets_each_counterpart_choice_in_one_game(starter: CompiledScenario) -> None:
+    games = stage_games(starter, turn=0)
     assert len(games) == 1
     g = games[0]
     assert (g.row_actor, g.row_decision, g.col_actor, g.col_decision) == (
@@ -99,19 +99,21 @@ def test_the_players_choice_meets_each_counterpart_choice_in_one_game(starter: o
     assert g.type  # 2x2 games are classified
 
 
-def test_cells_are_the_engines_expected_one_turn_payoffs_averaged_over_runs(starter: object) -> None:
-    batch = reach_turn(starter, 2, runs=64, seed=4)  # type: ignore[arg-type]
-    g = stage_games(starter, state=batch, seed=4)[0]  # type: ignore[arg-type]
-    base = policy_profile(starter, batch, seed=4)  # type: ignore[arg-type]
-    pay = stage_payoffs(starter, batch, ("government", 0), ("group", 2), base).mean(axis=0)  # type: ignore[arg-type]
+def test_cells_are_the_engines_expected_one_turn_payoffs_averaged_over_runs(
+    starter: CompiledScenario,
+) -> None:
+    batch = reach_turn(starter, 2, runs=64, seed=4)
+    g = stage_games(starter, state=batch, seed=4)[0]
+    base = policy_profile(starter, batch, seed=4)
+    pay = stage_payoffs(starter, batch, ("government", 0), ("group", 2), base).mean(axis=0)
     np.testing.assert_allclose(g.row_payoffs, pay[..., 0])
     np.testing.assert_allclose(g.col_payoffs, pay[..., 1])
     assert g.turn == 2
 
 
-def test_equilibria_are_mutual_best_responses(starter: object) -> None:
+def test_equilibria_are_mutual_best_responses(starter: CompiledScenario) -> None:
     for turn in (0, 5):
-        for g in stage_games(starter, turn=turn):  # type: ignore[arg-type]
+        for g in stage_games(starter, turn=turn):
             assert g.equilibria
             for e in g.equilibria:
                 row_value, col_value = e.row @ g.row_payoffs @ e.col, e.row @ g.col_payoffs @ e.col
@@ -119,9 +121,9 @@ def test_equilibria_are_mutual_best_responses(starter: object) -> None:
                 assert (e.row @ g.col_payoffs).max() <= col_value + 1e-7
 
 
-def test_games_at_a_turn_are_reproducible(starter: object) -> None:
-    a = stage_games(starter, turn=3)  # type: ignore[arg-type]
-    b = stage_games(starter, turn=3)  # type: ignore[arg-type]
+def test_games_at_a_turn_are_reproducible(starter: CompiledScenario) -> None:
+    a = stage_games(starter, turn=3)
+    b = stage_games(starter, turn=3)
     assert [g.to_json() for g in a] == [g.to_json() for g in b]
     assert set(a[0].to_json()) == {
         "turn",

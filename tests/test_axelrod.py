@@ -122,7 +122,10 @@ def test_the_public_goods_game_pays_each_run_its_sampled_multiplier() -> None:
     res = run_batch(cs, 500, 4, {"a": "reciprocator", "b": "free-rider", "c": "contributor"})
     r = res.params[:, 0]
     # turn 1: a and c give (k = 2); then the reciprocator copies the free rider's keeping (k = 1)
-    pot = lambda k: r * 10 * k / 3  # noqa: E731
+
+    def pot(k: int) -> np.ndarray:
+        return r * 10 * k / 3
+
     a = pot(2) + 9 * (10 + pot(1))
     b = (10 + pot(2)) + 9 * (10 + pot(1))
     c = pot(2) + 9 * pot(1)

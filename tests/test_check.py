@@ -316,7 +316,16 @@ def test_check_filter_writes_a_variant_that_loads(tmp_path: Path) -> None:
     scenario = tmp_path / OBSERVED.name
     scenario.write_text(OBSERVED.read_text())
     target = tmp_path / "matched.yaml"  # next to the scenario: its `extends:` stays in the folder
-    args = ["--filter", "--samples", "60", "--replicates", "5", "--write-variant", target, "--json"]
+    args: list[str | Path] = [
+        "--filter",
+        "--samples",
+        "60",
+        "--replicates",
+        "5",
+        "--write-variant",
+        target,
+        "--json",
+    ]
     result = invoke("check", scenario, *args)
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)

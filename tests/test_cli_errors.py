@@ -32,8 +32,8 @@ from dilemma_sim.scenario.starter import starter_yaml
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def invoke(*args: str | Path, **kwargs: object) -> Result:
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False, **kwargs)  # type: ignore[arg-type]
+def invoke(*args: str | Path) -> Result:
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
 
 
 @pytest.fixture()

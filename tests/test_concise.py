@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from todays_style import ipd, n_player
 
 from dilemma_sim.engine import build_policies, compile_scenario, run_chunk
 from dilemma_sim.scenario.loader import load_or_raise, load_text
 from dilemma_sim.scenario.yamlio import dump_yaml, read_yaml
+from tests.todays_style import ipd, n_player
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 IPD_CLASSICS = [

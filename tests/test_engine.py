@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pytest
-from engine_scenarios import CRISIS, crisis, tiny
 from scipy import stats
 
 from dilemma_sim.engine import (
     BLOCK,
     HORIZON,
     BestResponse,
+    CompiledScenario,
+    FixedPolicy,
     LogitPolicy,
     MixedPolicy,
     RulesPolicy,
     Scripted,
     Simulation,
+    TurnResult,
     build_policies,
     check_transcript,
     compile_scenario,
@@ -36,6 +40,14 @@ from dilemma_sim.engine.outcome import RUN_OVER
 from dilemma_sim.engine.sampling import TurnDraws, quantile
 from dilemma_sim.engine.simulate import start
 from dilemma_sim.scenario import models as m
+from tests.engine_scenarios import CRISIS, crisis, tiny
+
+
+class _Frozen(Protocol):
+    """A frozen scipy distribution (the reference for inverse-CDF sampling)."""
+
+    def ppf(self, q: np.ndarray) -> np.ndarray: ...
+
 
 # --------------------------------------------------------------------------- compile
 
@@ -128,7 +140,7 @@ def test_count_inversion_handles_zero_rates_and_caps() -> None:
         (m.Triangular(dist="triangular", low=0, mode=1, high=4), stats.triang(0.25, loc=0, scale=4)),
     ],
 )
-def test_parameters_are_sampled_by_inverse_cdf(spec, frozen) -> None:
+def test_parameters_are_sampled_by_inverse_cdf(spec: m.Distribution, frozen: _Frozen) -> None:
     u = np.linspace(0.001, 0.999, 99)
     np.testing.assert_allclose(quantile(spec, u), frozen.ppf(u), rtol=1e-9, atol=1e-9)
 
@@ -141,7 +153,7 @@ def test_clipped_normal_stays_within_its_bounds() -> None:
 # --------------------------------------------------------------------------- turn semantics
 
 
-def play(cs, choices_per_turn, seed=0):
+def play(cs: CompiledScenario, choices_per_turn: list[list[int]], seed: int = 0) -> list[TurnResult]:
     streams, batch = start(cs, seed, 0, 1)
     out = []
     for choices in choices_per_turn:
@@ -181,7 +193,7 @@ def test_a_run_that_ends_keeps_earning_its_final_state_utility() -> None:
         assert list(later.choices[0]) == [-1, -1] and not later.events.any()
         assert later.state[0, 0] == 20.0 and later.levels[0, 0] == 2 and later.ending[0] == -1
         assert later.breakdown is not None and later.breakdown[RUN_OVER][0, 0] == 24.0
-        assert sum(later.breakdown.values())[0, 0] == 24.0
+        assert np.sum(list(later.breakdown.values()), axis=0)[0, 0] == 24.0
     # the totals are final when the run ends, and equal the sum of the per-turn payoffs
     assert res[1].batch.payoff_total[0, 0] == res[-1].batch.payoff_total[0, 0] == 14.5 + 23.0 + 2 * 24.0
     discounted = 14.5 + 0.9 * 23.0 + 0.9**2 * 24.0 + 0.9**3 * 24.0
@@ -250,7 +262,7 @@ def test_a_count_may_follow_the_count_drawn_before_it_this_turn() -> None:
     np.testing.assert_allclose(pay[0, 0], 11.0 - 50.0 - 0.5 * 200.0)
 
 
-def _slot_u(cs, seed: int, turn: int, count: int) -> float:
+def _slot_u(cs: CompiledScenario, seed: int, turn: int, count: int) -> float:
     """The uniform of count `count` in turn `turn` of run 0."""
     streams, _ = start(cs, seed, 0, 1)
     for _ in range(turn):
@@ -292,7 +304,7 @@ def test_discounted_totals_weight_turn_t_by_discount_to_the_t() -> None:
 
 
 @pytest.mark.parametrize("make", [crisis, tiny])
-def test_breakdown_sums_exactly_to_each_turns_payoff(make) -> None:
+def test_breakdown_sums_exactly_to_each_turns_payoff(make: Callable[[], m.Scenario]) -> None:
     cs = compile_scenario(make())
     sim = Simulation(cs, runs=64, seed=2, breakdown=True)
     while not sim.done:
@@ -392,7 +404,7 @@ def test_strategy_overrides_replace_an_actors_policies() -> None:
     cs = compile_scenario(crisis())
     pols = build_policies(cs, {"state": "always-appease", "rival": "random", "militia": "default"})
     assert [type(p).__name__ for p in pols] == ["FixedPolicy", "FixedPolicy", "MixedPolicy", "DefaultPolicy"]
-    assert pols[2].cumulative == (0.5, 1.0)  # type: ignore[attr-defined]
+    assert isinstance(pols[2], MixedPolicy) and pols[2].cumulative == (0.5, 1.0)
     with pytest.raises(KeyError, match="always-dither"):
         build_policies(cs, {"state": "always-dither"})
     with pytest.raises(ValueError, match="plays rival"):
@@ -404,7 +416,7 @@ def test_strategy_overrides_replace_an_actors_policies() -> None:
 def test_policy_mappings_override_single_decisions() -> None:
     cs = compile_scenario(crisis())
     pols = build_policies(cs, {"state": {"posture": {"kind": "fixed", "option": "talk"}}})
-    assert pols[0].option == 2 and isinstance(pols[1], BestResponse)  # type: ignore[attr-defined]
+    assert isinstance(pols[0], FixedPolicy) and pols[0].option == 2 and isinstance(pols[1], BestResponse)
     with pytest.raises(ValueError, match="not this turn"):
         build_policies(
             cs,

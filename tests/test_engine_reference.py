@@ -7,22 +7,22 @@ from typing import Any
 
 import numpy as np
 import pytest
-from engine_scenarios import crisis, tiny
 from hypothesis import HealthCheck, given, settings
-from reference_engine import ReferenceRun
-from strategies import games, scenarios
 
 from dilemma_sim.engine import compile_scenario, run_chunk
 from dilemma_sim.scenario.binding import plays
 from dilemma_sim.scenario.loader import load_scenario
 from dilemma_sim.scenario.models import Scenario
+from tests.engine_scenarios import crisis, tiny
+from tests.reference_engine import ReferenceRun
+from tests.strategies import games, scenarios
 
 SCENARIO_FILES = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
 
 
 def assert_same_runs(
-    sc: Scenario, seed: int, first_run: int, runs: int, overrides: dict[str, Any] | None = None
-):
+    sc: Scenario, seed: int, first_run: int, runs: int, overrides: dict[str, str] | None = None
+) -> None:
     """Engine == reference run by run: identical choices, events, counts, endings; numbers within 1e-9."""
     cs = compile_scenario(sc)
     res = run_chunk(cs, first_run, runs, seed, overrides, collect_turns=True)

@@ -355,7 +355,7 @@ def test_parquet_without_pyarrow(starter: Path, tmp_path: Path, monkeypatch: pyt
 def test_a_scenario_too_large_for_memory_is_refused_when_compiled(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from best_response_crowd import crowd_yaml
+    from tests.best_response_crowd import crowd_yaml
 
     path = tmp_path / "crowd.yaml"
     path.write_text(crowd_yaml(60))

@@ -12,7 +12,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from strategies import Tree, expression_trees, expressions, render
 
 from dilemma_sim.scenario.expressions import (
     LOG_FLOOR,
@@ -35,6 +34,7 @@ from dilemma_sim.scenario.expressions import (
     name_refs,
     parse,
 )
+from tests.strategies import Tree, expression_trees, expressions, render
 
 NAMES = ["a", "b", "security", "pakistan.aid", "prev.taliban.ttp_policy.restrain"]
 

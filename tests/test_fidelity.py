@@ -28,6 +28,7 @@ def cs() -> CompiledScenario:
 def state_path(cs: CompiledScenario, strategy: str, runs: int, seed: int = 11) -> np.ndarray:
     """End-of-turn states, (runs, turns, variables)."""
     res = run_batch(cs, runs, seed, {"pakistan": strategy}, collect_turns=True)
+    assert res.trajectories is not None
     return np.asarray(res.trajectories["state"])
 
 
@@ -116,6 +117,7 @@ def test_in_2021_refusing_talks_beats_talking() -> None:
     no_talks = run_batch(variant, 1000, 11, {"pakistan": "no-talks"}, collect_turns=True)
     assert (no_talks.totals[:, pakistan] - talks.totals[:, pakistan]).mean() > 0
     at_end = names.index("ttp_in_pakistan")
+    assert talks.trajectories is not None and no_talks.trajectories is not None
     assert (
         np.asarray(talks.trajectories["state"])[:, -1, at_end].mean()
         > np.asarray(no_talks.trajectories["state"])[:, -1, at_end].mean()

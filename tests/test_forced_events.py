@@ -8,25 +8,26 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from engine_scenarios import crisis, tiny
 
-from dilemma_sim.engine.compile import compile_scenario
+from dilemma_sim.engine.compile import CompiledScenario, compile_scenario
 from dilemma_sim.engine.replay import check_transcript, replay, transcript
 from dilemma_sim.engine.simulate import Simulation
+from dilemma_sim.engine.step import TurnResult
+from tests.engine_scenarios import crisis, tiny
 
 SEED = 11
 
 
 @pytest.fixture(scope="module")
-def cs():  # type: ignore[no-untyped-def]
+def cs() -> CompiledScenario:
     return compile_scenario(crisis())
 
 
-def events_fired(cs, result) -> set[str]:  # type: ignore[no-untyped-def]
+def events_fired(cs: CompiledScenario, result: TurnResult) -> set[str]:
     return {e.id for i, e in enumerate(cs.events) if result.events[0, i]}
 
 
-def test_a_forced_event_fires_and_the_other_events_draw_as_before(cs) -> None:  # type: ignore[no-untyped-def]
+def test_a_forced_event_fires_and_the_other_events_draw_as_before(cs: CompiledScenario) -> None:
     for seed in range(20):
         plain = Simulation(cs, seed=seed, human="state").advance()
         if "ceasefire" not in events_fired(cs, plain):
@@ -47,12 +48,12 @@ def test_a_once_event_that_already_fired_is_not_forced_again() -> None:
     assert events_fired(cs, again) == set()
 
 
-def test_an_unknown_event_is_an_error(cs) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_event_is_an_error(cs: CompiledScenario) -> None:
     with pytest.raises(ValueError, match="unknown event 'nosuch'"):
         Simulation(cs, seed=SEED).advance(force=["nosuch"])
 
 
-def test_undo_replays_the_forced_events(cs) -> None:  # type: ignore[no-untyped-def]
+def test_undo_replays_the_forced_events(cs: CompiledScenario) -> None:
     sim = Simulation(cs, seed=SEED, human="state")
     sim.advance(force=["ceasefire"])
     sim.advance()
@@ -63,7 +64,7 @@ def test_undo_replays_the_forced_events(cs) -> None:  # type: ignore[no-untyped-
     assert sim.forced_made == [("ceasefire",), ()]
 
 
-def test_several_humans_are_all_external_choices(cs) -> None:  # type: ignore[no-untyped-def]
+def test_several_humans_are_all_external_choices(cs: CompiledScenario) -> None:
     humans = [a for a in cs.actors][:2]
     sim = Simulation(cs, seed=SEED, human=humans)
     choices = {}
@@ -76,7 +77,7 @@ def test_several_humans_are_all_external_choices(cs) -> None:  # type: ignore[no
             assert result.choices[0, info.index] == len(info.option_ids) - 1
 
 
-def test_replay_and_transcript_keep_forced_events(cs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_replay_and_transcript_keep_forced_events(cs: CompiledScenario, tmp_path: Path) -> None:
     sim = Simulation(cs, seed=SEED)
     forced = [(), ("ceasefire",), ()]
     results = [sim.advance(force=f) for f in forced]

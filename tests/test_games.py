@@ -152,7 +152,7 @@ def test_equilibria_are_immutable() -> None:
     with pytest.raises(ValueError):
         eq.row[0] = 0.5
     with pytest.raises(AttributeError):
-        eq.pure = False  # type: ignore[misc]
+        eq.pure = False  # type: ignore[misc]  # assigning to a frozen field is what this test checks
 
 
 def test_bad_shapes_are_rejected() -> None:
@@ -256,7 +256,8 @@ def test_qre_is_a_logit_fixed_point(game: Game, rationality: float) -> None:
 
     def softmax(u: np.ndarray) -> np.ndarray:
         e = np.exp(u - u.max())
-        return e / e.sum()
+        p: np.ndarray = e / e.sum()
+        return p
 
     np.testing.assert_allclose(x, softmax(rationality * a @ y), atol=1e-9)
     np.testing.assert_allclose(y, softmax(rationality * b.T @ x), atol=1e-9)

@@ -103,10 +103,12 @@ def test_undo_replays_the_history_exactly() -> None:
     sim = Simulation(cs, runs=1)
     for _ in range(4):
         sim.advance()
-    before = sim.state.recent_choices.copy()  # type: ignore[union-attr]
+    assert sim.state.recent_choices is not None
+    before = sim.state.recent_choices.copy()
     sim.advance()
     sim.undo()
-    assert np.array_equal(sim.state.recent_choices, before)  # type: ignore[arg-type]
+    assert sim.state.recent_choices is not None
+    assert np.array_equal(sim.state.recent_choices, before)
 
 
 def test_a_random_rule_draws_with_its_probabilities_from_the_decisions_uniform() -> None:

@@ -6,17 +6,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from engine_scenarios import crisis
 
-from dilemma_sim.engine import build_policies, compile_scenario, run_chunk
+from dilemma_sim.engine import CompiledScenario, build_policies, compile_scenario, run_chunk
 from dilemma_sim.engine.sampling import RunStreams
 from dilemma_sim.executor import run_batch
 from dilemma_sim.scenario.loader import load_scenario
+from dilemma_sim.scenario.models import RulesPolicy
+from tests.engine_scenarios import crisis
 
 IPD = load_scenario("ipd").scenario
 
 
-def _ipd(**changes: object):
+def _ipd(**changes: object) -> CompiledScenario:
     assert IPD is not None
     return compile_scenario(IPD.model_copy(update=changes))
 
@@ -122,4 +123,5 @@ def test_a_child_that_keeps_the_kind_still_merges_key_by_key(tmp_path: Path) -> 
     result = load_scenario(child)
     assert result.scenario is not None
     policy = result.scenario.actors["a"].policy["move"]
-    assert policy.otherwise == "d" and len(policy.rules) == 1  # type: ignore[union-attr]
+    assert isinstance(policy, RulesPolicy)
+    assert policy.otherwise == "d" and len(policy.rules) == 1

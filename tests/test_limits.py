@@ -11,7 +11,6 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from best_response_crowd import crowd_yaml
 from click.testing import CliRunner
 
 from dilemma_sim.cli import main
@@ -31,6 +30,7 @@ from dilemma_sim.executor import Execution, Job, JobRun
 from dilemma_sim.limits import MAX_RUNS, check_runs, check_seed, chunk_memory, parse_size
 from dilemma_sim.scenario.loader import load_or_raise, load_text
 from dilemma_sim.scenario.starter import starter_yaml
+from tests.best_response_crowd import crowd_yaml
 
 
 def compiled(text: str) -> CompiledScenario:

@@ -179,7 +179,8 @@ def test_child_file_overrides_base_and_errors_point_at_the_child(monkeypatch: py
     (d,) = result.diagnostics
     assert (Path(d.file).name, d.line, d.column, d.code) == ("child.yaml", 11, 15, "E302")
     # values inherited from the base keep the base's positions
-    assert result.marks.value(("summary",)).file.endswith("minimal.yaml")  # type: ignore[union-attr]
+    summary = result.marks.value(("summary",))
+    assert summary is not None and summary.file.endswith("minimal.yaml")
 
 
 def test_error_in_the_base_is_reported_in_the_base_file(tmp_path: Path) -> None:

@@ -8,11 +8,11 @@ from typing import Any
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import mutated_documents, mutated_texts, yamlish_documents
 
 from dilemma_sim.scenario.lint import lint
 from dilemma_sim.scenario.loader import LoadResult, load_text, validate_data
 from dilemma_sim.scenario.yamlio import dump_yaml, load_yaml
+from tests.strategies import mutated_documents, mutated_texts, yamlish_documents
 
 MINIMAL = (Path(__file__).parent / "fixtures" / "minimal.yaml").read_text()
 MINIMAL_DATA = load_yaml(MINIMAL).data

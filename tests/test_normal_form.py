@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from dilemma_sim.cli import main
-from dilemma_sim.engine import compile_scenario
+from dilemma_sim.engine import CompiledScenario, compile_scenario
 from dilemma_sim.engine import games as two
 from dilemma_sim.engine import normal_form as nf
 from dilemma_sim.engine.analysis import normal_form_game
@@ -25,7 +25,7 @@ def invoke(*args: str | Path) -> Result:
     return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
 
 
-def _cs(ref: str):
+def _cs(ref: str) -> CompiledScenario:
     return compile_scenario(load_or_raise(ref))
 
 

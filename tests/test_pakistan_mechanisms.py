@@ -6,6 +6,7 @@ different starting state or a test strategy), and compares runs on the same rand
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ import pytest
 from dilemma_sim.engine import CompiledScenario
 from dilemma_sim.executor import ScenarioRef, run_batch
 from dilemma_sim.scenario.expressions import name_refs, parse
+from dilemma_sim.scenario.models import Uniform
 from dilemma_sim.scenario.yamlio import load_yaml
 
 RUNS = 1024
@@ -29,6 +31,7 @@ def variant(tmp_path: Path, name: str, body: str) -> CompiledScenario:
 def play(cs: CompiledScenario, strategy: str, runs: int = RUNS, seed: int = 5) -> dict[str, np.ndarray]:
     """Trajectories of a batch: `state` (runs, turns, variables), `events`, `choices`, and `params`."""
     res = run_batch(cs, runs, seed, {"pakistan": strategy}, collect_turns=True)
+    assert res.trajectories is not None
     out = {k: np.asarray(v) for k, v in res.trajectories.items()}
     out["params"] = np.asarray(res.params)
     return out
@@ -236,6 +239,7 @@ def test_money_counts_in_lives_at_the_value_of_a_life(base: CompiledScenario) ->
     assert np.allclose(lives * value[:, None], money, rtol=1e-9, atol=1e-6)
     weights = base.scenario.actors["pakistan"].utility
     fatalities = weights["fatalities"]
+    assert isinstance(fatalities, Uniform)
     assert (fatalities.low, fatalities.high) == (-0.92, -0.77)  # an attacker's death does not count
 
 
@@ -248,7 +252,7 @@ def _names(expression: object) -> set[str]:
     return {name for name, _ in name_refs(parse(str(expression)))}
 
 
-def _conditions(policy: object) -> list[str]:
+def _conditions(policy: Mapping[str, object] | None) -> list[str]:
     out = []
     for rules in (policy or {}).values():
         for rule in rules.get("rules", []) if isinstance(rules, dict) else []:

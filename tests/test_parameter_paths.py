@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine_scenarios import CRISIS, crisis
-
 from dilemma_sim.batch.posterior import locate
 from dilemma_sim.engine import compile_scenario
+from tests.engine_scenarios import CRISIS, crisis
 
 
 def test_every_parameter_column_is_named_by_the_yaml_path_of_a_distribution() -> None:

@@ -13,6 +13,7 @@ from dilemma_sim.cli import main
 from dilemma_sim.engine import build_policies, compile_scenario, run_chunk
 from dilemma_sim.scenario.binding import StrategyBindingError, bind_strategy, library, plays
 from dilemma_sim.scenario.loader import load_scenario, load_text
+from dilemma_sim.scenario.models import Policy, RulesPolicy
 
 CLASSICS = {
     "cooperator": "Cooperator",
@@ -99,12 +100,17 @@ def test_every_classic_imports_by_name_and_plays_either_seat(tmp_path: Path) -> 
     assert cs.track_counts and cs.history_k == 2  # grudger counts, tit for two tats looks back two turns
 
 
+def _rules(policy: Policy) -> RulesPolicy:
+    assert isinstance(policy, RulesPolicy), policy
+    return policy
+
+
 def test_a_bound_strategy_speaks_the_seats_names() -> None:
     sc = load_text(GAME + "  tft: {library: tit-for-tat}\n").scenario
     assert sc is not None
-    rule = bind_strategy(sc, "tft", "b").policy["move"].rules[0]  # type: ignore[union-attr]
+    rule = _rules(bind_strategy(sc, "tft", "b").policy["move"]).rules[0]
     assert rule.when == "prev.a.move.defect"
-    rule = bind_strategy(sc, "tft", "a").policy["move"].rules[0]  # type: ignore[union-attr]
+    rule = _rules(bind_strategy(sc, "tft", "a").policy["move"]).rules[0]
     assert rule.when == "prev.b.move.defect"
 
 
@@ -128,8 +134,8 @@ def test_rename_maps_the_librarys_names_onto_the_scenarios() -> None:
     )
     sc = load_text(text).scenario
     assert sc is not None
-    bound = bind_strategy(sc, "tft", "a").policy["stance"]
-    assert bound.rules[0].when == "prev.b.stance.hold" and bound.otherwise == "pull_back"  # type: ignore[union-attr]
+    bound = _rules(bind_strategy(sc, "tft", "a").policy["stance"])
+    assert bound.rules[0].when == "prev.b.stance.hold" and bound.otherwise == "pull_back"
 
 
 def test_playing_a_seat_without_the_names_is_an_error_at_the_import_line(tmp_path: Path) -> None:
@@ -202,9 +208,9 @@ def test_in_a_game_of_three_opponent_means_the_others_together() -> None:
         game + "  tft: {library: tit-for-tat}\n  lead:\n    library: tit-for-tat\n    roles: {opponent: b}\n"
     ).scenario
     assert sc is not None
-    rule = bind_strategy(sc, "tft", "a").policy["move"].rules[0]  # type: ignore[union-attr]
+    rule = _rules(bind_strategy(sc, "tft", "a").policy["move"]).rules[0]
     assert rule.when == "(prev.b.move.defect + prev.referee.move.defect)"
-    rule = bind_strategy(sc, "lead", "a").policy["move"].rules[0]  # type: ignore[union-attr]
+    rule = _rules(bind_strategy(sc, "lead", "a").policy["move"]).rules[0]
     assert rule.when == "prev.b.move.defect"
 
 

@@ -124,7 +124,8 @@ def test_by_default_every_uncertain_parameter_varies_over_its_support(starter: S
     assert [u.path for u in uncs] == [path for path, _ in cs.param_specs]
     plan = plan_robust(starter, samples=50, runs=2)
     for j, u in enumerate(uncs):
-        assert (u.low, u.high) == (u.dist.low, u.dist.high)  # type: ignore[union-attr]
+        assert u.dist is not None
+        assert (u.low, u.high) == (u.dist.low, u.dist.high)
         assert plan.points[:, j].min() >= u.low and plan.points[:, j].max() <= u.high
 
 
@@ -159,9 +160,9 @@ def test_param_ranges_replace_the_default_design(threshold: ScenarioRef) -> None
 def test_results_are_bit_identical_whatever_the_workers_or_chunks(
     starter: ScenarioRef, execution: Execution
 ) -> None:
-    kwargs = {"samples": 24, "runs": 300, "seed": 5, "strategies": ["greedy", "random", "reciprocity"]}
-    serial = robust(starter, **kwargs)  # type: ignore[arg-type]
-    other = robust(starter, execution=execution, **kwargs)  # type: ignore[arg-type]
+    strategies = ["greedy", "random", "reciprocity"]
+    serial = robust(starter, samples=24, runs=300, seed=5, strategies=strategies)
+    other = robust(starter, samples=24, runs=300, seed=5, strategies=strategies, execution=execution)
     for name in ("means", "half", "regret", "regret_half", "best", "decisive"):
         np.testing.assert_array_equal(getattr(serial, name), getattr(other, name), err_msg=name)
     assert serial.to_json() == other.to_json()

@@ -19,7 +19,8 @@ THRESHOLD = Path(__file__).parent / "fixtures" / "threshold.yaml"
 
 
 def ishigami(x: np.ndarray, a: float = 7.0, b: float = 0.1) -> np.ndarray:
-    return np.sin(x[:, 0]) + a * np.sin(x[:, 1]) ** 2 + b * x[:, 2] ** 4 * np.sin(x[:, 0])
+    y: np.ndarray = np.sin(x[:, 0]) + a * np.sin(x[:, 1]) ** 2 + b * x[:, 2] ** 4 * np.sin(x[:, 0])
+    return y
 
 
 def ishigami_indices(a: float = 7.0, b: float = 0.1) -> tuple[list[float], list[float]]:

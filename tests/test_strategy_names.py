@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from engine_scenarios import crisis
 
 from dilemma_sim.batch.tournament import entrants_of
 from dilemma_sim.cli import main
 from dilemma_sim.engine import build_policies, compile_scenario
 from dilemma_sim.scenario.loader import load_scenario
 from dilemma_sim.scenario.starter import starter_yaml
+from tests.engine_scenarios import crisis
 
 RENAMED = """\
   random:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
-from dilemma_sim.engine.compile import compile_scenario
+from dilemma_sim.engine.compile import CompiledScenario, compile_scenario
 from dilemma_sim.engine.simulate import Simulation
 from dilemma_sim.engine.turn_view import (
     OTHER,
-    clean,
+    TurnView,
     grouped_totals,
     quantity,
     run_views,
@@ -18,6 +19,7 @@ from dilemma_sim.engine.turn_view import (
     turn_view,
 )
 from dilemma_sim.scenario.loader import load_or_raise
+from dilemma_sim.text import safe as clean
 
 HEDGE = {"pakistan.posture": "hedge"}
 FROZEN = Path(__file__).parent / "tui" / "fixtures" / "layout.yaml"
@@ -25,13 +27,15 @@ FROZEN = Path(__file__).parent / "tui" / "fixtures" / "layout.yaml"
 
 
 @pytest.fixture(scope="module")
-def cs():  # type: ignore[no-untyped-def]
+def cs() -> CompiledScenario:
     return compile_scenario(load_or_raise(FROZEN))
 
 
-def play(cs, turns: int, choices=HEDGE, seed: int = 7):  # type: ignore[no-untyped-def]
+def play(
+    cs: CompiledScenario, turns: int, choices: Mapping[str, str] = HEDGE, seed: int = 7
+) -> tuple[Simulation, list[TurnView]]:
     sim = Simulation(cs, runs=1, seed=seed, human="pakistan")
-    views = []
+    views: list[TurnView] = []
     for _ in range(turns):
         before = sim.state
         result = sim.advance(choices)
@@ -39,13 +43,13 @@ def play(cs, turns: int, choices=HEDGE, seed: int = 7):  # type: ignore[no-untyp
     return sim, views
 
 
-def test_the_players_own_action_opens_the_news_every_turn(cs) -> None:  # type: ignore[no-untyped-def]
+def test_the_players_own_action_opens_the_news_every_turn(cs: CompiledScenario) -> None:
     _, views = play(cs, 3)
     assert views[0].news_for(["pakistan"])[0] == "You: Hedge"
     assert views[1].news_for(["pakistan"])[0] == "You: Hedge (as before)"
 
 
-def test_a_repeated_choice_is_not_repeated_as_news(cs) -> None:  # type: ignore[no-untyped-def]
+def test_a_repeated_choice_is_not_repeated_as_news(cs: CompiledScenario) -> None:
     _, views = play(cs, 12)
     # an option's news text appears in the turn it is first chosen, not again while it is kept
     previous: dict[str, str] = {}
@@ -58,7 +62,7 @@ def test_a_repeated_choice_is_not_repeated_as_news(cs) -> None:  # type: ignore[
     assert any(line.kind == "kept" for view in views for line in view.news)
 
 
-def test_score_rows_add_up_to_the_payoff_with_an_other_row(cs) -> None:  # type: ignore[no-untyped-def]
+def test_score_rows_add_up_to_the_payoff_with_an_other_row(cs: CompiledScenario) -> None:
     _, views = play(cs, 4)
     for view in views:
         rows = score_rows(view.terms["pakistan"], limit=3)
@@ -68,7 +72,7 @@ def test_score_rows_add_up_to_the_payoff_with_an_other_row(cs) -> None:  # type:
             assert sum(view.breakdown_of(actor).values()) == pytest.approx(view.payoffs[actor])
 
 
-def test_counts_read_as_levels_whose_sign_follows_the_weight(cs) -> None:  # type: ignore[no-untyped-def]
+def test_counts_read_as_levels_whose_sign_follows_the_weight(cs: CompiledScenario) -> None:
     """`12 attacks -24` for a negative weight, whether attacks rose or fell since last turn."""
     _, views = play(cs, 6)
     for view in views:
@@ -79,7 +83,7 @@ def test_counts_read_as_levels_whose_sign_follows_the_weight(cs) -> None:  # typ
                 assert term.value <= 0  # Pakistan's weights on attacks and deaths are negative
 
 
-def test_what_mattered_groups_model_mechanics_on_one_line(cs) -> None:  # type: ignore[no-untyped-def]
+def test_what_mattered_groups_model_mechanics_on_one_line(cs: CompiledScenario) -> None:
     _, views = play(cs, 12)
     rows = grouped_totals(cs.scenario, views, "pakistan", limit=5)
     labels = [label for label, _ in rows]
@@ -89,7 +93,7 @@ def test_what_mattered_groups_model_mechanics_on_one_line(cs) -> None:  # type: 
     assert sum(value for _, value in rows) == pytest.approx(total)
 
 
-def test_run_views_match_the_views_built_turn_by_turn(cs) -> None:  # type: ignore[no-untyped-def]
+def test_run_views_match_the_views_built_turn_by_turn(cs: CompiledScenario) -> None:
     sim, views = play(cs, 5)
     again = run_views(cs, 7, 0, sim.history)
     assert [v.news for v in again] == [v.news for v in views]

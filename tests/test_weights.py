@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-from engine_scenarios import TINY, scenario
 
 from dilemma_sim.engine import compile_scenario
 from dilemma_sim.executor import run_batch
@@ -13,11 +13,12 @@ from dilemma_sim.executor.scenario_ref import load_with_overrides
 from dilemma_sim.scenario.lint import lint
 from dilemma_sim.scenario.loader import load_scenario, load_text
 from dilemma_sim.scenario.starter import starter_yaml
+from tests.engine_scenarios import TINY, scenario
 
 W = {"dist": "uniform", "low": 0.5, "high": 2.0}
 
 
-def _with_weight(weight: object, **params: object) -> dict:
+def _with_weight(weight: object, **params: object) -> dict[str, Any]:
     data = {**TINY, "parameters": params}
     actor = {**TINY["actors"]["a"], "utility": {"x": weight, "a.dial": 2.0}}
     return {**data, "actors": {"a": actor}}

@@ -64,7 +64,7 @@ def _strategies(
 
 def _memory(
     seats: list[str], others: dict[str, list[str]], d: str = "move", x: str = "defect"
-) -> tuple[dict, dict, dict]:
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """Latch (Grudger) and lag (Tit For Two Tats) variables, the interactions and dynamics that move them."""
     state: dict[str, Any] = {}
     interactions: dict[str, Any] = {}
@@ -147,7 +147,7 @@ def n_player(
     state = {**{f"{s}_payoff": _payoff_var(f"{s}'s payoff") for s in seats}, **state}
     for profile in itertools.product([c, x], repeat=3):
         k = sum(1 for p in profile if p == c)
-        effects = {}
+        effects: dict[str, str | int] = {}
         for i, s in enumerate(seats):
             if public_goods:
                 pot = f"multiplier * 10 * {k} / 3"

@@ -69,7 +69,8 @@ def predictive_quantiles(y: np.ndarray, error: ObservationError, qs: np.ndarray)
     y = np.asarray(y, dtype=np.float64)
     qs = np.asarray(qs, dtype=np.float64)
     if error.kind == "exact":
-        return np.quantile(y, qs)
+        exact: np.ndarray = np.quantile(y, qs)
+        return exact
     if error.kind == "normal":
         spread = 8.0 * error.sd
 
@@ -102,5 +103,5 @@ def crps(y: np.ndarray, value: float) -> float:
 
 def calibrated_range(n: int, p: float) -> tuple[int, int]:
     """5-95% range of how many of `n` independent figures a calibrated model puts in its p-interval."""
-    lo, hi = stats.binom.ppf([0.05, 0.95], n, p)
+    lo, hi = stats.binom.ppf(np.array([0.05, 0.95]), n, p)
     return int(lo), int(hi)

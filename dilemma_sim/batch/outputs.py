@@ -27,10 +27,10 @@ import json
 import os
 import re
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any, NoReturn, Protocol, TypedDict
 
 import numpy as np
 
@@ -38,6 +38,11 @@ from dilemma_sim import __version__
 from dilemma_sim.errors import EnvironmentProblem, InvalidInput, MissingDependency
 from dilemma_sim.files import remove_stale_temps, temp_path, uninterrupted
 from dilemma_sim.limits import check_seed
+
+if TYPE_CHECKING:
+    import pyarrow.parquet as pq
+
+    from dilemma_sim.engine.tables import CompiledScenario
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 """File extension -> format."""
@@ -50,6 +55,35 @@ _KEY = re.compile(r"^[a-z_][a-z0-9_]*$")
 _HEADER = re.compile(r"^[a-z_][a-z0-9_.]*(,|\r?\n|$)")
 """A CSV column header starts with a column name (`run`, `point`)."""
 _CSV_META = re.compile(r"^# ([a-z_][a-z0-9_]*): (.*)$")
+
+
+class RunRows(Protocol):
+    """One chunk of per-run results, as `run_columns` reads them (an engine `BatchResult` is one)."""
+
+    @property
+    def totals(self) -> np.ndarray: ...
+    @property
+    def discounted(self) -> np.ndarray: ...
+    @property
+    def final_state(self) -> np.ndarray: ...
+    @property
+    def counts_per_turn(self) -> np.ndarray: ...
+    @property
+    def endings(self) -> np.ndarray: ...
+    @property
+    def ended_turn(self) -> np.ndarray: ...
+    @property
+    def params(self) -> np.ndarray: ...
+
+
+class ScenarioFacts(TypedDict):
+    """Identity of a compiled scenario as written into output metadata (see `scenario_facts`)."""
+
+    scenario: str
+    hash: str
+    version: str
+    turns: int
+    turns_per_year: int
 
 
 class OutputFileError(InvalidInput):
@@ -99,7 +133,7 @@ def param_column(path: str) -> str:
     return "param." + path.removeprefix("parameters.")
 
 
-def layout_of(cs: Any) -> Layout:
+def layout_of(cs: CompiledScenario) -> Layout:
     """The column layout of a compiled scenario's batch results."""
     endings = tuple(cs.ending_ids)
     return Layout(
@@ -111,7 +145,7 @@ def layout_of(cs: Any) -> Layout:
     )
 
 
-def scenario_facts(cs: Any) -> dict[str, Any]:
+def scenario_facts(cs: CompiledScenario) -> ScenarioFacts:
     """Identity of a compiled scenario as written into output metadata."""
     sc = cs.scenario
     return {
@@ -123,7 +157,7 @@ def scenario_facts(cs: Any) -> dict[str, Any]:
     }
 
 
-def run_columns(result: Any, layout: Layout, *, first_run: int, seed: int) -> dict[str, np.ndarray]:
+def run_columns(result: RunRows, layout: Layout, *, first_run: int, seed: int) -> dict[str, np.ndarray]:
     """The rows of one chunk as columns: name -> array of shape (runs,).
 
     `result` holds `totals (N, A)`, `discounted (N, A)`, `final_state (N, S)`,
@@ -187,7 +221,7 @@ class RunWriter:
     `close` was called first (the interrupted-batch case: close with `complete=False`).
     """
 
-    def __init__(self, path: str | os.PathLike[str], layout: Layout, metadata: Mapping[str, Any]) -> None:
+    def __init__(self, path: str | os.PathLike[str], layout: Layout, metadata: Mapping[str, object]) -> None:
         self.path = Path(path)
         self.format = format_of(self.path)
         self.layout = layout
@@ -201,7 +235,7 @@ class RunWriter:
         self._tmp = temp_path(self.path)
         self._header_at = 0
         self._header_len = 0
-        self._parquet: Any = None
+        self._parquet: pq.ParquetWriter | None = None
         self._file: IO[bytes] | None = None
         self._check_target()
         remove_stale_temps(self.path)
@@ -240,7 +274,7 @@ class RunWriter:
         self._tmp.unlink()
 
     @contextlib.contextmanager
-    def _os_errors(self) -> Any:
+    def _os_errors(self) -> Iterator[None]:
         """Turn a refusal of the file system into an EnvironmentProblem, dropping the temporary file."""
         try:
             yield
@@ -250,7 +284,7 @@ class RunWriter:
 
     # ------------------------------------------------------------------ header
 
-    def _meta(self, complete: bool) -> dict[str, Any]:
+    def _meta(self, complete: bool) -> dict[str, object]:
         return {**self.metadata, "complete": complete, "runs": self.runs}
 
     def _header_bytes(self, complete: bool) -> bytes:
@@ -284,7 +318,7 @@ class RunWriter:
 
     # ------------------------------------------------------------------ rows
 
-    def write(self, result: Any, *, first_run: int, seed: int) -> None:
+    def write(self, result: RunRows, *, first_run: int, seed: int) -> None:
         """Append the rows of one chunk."""
         cols = run_columns(result, self.layout, first_run=first_run, seed=seed)
         self.write_columns(cols)
@@ -323,7 +357,10 @@ class RunWriter:
             # they cost memory and time, and the footer keeps every row group's statistics until close
             text = [name for name, v in cols.items() if v.dtype == object]
             self._parquet = pq.ParquetWriter(
-                self._tmp, table.schema, use_dictionary=text, write_statistics=["run", "ending"]
+                self._tmp,
+                table.schema,
+                use_dictionary=text,  # type: ignore[arg-type]  # pyarrow takes column names; the stubs say bool
+                write_statistics=["run", "ending"],
             )
         self._parquet.write_table(table)
 
@@ -354,6 +391,7 @@ class RunWriter:
                     c: np.zeros(0, dtype=object if c == "ending" else float) for c in self.layout.columns()
                 }
                 self._write_parquet(empty)
+            assert self._parquet is not None  # _write_parquet opened it
             # the metadata goes into the footer's key-value metadata, written at close: no second copy
             self._parquet.add_key_value_metadata(
                 {"dilemma_sim": json.dumps(self._meta(complete), ensure_ascii=False)}
@@ -514,7 +552,7 @@ def _json_object(text: str, path: Path, where: str) -> dict[str, Any]:
     return value
 
 
-def _no_constant(name: str) -> Any:
+def _no_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not a number JSON allows")
 
 

@@ -95,7 +95,8 @@ class Box:
 
     def contains(self, x: np.ndarray) -> np.ndarray:
         """(n,) whether each row of `x` lies in the box."""
-        return np.all((x >= self.low) & (x <= self.high), axis=1)
+        inside: np.ndarray = np.all((x >= self.low) & (x <= self.high), axis=1)
+        return inside
 
 
 def get_quantile(data: np.ndarray, quantile: float) -> float:
@@ -140,7 +141,8 @@ class _Search:
         self.init_low, self.init_high = x.min(axis=0), x.max(axis=0)
 
     def restricted(self, low: np.ndarray, high: np.ndarray) -> np.ndarray:
-        return (low != self.init_low) | (high != self.init_high)
+        moved: np.ndarray = (low != self.init_low) | (high != self.init_high)
+        return moved
 
     def peel(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """The peeling trajectory: (low, high, rows in box) from the whole space on."""
@@ -214,7 +216,8 @@ class _Search:
         others = np.array([c for c in np.flatnonzero(self.restricted(low, high)) if c != j], dtype=np.int64)
         if others.size == 0:
             return self.rows
-        return self.rows[_in(self.x[self.rows], low, high, others)]
+        kept: np.ndarray = self.rows[_in(self.x[self.rows], low, high, others)]
+        return kept
 
     def prune(
         self, low: np.ndarray, high: np.ndarray, inside: np.ndarray, threshold: float
@@ -237,7 +240,8 @@ class _Search:
 
 
 def _in(x: np.ndarray, low: np.ndarray, high: np.ndarray, columns: np.ndarray) -> np.ndarray:
-    return np.all((x[:, columns] >= low[columns]) & (x[:, columns] <= high[columns]), axis=1)
+    inside: np.ndarray = np.all((x[:, columns] >= low[columns]) & (x[:, columns] <= high[columns]), axis=1)
+    return inside
 
 
 def find_boxes(

@@ -71,7 +71,7 @@ def _problem(k: int) -> dict[str, Any]:
 
 def saltelli_base(n: int) -> int:
     """N rounded up to a power of two (Sobol sequences keep their balance only then), at least 8."""
-    return max(8, 2 ** math.ceil(math.log2(max(1, n))))
+    return max(8, int(2 ** math.ceil(math.log2(max(1, n)))))
 
 
 def saltelli_unit(k: int, base: int, seed: int) -> np.ndarray:

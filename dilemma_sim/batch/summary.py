@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Any
+from typing import TypedDict
 
 import numpy as np
 
@@ -21,7 +21,48 @@ from dilemma_sim.executor.reductions import SummaryPart
 from dilemma_sim.executor.stats import BlockSummary, block_summaries, merge_blocks
 
 
-def _stats(x: np.ndarray) -> dict[str, float]:
+class PayoffStats(TypedDict):
+    """An actor's total payoff over the runs."""
+
+    mean: float
+    sd: float
+    p5: float
+    p50: float
+    p95: float
+
+
+class StateStats(TypedDict):
+    """A state variable at the end of the runs."""
+
+    mean: float
+    sd: float
+    min: float
+    max: float
+
+
+class CountStats(TypedDict):
+    """A count variable: its mean total per run, and its mean per simulated year."""
+
+    total_mean: float
+    per_year_mean: list[float]
+
+
+class BatchSummary(TypedDict):
+    """The JSON summary of a batch (`batch --json`, `api.summarize`)."""
+
+    runs: int
+    seed: int
+    turns: int
+    scenario: str
+    hash: str
+    payoff: dict[str, PayoffStats]
+    final_state: dict[str, StateStats]
+    counts: dict[str, CountStats]
+    endings: dict[str, float]
+    """Ending id -> share of the runs, most frequent first."""
+
+
+def _stats(x: np.ndarray) -> PayoffStats:
     """mean, sd and the 5th, 50th and 95th percentiles of a 1-D array."""
     if x.size == 0:
         return {"mean": math.nan, "sd": math.nan, "p5": math.nan, "p50": math.nan, "p95": math.nan}
@@ -92,14 +133,14 @@ class Summary:
             return self._all[: self.runs]  # a prefix of the batch, the usual case: no copy
         return np.concatenate([self._pieces[k] for k in order])
 
-    def result(self) -> dict[str, Any]:
+    def result(self) -> BatchSummary:
         """The summary as plain JSON-ready values."""
         totals = self.totals()
         n = totals.shape[0]
         payoff = {a: _stats(np.ascontiguousarray(totals[:, j])) for j, a in enumerate(self.layout.actors)}
         merged = merge_blocks(self._blocks)
-        final_state: dict[str, dict[str, float]] = {}
-        counts: dict[str, dict[str, Any]] = {}
+        final_state: dict[str, StateStats] = {}
+        counts: dict[str, CountStats] = {}
         endings: dict[str, float] = {}
         if merged is not None and n:
             fs = merged.final_state
@@ -121,8 +162,8 @@ class Summary:
             shares = {str(name): int(k) / n for name, k in zip(names, merged.endings, strict=True) if k}
             endings = dict(sorted(shares.items(), key=lambda kv: (-kv[1], kv[0])))
         else:
-            nan = {"mean": math.nan, "sd": math.nan, "min": math.nan, "max": math.nan}
-            final_state = {name: dict(nan) for name in self.layout.state}
+            nan = StateStats(mean=math.nan, sd=math.nan, min=math.nan, max=math.nan)
+            final_state = {name: nan.copy() for name in self.layout.state}
             counts = {name: {"total_mean": math.nan, "per_year_mean": []} for name in self.layout.counts}
         return {
             "runs": n,
@@ -137,7 +178,7 @@ class Summary:
         }
 
 
-def summarize(result: BatchResult, cs: CompiledScenario, *, seed: int = 0) -> dict[str, Any]:
+def summarize(result: BatchResult, cs: CompiledScenario, *, seed: int = 0) -> BatchSummary:
     """The summary of a whole batch result: runs, seed, turns, scenario, hash, payoff, final_state,
     counts and endings."""
     s = Summary(cs, seed)

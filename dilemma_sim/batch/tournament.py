@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from dilemma_sim.batch.sweep import player_strategies
 from dilemma_sim.engine.simulate import Simulation
 from dilemma_sim.engine.state import BatchState
 from dilemma_sim.engine.step import stage_payoffs
@@ -160,8 +161,6 @@ def entrants_of(cs: CompiledScenario) -> list[Entrant]:
     """The scenario's player strategies, then the built-ins. A scenario strategy with a built-in's id is
     refused (E420 at validation; ValueError here for a scenario built in code), so a built-in never
     plays under the author's label."""
-    from dilemma_sim.batch.sweep import player_strategies
-
     sc: Scenario = cs.scenario
     clash = sorted(set(sc.strategies) & set(BUILTIN_STRATEGIES))
     if clash:

@@ -17,6 +17,7 @@ from dilemma_sim.cli.execution import execution_of, execution_options
 from dilemma_sim.cli.group import main
 from dilemma_sim.cli.output import fail, num, print_json, progress, table
 from dilemma_sim.cli.round_robin import round_robin_command, round_robin_options
+from dilemma_sim.errors import InvalidInput
 
 # --------------------------------------------------------------------------- sweep
 
@@ -73,13 +74,13 @@ def sweep(
     """
     from dilemma_sim.batch.design import SweepParam, design_points
     from dilemma_sim.batch.sweep import player_strategies, run_sweep
-    from dilemma_sim.errors import InvalidInput
-    from dilemma_sim.executor import StopFlag
 
     try:
         specs = [SweepParam.parse(p) for p in params]
     except InvalidInput as exc:
         raise click.BadParameter(str(exc), param_hint="--param") from None
+    from dilemma_sim.executor import StopFlag
+
     stop = StopFlag()
     with stop.on_sigint():
         sref, cs = load_scenario_or_exit(scenario)

@@ -10,13 +10,20 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 from click.shell_completion import CompletionItem
 
 from dilemma_sim.errors import InvalidInput
 from dilemma_sim.limits import MAX_RUNS, MAX_SEED
+from dilemma_sim.scenario.diagnostics import ScenarioError
+from dilemma_sim.scenario.registry import LOCAL_DIR, builtin_ids
+from dilemma_sim.scenario.yamlio import Marks
+
+if TYPE_CHECKING:  # the engine loads when a command runs, not for `--help`
+    from dilemma_sim.engine.tables import CompiledScenario
+    from dilemma_sim.executor import ScenarioRef
 
 DEFAULT_SCENARIO = "pakistan-ttp"
 
@@ -34,7 +41,9 @@ def parse_policies(values: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def load_scenario_or_exit(ref: str, overrides: dict[str, float] | None = None) -> tuple[Any, Any]:
+def load_scenario_or_exit(
+    ref: str, overrides: dict[str, float] | None = None
+) -> tuple[ScenarioRef, CompiledScenario]:
     """(ScenarioRef, compiled scenario); ScenarioError (every diagnostic) or InvalidInput otherwise.
 
     The name is historical: the group turns the error into its message and exit code.
@@ -48,7 +57,7 @@ def load_scenario_or_exit(ref: str, overrides: dict[str, float] | None = None) -
         raise InvalidInput(str(exc)) from None
 
 
-def check_policies(cs: Any, policies: dict[str, str]) -> None:
+def check_policies(cs: CompiledScenario, policies: dict[str, str]) -> None:
     """InvalidInput with the reason when a policy names an unknown actor or strategy.
 
     A relative strategy that cannot play the seat it is given is reported as `file:line:col` errors
@@ -56,8 +65,6 @@ def check_policies(cs: Any, policies: dict[str, str]) -> None:
     """
     from dilemma_sim.engine import build_policies
     from dilemma_sim.scenario.binding import StrategyBindingError, binding_diagnostics
-    from dilemma_sim.scenario.diagnostics import ScenarioError
-    from dilemma_sim.scenario.yamlio import Marks
 
     try:
         build_policies(cs, policies)
@@ -73,8 +80,6 @@ def check_policies(cs: Any, policies: dict[str, str]) -> None:
 
 def complete_scenarios(_ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[CompletionItem]:
     """Built-in ids, ids under ./scenarios, and scenario files under the folder being typed."""
-    from dilemma_sim.scenario.registry import LOCAL_DIR, builtin_ids
-
     ids = set(builtin_ids())
     if LOCAL_DIR.is_dir():
         ids |= {p.stem for p in LOCAL_DIR.iterdir() if p.suffix in (".yaml", ".yml")}

@@ -23,13 +23,14 @@ from dilemma_sim.cli import console
 from dilemma_sim.cli.arguments import complete_scenarios, json_option
 from dilemma_sim.cli.group import main
 from dilemma_sim.cli.output import print_json
-from dilemma_sim.errors import InvalidInput
+from dilemma_sim.errors import EnvironmentProblem, InvalidInput, NonFiniteError
 from dilemma_sim.files import write_atomically
 from dilemma_sim.scenario.diagnostics import Diagnostic, sort_key, sorted_unique
+from dilemma_sim.scenario.models import Scenario
+from dilemma_sim.scenario.registry import is_builtin_dir, local_dir
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the loader compiles expressions (numpy): loaded when a command runs
     from dilemma_sim.scenario.loader import LoadResult
-    from dilemma_sim.scenario.models import Scenario
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -85,7 +86,6 @@ def _game_lints(result: LoadResult, scenario: Scenario) -> list[Diagnostic]:
             return []  # skipped only when the module itself does not exist
         raise
     from dilemma_sim.engine import compile_scenario
-    from dilemma_sim.errors import NonFiniteError
 
     try:
         compiled = compile_scenario(scenario, marks=result.marks)
@@ -97,13 +97,13 @@ def _game_lints(result: LoadResult, scenario: Scenario) -> list[Diagnostic]:
 
 
 def _check_all(refs: Sequence[str], *, with_lint: bool) -> list[_Checked]:
+    from dilemma_sim.scenario.lint import lint as lint_scenario
+
     checked = []
     for ref in refs:
         item = _load(ref)
         if with_lint and item.result.scenario is not None:
-            from dilemma_sim.scenario.lint import lint
-
-            item.diagnostics += lint(item.result)
+            item.diagnostics += lint_scenario(item.result)
             item.diagnostics += _game_lints(item.result, item.result.scenario)
         item.diagnostics = list(sorted_unique(item.diagnostics))
         checked.append(item)
@@ -203,8 +203,6 @@ def lint(paths: tuple[str, ...], as_json: bool, strict: bool) -> None:
 
 def scenario_json_schema() -> dict[str, Any]:
     """The JSON Schema of a scenario file, with its dialect and a title."""
-    from dilemma_sim.scenario.models import Scenario
-
     schema = Scenario.model_json_schema()
     schema.pop("title", None)
     return {"$schema": SCHEMA_DIALECT, "title": "dilemma-sim scenario", **schema}
@@ -248,7 +246,7 @@ def schema(out: Path | None) -> None:
 
 
 def _slug(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
-    from dilemma_sim.scenario.starter import is_slug
+    from dilemma_sim.scenario.starter import is_slug  # small modules `--help` does not need
 
     if not is_slug(value):
         raise click.BadParameter(
@@ -275,8 +273,6 @@ def _title(_ctx: click.Context, _param: click.Parameter, value: str | None) -> s
 
 def _make_folder(folder: Path) -> None:
     """Create `folder` (and its parents), or EnvironmentProblem saying why not."""
-    from dilemma_sim.errors import EnvironmentProblem
-
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -320,8 +316,6 @@ def new(name: str, directory: Path, title: str | None, template: str, force: boo
       dilemma-sim new my-game --template matrix
       dilemma-sim validate scenarios/water-rights.yaml
     """
-    from dilemma_sim.scenario.registry import is_builtin_dir, local_dir
-    from dilemma_sim.scenario.starter import starter_yaml
 
     if is_builtin_dir(directory):  # run from a clone: ./scenarios is the package's own folder
         directory = local_dir()
@@ -330,6 +324,8 @@ def new(name: str, directory: Path, title: str | None, template: str, force: boo
     if path.exists() and not force:
         raise InvalidInput(f"{path} already exists", hint="use --force to overwrite it")
     _make_folder(directory)
+    from dilemma_sim.scenario.starter import starter_yaml
+
     text = starter_yaml(name, title=title, directory=directory.as_posix(), template=template)
     write_atomically(path, text, what="the scenario")
     if as_json:
@@ -431,9 +427,9 @@ def explain(scenario_ref: str, as_json: bool) -> None:
       dilemma-sim explain pakistan-ttp
       dilemma-sim explain scenarios/tutorial-standoff.yaml --json | jq '.state[].name'
     """
+    scenario = _load_scenario_or_exit(scenario_ref)
     from dilemma_sim.scenario.explain import describe
 
-    scenario = _load_scenario_or_exit(scenario_ref)
     data = describe(scenario, scenario_hash=_scenario_hash(scenario))
     if as_json:
         print_json(data)

@@ -115,7 +115,6 @@ def check(
     """
     from dilemma_sim.batch.check import check_scenario
     from dilemma_sim.batch.history_match import history_match
-    from dilemma_sim.executor import StopFlag
 
     if write_variant is not None and not filter_:
         raise click.UsageError("--write-variant needs --filter")
@@ -124,6 +123,8 @@ def check(
     if write_variant is not None and not write_variant.resolve().parent.is_dir():
         _fail(EnvironmentProblem(f"cannot write {write_variant}: its folder does not exist"))
     execution = execution_of(workers, scheduler, chunk_runs)
+    from dilemma_sim.executor import StopFlag
+
     stop = StopFlag()
     with stop.on_sigint():
         sref, cs = load_scenario_or_exit(scenario)

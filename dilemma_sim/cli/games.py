@@ -7,8 +7,9 @@ Tables go to stdout and notes to stderr; with `--json` stdout carries exactly on
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 from rich.text import Text
@@ -17,6 +18,13 @@ from dilemma_sim.cli import console
 from dilemma_sim.cli.arguments import JSON, SCENARIO, SEED, load_scenario_or_exit
 from dilemma_sim.cli.group import main
 from dilemma_sim.cli.output import print_json, table
+from dilemma_sim.errors import MissingDependency
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from dilemma_sim.engine.analysis import NormalFormGame, StageGame
+    from dilemma_sim.engine.tables import CompiledScenario
 
 # --------------------------------------------------------------------------- analyze
 
@@ -62,7 +70,7 @@ def analyze(
       dilemma-sim analyze ipd-3 --nfg games/
       dilemma-sim analyze pakistan-ttp --turn 4 --players pakistan.posture,taliban.ttp_stance,ttp.campaign
     """
-    from dilemma_sim.engine.analysis import normal_form_game, stage_games
+    from dilemma_sim.engine.analysis import normal_form_game, stage_games  # game analysis: for this command
 
     _, cs = load_scenario_or_exit(scenario)
     if turn is not None and turn >= cs.turns:
@@ -122,12 +130,11 @@ def analyze(
         _show_n_player(cs, game, mixed, mixed_note)
 
 
-def _mixed(game: Any) -> tuple[list[Any] | None, str]:
+def _mixed(game: NormalFormGame | None) -> tuple[list[list[np.ndarray]] | None, str]:
     """Every Nash equilibrium of the N-player game through pygambit, or why there are none to show."""
     if game is None:
         return None, ""
     from dilemma_sim.engine.normal_form import mixed_equilibria
-    from dilemma_sim.errors import MissingDependency
 
     try:
         return mixed_equilibria(game.payoffs), ""
@@ -135,7 +142,9 @@ def _mixed(game: Any) -> tuple[list[Any] | None, str]:
         return None, "mixed equilibria: install pygambit (pip install 'dilemma-sim[gambit]') to list them"
 
 
-def _show_n_player(cs: Any, game: Any, mixed: list[Any] | None, mixed_note: str) -> None:
+def _show_n_player(
+    cs: CompiledScenario, game: NormalFormGame, mixed: list[list[np.ndarray]] | None, mixed_note: str
+) -> None:
     sc = cs.scenario
     names = [sc.actors[a].name for a in game.actors]
     title = (
@@ -171,14 +180,14 @@ def _show_n_player(cs: Any, game: Any, mixed: list[Any] | None, mixed_note: str)
     console.say(console.out, "\n".join(f"  {n}" for n in notes))
 
 
-def _mix_text(names: list[str], options: Any, mix: list[Any]) -> str:
+def _mix_text(names: list[str], options: Sequence[Sequence[str]], mix: Sequence[np.ndarray]) -> str:
     return "; ".join(
         f"{n} [" + ", ".join(f"{o} {p:.2f}" for o, p in zip(opts, probs, strict=True) if p > 1e-9) + "]"
         for n, opts, probs in zip(names, options, mix, strict=True)
     )
 
 
-def _show_game(cs: Any, g: Any) -> None:
+def _show_game(cs: CompiledScenario, g: StageGame) -> None:
     sc = cs.scenario
     row_name, col_name = sc.actors[g.row_actor].name, sc.actors[g.col_actor].name
     title = (
@@ -220,7 +229,7 @@ def _show_game(cs: Any, g: Any) -> None:
     )
 
 
-def _argmax(weights: Any) -> int:
+def _argmax(weights: Iterable[float]) -> int:
     """The index of the largest weight (a pure strategy's option); no numpy at import time."""
     values = [float(w) for w in weights]
     return values.index(max(values))

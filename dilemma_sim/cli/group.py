@@ -10,7 +10,6 @@ exits 130; an unexpected exception prints its traceback under a line saying it i
 from __future__ import annotations
 
 import errno
-from typing import Any
 
 import click
 
@@ -52,7 +51,7 @@ def exit_codes_epilog() -> str:
 class DilemmaGroup(click.Group):
     """A click group whose commands end in a titled message and a documented exit code."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):

@@ -9,20 +9,22 @@ import math
 import re
 import traceback
 from collections.abc import Callable, Iterator
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from rich.console import RenderableType
+from rich.style import StyleType
 from rich.table import Table
 from rich.text import Text
 
 from dilemma_sim.cli import console
 from dilemma_sim.errors import DilemmaError, ExitCode, InvalidInput
+from dilemma_sim.scenario.diagnostics import ScenarioError
 from dilemma_sim.text import safe
 
 _C1 = re.compile(r"[\x7f-\x9f]")
 
 
-def print_json(data: Any) -> None:
+def print_json(data: object) -> None:
     """One JSON document on stdout (NaN becomes null: JSON has none).
 
     Non-ASCII text stays readable, but DEL and the C1 controls are written as `\\u` escapes like the
@@ -35,8 +37,6 @@ def print_json(data: Any) -> None:
 
 def report_error(error: DilemmaError) -> None:
     """An expected failure on stderr: its title and message (and hint), or a scenario's diagnostics."""
-    from dilemma_sim.scenario.diagnostics import ScenarioError
-
     if isinstance(error, ScenarioError) and error.diagnostics:
         for d in error.diagnostics:
             console.say(console.err, d.format(), "red" if d.is_error else "yellow")
@@ -65,7 +65,7 @@ def report_bug(error: BaseException) -> None:
     console.err.print(Text(safe("".join(lines).rstrip("\n"))), soft_wrap=True)
 
 
-def finite(value: Any) -> Any:
+def finite(value: object) -> object:
     """`value` with every non-finite float, however deeply nested, replaced by None."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
@@ -107,9 +107,11 @@ class TextTable(Table):
     A cell that should be styled is given as a `rich.text.Text` with a style.
     """
 
-    def add_row(self, *renderables: RenderableType | None, **kwargs: Any) -> None:
+    def add_row(
+        self, *renderables: RenderableType | None, style: StyleType | None = None, end_section: bool = False
+    ) -> None:
         cells = [console.plain(r) if isinstance(r, str) else r for r in renderables]
-        super().add_row(*cells, **kwargs)
+        super().add_row(*cells, style=style, end_section=end_section)
 
 
 def table(title: str, *columns: str) -> TextTable:

@@ -12,11 +12,14 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 import click
 
+from dilemma_sim.cli.arguments import load_scenario_or_exit
 from dilemma_sim.cli.group import main
+from dilemma_sim.cli.output import fail
+from dilemma_sim.scenario.registry import builtin_path, resolve
 
 DEFAULT_SCENARIO = "pakistan-ttp"
 FIRST_SCREEN_ENV = "DILEMMA_SIM_FIRST_SCREEN_FILE"
@@ -88,10 +91,16 @@ def _actors(text: str) -> tuple[str, ...]:
     return actors
 
 
-def _first_screen_probe(path: str) -> Callable[[Any], None]:
+class _App(Protocol):
+    """What the first-screen probe needs of the app."""
+
+    def exit(self) -> None: ...
+
+
+def _first_screen_probe(path: str) -> Callable[[_App], None]:
     """For `benchmarks/tui_bench.py`: write the wall-clock time the first screen was painted, then exit."""
 
-    def probe(app: Any) -> None:
+    def probe(app: _App) -> None:
         with open(path, "w", encoding="utf-8") as out:
             out.write(repr(time.time()))
         app.exit()
@@ -162,9 +171,6 @@ def serve(
       dilemma-sim serve --session --players pakistan,taliban --facilitator
       dilemma-sim serve --folder games          # visitors may save in ./games
     """
-    from dilemma_sim.cli.arguments import load_scenario_or_exit
-    from dilemma_sim.cli.output import fail
-    from dilemma_sim.scenario.registry import builtin_path, resolve
     from dilemma_sim.tui.opening import OpenError, open_scenario
     from dilemma_sim.tui.serving import GameServer, ServeRefused, app_command, check_host, served_files
     from dilemma_sim.tui.shared import Coordinator

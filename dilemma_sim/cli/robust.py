@@ -119,9 +119,10 @@ def robust(
           --sobol --sobol-base 16 --json
     """
     from dilemma_sim.batch.robust import plan_robust, run_robust
-    from dilemma_sim.executor import StopFlag
 
     picked = [s.strip() for s in strategies.split(",") if s.strip()] if strategies else None
+    from dilemma_sim.executor import StopFlag
+
     stop = StopFlag()
     with stop.on_sigint():
         sref, _ = load_scenario_or_exit(scenario)

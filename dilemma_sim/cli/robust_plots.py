@@ -7,7 +7,9 @@ a pipe or a file, where they are printed without colors.
 
 from __future__ import annotations
 
+import importlib
 import string
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -22,8 +24,9 @@ def letters(n: int) -> list[str]:
     return list((string.ascii_uppercase * (n // 26 + 1))[:n])
 
 
-def _fresh(width: int, height: int, *, color: bool):  # type: ignore[no-untyped-def]  # plotext ships no types
-    import plotext as plt
+def _fresh(width: int, height: int, *, color: bool) -> ModuleType:
+    """plotext, cleared and sized (it draws through module-level state; it ships no types)."""
+    plt = importlib.import_module("plotext")  # loaded for the plots only
 
     plt.clear_figure()
     plt.plotsize(width, height)
@@ -31,7 +34,7 @@ def _fresh(width: int, height: int, *, color: bool):  # type: ignore[no-untyped-
     return plt
 
 
-def _build(plt, *, color: bool) -> str:  # type: ignore[no-untyped-def]
+def _build(plt: ModuleType, *, color: bool) -> str:
     text = str(plt.build())
     return text if color else str(plt.uncolorize(text))
 

@@ -7,15 +7,24 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 from rich.text import Text
 
 from dilemma_sim.cli import console
 from dilemma_sim.cli.output import fail, print_json, progress, table
+from dilemma_sim.errors import MissingDependency
+from dilemma_sim.scenario.diagnostics import ScenarioError
+from dilemma_sim.scenario.yamlio import Marks
 
-ROUND_ROBIN_OPTIONS: list[Callable[[Any], Any]] = [
+if TYPE_CHECKING:  # loaded when the command runs, not for `--help`
+    from dilemma_sim.engine.tables import CompiledScenario
+    from dilemma_sim.executor import Execution, StopFlag
+
+F = TypeVar("F", bound=Callable[..., object])
+
+ROUND_ROBIN_OPTIONS = [
     click.option(
         "--round-robin",
         is_flag=True,
@@ -55,7 +64,7 @@ ROUND_ROBIN_OPTIONS: list[Callable[[Any], Any]] = [
 ]
 
 
-def round_robin_options(command: Callable[..., Any]) -> Callable[..., Any]:
+def round_robin_options(command: F) -> F:
     """Decorate `tournament` with the round robin's options."""
     for option in reversed(ROUND_ROBIN_OPTIONS):
         command = option(command)
@@ -67,7 +76,7 @@ def _names(text: str | None) -> list[str] | None:
 
 
 def round_robin_command(
-    cs: Any,
+    cs: CompiledScenario,
     *,
     repetitions: int | None,
     seed: int,
@@ -77,13 +86,12 @@ def round_robin_command(
     strategies: str | None,
     seats: str | None,
     plot: bool,
-    execution: Any,
-    stop: Any,
+    execution: Execution,
+    stop: StopFlag,
     as_json: bool,
 ) -> None:
     """Run the round robin and show it: ranking with intervals, the score matrix, and the plot."""
     from dilemma_sim.batch.round_robin import boxplot, round_robin_strategies, run_round_robin, two_seats
-    from dilemma_sim.errors import MissingDependency
 
     reps = repetitions or 10
     try:
@@ -152,11 +160,9 @@ def round_robin_command(
             console.say(console.err, str(exc))
 
 
-def _check_seats(cs: Any, ids: list[str], seats: tuple[str, str]) -> None:
+def _check_seats(cs: CompiledScenario, ids: list[str], seats: tuple[str, str]) -> None:
     """ScenarioError (E421, at the strategy in the file) when a strategy cannot play one of the seats."""
     from dilemma_sim.scenario.binding import StrategyBindingError, bind_strategy, binding_diagnostics
-    from dilemma_sim.scenario.diagnostics import ScenarioError
-    from dilemma_sim.scenario.yamlio import Marks
 
     for sid in ids:
         if sid not in cs.scenario.strategies:

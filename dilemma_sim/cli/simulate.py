@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 from rich.text import Text
@@ -31,6 +31,11 @@ from dilemma_sim.cli.arguments import (
 from dilemma_sim.cli.execution import execution_of, execution_options
 from dilemma_sim.cli.group import main
 from dilemma_sim.cli.output import fail, num, print_json, progress, table
+
+if TYPE_CHECKING:  # the engine and the executor load when a command runs, not for `--help`
+    from dilemma_sim.batch.summary import BatchSummary
+    from dilemma_sim.engine import Simulation, TurnResult
+    from dilemma_sim.engine.tables import CompiledScenario
 
 __all__ = ["DEFAULT_SCENARIO", "batch", "run"]
 
@@ -71,7 +76,7 @@ def run(
       dilemma-sim run pakistan-ttp --policy pakistan=hedge --seed 3
       dilemma-sim run pakistan-ttp --transcript run.json && dilemma-sim run pakistan-ttp --check run.json
     """
-    from dilemma_sim.engine import Simulation, check_transcript
+    from dilemma_sim.engine import Simulation, check_transcript, write_transcript
     from dilemma_sim.engine import transcript as make_transcript
 
     _, cs = load_scenario_or_exit(scenario)
@@ -101,8 +106,6 @@ def run(
     data["totals"] = {a: float(sim.state.payoff_total[0, i]) for i, a in enumerate(cs.actors)}
     data["discounted"] = {a: float(sim.state.payoff_discounted[0, i]) for i, a in enumerate(cs.actors)}
     if transcript is not None:
-        from dilemma_sim.engine import write_transcript
-
         write_transcript(transcript, cs, seed, run_index, results)
         console.say(console.err, f"transcript written to {transcript}")
     if as_json:
@@ -116,7 +119,7 @@ def run(
     console.out.print(Text("Totals: ", style="bold") + console.plain(totals), soft_wrap=True)
 
 
-def _show_turn(cs: Any, r: Any, sim: Any) -> None:
+def _show_turn(cs: CompiledScenario, r: TurnResult, sim: Simulation) -> None:
     from dilemma_sim.engine.turn_view import run_views, turn_lines
 
     view = run_views(cs, sim.seed, sim.first_run, sim.history)[-1]
@@ -167,6 +170,7 @@ def batch(
       dilemma-sim batch pakistan-ttp --runs 1000000 --workers 2 --out runs.parquet
       dilemma-sim batch pakistan-ttp --runs 200000 --scheduler tcp://127.0.0.1:8786
     """
+    # the studies layer (scipy.stats) is loaded by the command, not by `--help`
     from dilemma_sim.batch.outputs import RunWriter, format_of, layout_of, scenario_facts
     from dilemma_sim.batch.summary import Summary
     from dilemma_sim.executor import Job, JobRun, StopFlag, assignment
@@ -234,14 +238,16 @@ def batch(
         raise SystemExit(130)
 
 
-def _show_summary(cs: Any, s: dict[str, Any]) -> None:
+def _show_summary(cs: CompiledScenario, s: BatchSummary) -> None:
     sc = cs.scenario
     out = console.out
     facts = f" — {s['runs']:,} runs, seed {s['seed']}, hash {s['hash']}"
     out.print(console.plain(sc.title, "bold") + console.plain(facts), soft_wrap=True)
     t = table("Total payoff", "actor", "mean", "sd", "p5", "median", "p95")
     for a, st in s["payoff"].items():
-        t.add_row(sc.actors[a].name, *(num(st[k]) for k in ("mean", "sd", "p5", "p50", "p95")))
+        t.add_row(
+            sc.actors[a].name, *(num(v) for v in (st["mean"], st["sd"], st["p5"], st["p50"], st["p95"]))
+        )
     out.print(t)
     if s["counts"]:
         years = max(len(c["per_year_mean"]) for c in s["counts"].values())
@@ -250,9 +256,11 @@ def _show_summary(cs: Any, s: dict[str, Any]) -> None:
             t.add_row(sc.state[name].label, num(c["total_mean"]), *(num(v) for v in c["per_year_mean"]))
         out.print(t)
     t = table("Final state", "variable", "mean", "sd", "min", "max")
-    for name, st in s["final_state"].items():
+    for name, end in s["final_state"].items():
         if sc.state[name].kind == "level":
-            t.add_row(sc.state[name].label, *(num(st[k]) for k in ("mean", "sd", "min", "max")))
+            t.add_row(
+                sc.state[name].label, *(num(v) for v in (end["mean"], end["sd"], end["min"], end["max"]))
+            )
     out.print(t)
     t = table("Endings", "ending", "share")
     for eid, share in s["endings"].items():

@@ -20,12 +20,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from dilemma_sim.engine.compile import CompiledScenario
-from dilemma_sim.engine.policies import build_policies
+from dilemma_sim.engine.compile import CompiledScenario, DecisionInfo
+from dilemma_sim.engine.policies import PolicyOverrides, RawPolicy, build_policies
 from dilemma_sim.engine.sampling import RunStreams, TurnDraws, sample_parameters
 from dilemma_sim.engine.simulate import merge_rows
 from dilemma_sim.engine.state import BatchState
@@ -60,13 +59,13 @@ class OptionValue:
     """95% confidence interval of `diff` (paired: far narrower than the values' own intervals)."""
 
 
-def default_policies(cs: CompiledScenario, actor: str) -> dict[str, Any]:
+def default_policies(cs: CompiledScenario, actor: str) -> dict[str, str | dict[str, RawPolicy]]:
     """The actor's play after this turn: the `status-quo` strategy if it has one, else keep-current."""
     sc = cs.scenario
     strategy = sc.strategies.get(STATUS_QUO)
     if strategy is not None and (strategy.actor or sc.player) == actor:
         return {actor: STATUS_QUO}
-    keep: dict[str, Any] = {}
+    keep: dict[str, RawPolicy] = {}
     for info in cs.decisions:
         if info.actor != actor:
             continue
@@ -104,7 +103,7 @@ def advise(
     *,
     rollouts: int = 2000,
     seed: int = 0,
-    policies: Mapping[str, Any] | None = None,
+    policies: PolicyOverrides | None = None,
     decisions: Sequence[str] | None = None,
     current: Mapping[str, str] | None = None,
     resample_params: bool = True,
@@ -134,7 +133,7 @@ def advise(
     # option: those share one block of rollouts
     baseline = [i for i, (info, k) in enumerate(options) if keep.get(info.index) == k]
     block_of: dict[int, int] = {}
-    blocks: list[tuple[Any, int]] = []
+    blocks: list[tuple[DecisionInfo, int]] = []
     for i, (info, k) in enumerate(options):
         if baseline and i in baseline[1:]:
             block_of[i] = block_of[baseline[0]]

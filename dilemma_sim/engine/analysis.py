@@ -13,20 +13,20 @@ seed, so the same arguments always give the same games.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from dilemma_sim.engine import games
-from dilemma_sim.engine.compile import CompiledScenario
+from dilemma_sim.engine import normal_form as nf
+from dilemma_sim.engine.compile import CompiledScenario, DecisionInfo
 from dilemma_sim.engine.game_types import classify_2x2
-from dilemma_sim.engine.policies import build_policies
+from dilemma_sim.engine.policies import PolicyOverrides, build_policies
 from dilemma_sim.engine.sampling import TurnDraws
 from dilemma_sim.engine.simulate import Simulation
 from dilemma_sim.engine.state import BatchState, fortran
-from dilemma_sim.engine.step import decide, stage_payoffs
+from dilemma_sim.engine.step import decide, expected_profiles, stage_payoffs
 
 QRE_RATIONALITY = 10.0
 """Rationality of the reported logit QRE (payoffs are scaled to [0, 1] per player first)."""
@@ -85,7 +85,7 @@ def reach_turn(
     *,
     runs: int = STATE_RUNS,
     seed: int = 0,
-    policies: Mapping[str, Any] | None = None,
+    policies: PolicyOverrides | None = None,
 ) -> BatchState:
     """The runs still going after `turn` turns of the given (default: scenario) policies."""
     sim = Simulation(cs, runs=runs, seed=seed, policies=policies, breakdown=False)
@@ -99,7 +99,7 @@ def reach_turn(
 
 
 def policy_profile(
-    cs: CompiledScenario, batch: BatchState, policies: Mapping[str, Any] | None = None, seed: int = 0
+    cs: CompiledScenario, batch: BatchState, policies: PolicyOverrides | None = None, seed: int = 0
 ) -> np.ndarray:
     """(N, D) what every decision's policy chooses at this state (random policies use a fixed draw)."""
     rng = np.random.default_rng(seed)
@@ -143,7 +143,7 @@ def stage_games(
     turn: int | None = None,
     row_actor: str | None = None,
     *,
-    policies: Mapping[str, Any] | None = None,
+    policies: PolicyOverrides | None = None,
     runs: int = STATE_RUNS,
     seed: int = 0,
 ) -> list[StageGame]:
@@ -228,14 +228,14 @@ class NormalFormGame:
         }
 
 
-def game_players(cs: CompiledScenario, players: list[str] | None = None) -> list[Any]:
+def game_players(cs: CompiledScenario, players: list[str] | None = None) -> list[DecisionInfo]:
     """The decisions of an N-player game: `actor.decision` keys, or each actor's first choice decision."""
     if players is not None:
         unknown = [p for p in players if p not in cs.decision_index]
         if unknown:
             raise KeyError(f"unknown decision {unknown[0]!r} (decisions: {', '.join(cs.decision_index)})")
         return [cs.decisions[cs.decision_index[p]] for p in players]
-    first: dict[str, Any] = {}
+    first: dict[str, DecisionInfo] = {}
     for d in cs.decisions:
         if d.kind == "choice" and len(d.option_ids) > 1:
             first.setdefault(d.actor, d)
@@ -248,7 +248,7 @@ def normal_form_game(
     turn: int | None = None,
     players: list[str] | None = None,
     *,
-    policies: Mapping[str, Any] | None = None,
+    policies: PolicyOverrides | None = None,
     runs: int = STATE_RUNS,
     seed: int = 0,
 ) -> NormalFormGame:
@@ -257,9 +257,6 @@ def normal_form_game(
     Every profile of their options is evaluated by the engine's expected one-turn payoffs at the state
     (other decisions set by their policies) and averaged over the runs' sampled parameters.
     """
-    from dilemma_sim.engine import normal_form as nf
-    from dilemma_sim.engine.step import expected_profiles
-
     decs = game_players(cs, players)
     if len(decs) < 2:
         raise ValueError("a normal-form game needs the choice decisions of at least two actors")

@@ -33,7 +33,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -197,7 +197,7 @@ class _Builder:
         return Effects(table, tuple(terms), columns)
 
 
-def history_use(sources: Any) -> tuple[bool, int]:
+def history_use(sources: Iterable[str]) -> tuple[bool, int]:
     """(whether any expression reads `count.*`, the largest k of a `last(k).*`) over expression sources."""
     counts, k = False, 0
     for source in sources:
@@ -211,6 +211,14 @@ def history_use(sources: Any) -> tuple[bool, int]:
                 counts |= history[0] == "count"
                 k = max(k, history[1])
     return counts, k
+
+
+def _lookback(name: str) -> int:
+    """k of a `last(k).actor.decision.option` name."""
+    history = ex.history_name(name)
+    if history is None:
+        raise ValueError(f"not a history name: {name!r}")
+    return history[1]
 
 
 def _name_table(sc: Scenario, counts: bool = False, k: int = 0) -> dict[str, tuple[int, int, int]]:
@@ -440,7 +448,7 @@ def compile_scenario(
         ],
         track_counts=track_counts,
         history_k=history_k,
-        last_k={name: ex.history_name(name)[1] for name in names if name.startswith("last(")},  # type: ignore[index]
+        last_k={name: _lookback(name) for name in names if name.startswith("last(")},
         marks=marks,
     )
     check_footprint(compiled)  # LimitExceeded when one block of its runs cannot fit the memory budget

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import overload
 
 import numpy as np
 from scipy import special
 
 
 def _cdf(k: np.ndarray, mu: np.ndarray, r: np.ndarray | float | None) -> np.ndarray:
-    if r is None:
-        return special.pdtr(k, mu)
-    return special.betainc(r, k + 1.0, r / (r + mu))
+    c: np.ndarray = special.pdtr(k, mu) if r is None else special.betainc(r, k + 1.0, r / (r + mu))
+    return c
 
 
 def count_ppf(
@@ -57,6 +57,10 @@ def count_ppf(
     return k.reshape(shape)
 
 
+@overload
+def _rows(r: np.ndarray | float, idx: np.ndarray) -> np.ndarray | float: ...
+@overload
+def _rows(r: None, idx: np.ndarray) -> None: ...
 def _rows(r: np.ndarray | float | None, idx: np.ndarray) -> np.ndarray | float | None:
     """The dispersion of the elements `idx` (a scalar dispersion is shared)."""
     return r[idx] if isinstance(r, np.ndarray) else r
@@ -156,12 +160,16 @@ def _walk_rest(
     def up_ratio(idx: np.ndarray | slice, kk: np.ndarray) -> np.ndarray:  # pmf(k + 1) / pmf(k)
         if r is None:
             return q[idx] / (kk + 1.0)
-        return (kk + (r if isinstance(idx, slice) else _rows(r, idx))) * q[idx] / (kk + 1.0)  # type: ignore[operator]
+        ratio: np.ndarray = (kk + (r if isinstance(idx, slice) else _rows(r, idx))) * q[idx] / (kk + 1.0)
+        return ratio
 
     def down_ratio(idx: np.ndarray | slice, kk: np.ndarray) -> np.ndarray:  # pmf(k - 1) / pmf(k)
+        ratio: np.ndarray
         if r is None:
-            return kk / q[idx]
-        return kk / ((kk - 1.0 + (r if isinstance(idx, slice) else _rows(r, idx))) * q[idx])  # type: ignore[operator]
+            ratio = kk / q[idx]
+        else:
+            ratio = kk / ((kk - 1.0 + (r if isinstance(idx, slice) else _rows(r, idx))) * q[idx])
+        return ratio
 
     # One step on the whole subset: most wrong guesses are one off.
     reached = c >= u
@@ -265,7 +273,7 @@ def _guess(u: np.ndarray, mu: np.ndarray, r: np.ndarray | float | None, p: np.nd
 
 
 def _invert(u: np.ndarray, mu: np.ndarray, r: np.ndarray | float | None, cap: float) -> np.ndarray:
-    k = np.minimum(_guess(u, mu, r, None if r is None else r / (r + mu)), cap)
+    k: np.ndarray = np.minimum(_guess(u, mu, r, None if r is None else r / (r + mu)), cap)
 
     def cdf(idx: np.ndarray, kk: np.ndarray) -> np.ndarray:
         return _cdf(kk, mu[idx], _rows(r, idx))

@@ -21,40 +21,41 @@ of the scenario file.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from dilemma_sim.engine.analysis import normal_form_game, reach_turn, stage_games
-from dilemma_sim.engine.compile import CompiledScenario
+from dilemma_sim.engine.compile import CompiledScenario, compile_scenario
 from dilemma_sim.engine.normal_form import SOCIAL_DILEMMAS
 from dilemma_sim.engine.step import expected_payoffs, response_profile, stage_payoffs
 from dilemma_sim.scenario.diagnostics import Diagnostic
+from dilemma_sim.scenario.loader import LoadResult
+from dilemma_sim.scenario.registry import builtin_path
+from dilemma_sim.scenario.yaml_marks import Marks
 
 SAMPLES = 512
 """Parameter samples for W521."""
 
 
-def _where(cs: CompiledScenario, path: tuple[str, ...], file: str | None, marks: Any) -> tuple[str, int, int]:
+def _where(
+    cs: CompiledScenario, path: tuple[str, ...], file: str | None, marks: Marks | None
+) -> tuple[str, int, int]:
     name = file or _default_file(cs)
     if marks is not None:
-        mark = marks.nearest(path, prefer_key=True) if hasattr(marks, "nearest") else None
+        mark = marks.nearest(path, prefer_key=True)
         if mark is not None:
-            return getattr(mark, "file", None) or name, int(mark.line), int(mark.column)
+            return mark.file or name, int(mark.line), int(mark.column)
     return name, 1, 1
 
 
 def _default_file(cs: CompiledScenario) -> str:
-    from dilemma_sim.scenario.registry import builtin_path
-
     path = builtin_path(cs.scenario_id)
     return str(path) if path is not None else f"{cs.scenario_id}.yaml"
 
 
 def lint_game(
-    cs: CompiledScenario, *, file: str | Path | None = None, marks: Any = None, seed: int = 0
+    cs: CompiledScenario, *, file: str | Path | None = None, marks: Marks | None = None, seed: int = 0
 ) -> list[Diagnostic]:
     """W520 and W521 warnings for the scenario's player; `file`/`marks` (from the loader) place them."""
     sc = cs.scenario
@@ -131,9 +132,8 @@ def lint_game(
     return out
 
 
-def lint_loaded(result: Any) -> list[Diagnostic]:
-    """`lint_game` for a loader `LoadResult` (uses its path and marks)."""
-    from dilemma_sim.engine.compile import compile_scenario
-
-    marks: Mapping[str, Any] | None = getattr(result, "marks", None)
-    return lint_game(compile_scenario(result.scenario), file=result.path, marks=marks)
+def lint_loaded(result: LoadResult) -> list[Diagnostic]:
+    """`lint_game` for a valid loader `LoadResult` (uses its path and marks)."""
+    if result.scenario is None:
+        raise ValueError(f"{result.path}: the scenario did not load, so it cannot be linted")
+    return lint_game(compile_scenario(result.scenario), file=result.path, marks=result.marks)

@@ -90,7 +90,7 @@ def social_dilemma(P: ArrayLike) -> str | None:
         return kind if kind in SOCIAL_DILEMMAS else None
     dominant = dominant_options(arr)
     if all(d is not None for d in dominant):
-        at = arr[tuple(dominant)]  # type: ignore[arg-type]
+        at = arr[tuple(dominant)]
         better = np.all(arr > at, axis=-1)
         if better.any():
             return "N-player prisoner's dilemma"

@@ -23,12 +23,16 @@ PolicySpec = (
     m.FixedPolicy | m.MixedPolicy | m.RulesPolicy | m.BestResponsePolicy | m.LogitPolicy | m.DefaultPolicy
 )
 """A scenario policy model (or a dict validated into one)."""
+RawPolicy = Mapping[str, object]
+"""A policy as a scenario file writes it (`{kind: fixed, option: talk}`), validated into a PolicySpec."""
+PolicyOverrides = Mapping[str, "str | Mapping[str, PolicySpec | RawPolicy]"]
+"""Actor -> a strategy id (the scenario's, or `default`, `random`, `human`), or decision id -> policy."""
 BUILTIN = ("default", "random", "human")
 """Strategy ids every scenario understands (besides its own `strategies`, which may not use them: E420)."""
 BEST_TOLERANCE = 1e-9
 """Best response: options within this (relative) distance of the best count as tied; the first wins."""
 
-_POLICY_ADAPTER: TypeAdapter[Any] = TypeAdapter(m.Policy)
+_POLICY_ADAPTER: TypeAdapter[PolicySpec] = TypeAdapter(m.Policy)
 
 
 @dataclass(frozen=True)
@@ -91,17 +95,20 @@ class RulesPolicy:
         n = ctx.batch.n
         conds = [np.broadcast_to(np.asarray(c(ctx.env)) != 0, (n,)) for c in self.conditions]
         if self.draws is None:
-            return np.select(conds, list(self.options), self.otherwise).astype(np.int64)
+            chosen: np.ndarray = np.select(conds, list(self.options), self.otherwise).astype(np.int64)
+            return chosen
         branch = np.select(conds, list(range(len(conds))), len(conds))
         cum = self.draws[branch]  # (N, n_options)
         picked = np.sum(cum <= ctx.uniform(self.decision)[:, None], axis=1)
-        return np.minimum(picked, _last_positive(self.draws)[branch]).astype(np.int64)
+        drawn: np.ndarray = np.minimum(picked, _last_positive(self.draws)[branch]).astype(np.int64)
+        return drawn
 
 
 def _last_positive(cumulative: np.ndarray) -> np.ndarray:
     """(rows,) index of each row's last option with a positive probability."""
     steps = np.diff(cumulative, axis=1, prepend=0.0) > 0
-    return cumulative.shape[1] - 1 - np.argmax(steps[:, ::-1], axis=1)
+    last: np.ndarray = cumulative.shape[1] - 1 - np.argmax(steps[:, ::-1], axis=1)
+    return last
 
 
 @dataclass(frozen=True)
@@ -115,7 +122,8 @@ class BestResponse:
         pay = ctx.expected(self.decision)
         best = pay.max(axis=1)
         threshold = best - BEST_TOLERANCE * np.maximum(1.0, np.abs(best))
-        return np.argmax(pay >= threshold[:, None], axis=1).astype(np.int64)
+        first_best: np.ndarray = np.argmax(pay >= threshold[:, None], axis=1).astype(np.int64)
+        return first_best
 
 
 @dataclass(frozen=True)
@@ -133,7 +141,8 @@ class LogitPolicy:
         cum = np.cumsum(weights, axis=1)
         target = ctx.uniform(self.decision) * cum[:, -1]
         idx = np.sum(cum <= target[:, None], axis=1)
-        return np.minimum(idx, pay.shape[1] - 1).astype(np.int64)
+        chosen: np.ndarray = np.minimum(idx, pay.shape[1] - 1).astype(np.int64)
+        return chosen
 
 
 @dataclass(frozen=True)
@@ -178,7 +187,7 @@ def _option(cs: CompiledScenario, d: int, option: str) -> int:
 def compile_policy(
     cs: CompiledScenario,
     d: int,
-    spec: PolicySpec | Mapping[str, Any],
+    spec: PolicySpec | RawPolicy,
     owner: str | None,
     slot: tuple[str, str] | None = None,
 ) -> Policy:
@@ -205,9 +214,10 @@ def compile_policy(
                     raise ValueError(f"{info.key}: rules may read prev.{name}, not this turn's {name}")
             conds.append(cs.expression(rule.when))
         branches = [*(r.choose for r in spec.rules), spec.otherwise]
-        if all(isinstance(b, str) for b in branches):
-            opts = tuple(_option(cs, d, r.choose) for r in spec.rules)  # type: ignore[arg-type]
-            return RulesPolicy(d, tuple(conds), opts, _option(cs, d, spec.otherwise))  # type: ignore[arg-type]
+        named = [b for b in branches if isinstance(b, str)]
+        if len(named) == len(branches):
+            opts = tuple(_option(cs, d, b) for b in named)
+            return RulesPolicy(d, tuple(conds), opts[:-1], opts[-1])
         cum = np.zeros((len(branches), len(info.option_ids)))
         for r, branch in enumerate(branches):
             weights: dict[str, float] = {branch: 1.0} if isinstance(branch, str) else branch
@@ -225,7 +235,7 @@ def compile_policy(
             if m.is_distribution(spec.rationality):
                 raise ValueError(f"{info.key}: a sampled rationality must be declared in the scenario")
             q = spec.rationality
-            value = Value(const=float(q.value if isinstance(q, m.Fixed) else q))  # type: ignore[union-attr, arg-type]
+            value = Value(const=float(q.value if isinstance(q, m.Fixed) else q))
         return LogitPolicy(d, value)
     return DefaultPolicy(d)
 
@@ -237,7 +247,7 @@ def _uniform(cs: CompiledScenario, d: int) -> MixedPolicy:
 
 def build_policies(
     cs: CompiledScenario,
-    overrides: Mapping[str, str | Mapping[str, PolicySpec | Mapping[str, Any]]] | None = None,
+    overrides: PolicyOverrides | None = None,
 ) -> tuple[Policy, ...]:
     """One policy per decision: each actor's own `policy:` unless `overrides` gives the actor a strategy.
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import math
 import stat
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import NotRequired, TypedDict
 
 import numpy as np
 
@@ -55,6 +55,33 @@ class TurnRecord:
     ending: str | None
     forced: tuple[str, ...] = ()
     """Events a facilitator forced this turn (they fire whatever their probability)."""
+
+
+class TranscriptTurn(TypedDict):
+    """One turn of a transcript as JSON (see `transcript`)."""
+
+    turn: int
+    choices: dict[str, str]
+    events: list[str]
+    counts: dict[str, float]
+    payoffs: dict[str, float]
+    state: dict[str, float]
+    ending: str | None
+    news: list[str]
+    forced: NotRequired[list[str]]
+
+
+class TranscriptData(TypedDict):
+    """A transcript as JSON: what `transcript` builds and `run --json` prints (with the totals)."""
+
+    format: str
+    scenario: str
+    hash: str
+    seed: int
+    run: int
+    turns: list[TranscriptTurn]
+    totals: NotRequired[dict[str, float]]
+    discounted: NotRequired[dict[str, float]]
 
 
 @dataclass(frozen=True)
@@ -121,13 +148,13 @@ def transcript(
     results: Sequence[TurnResult],
     row: int = 0,
     forced: Sequence[Sequence[str]] = (),
-) -> dict:
+) -> TranscriptData:
     """A JSON-ready record of one run: ids, seed, run index and, per turn, what happened.
 
     Each turn's `news` is the news of the shared turn view (`turn_view.py`), as `run` prints it;
     a turn in which a facilitator forced events lists them under `forced`.
     """
-    turns: list[dict[str, Any]] = []
+    turns: list[TranscriptTurn] = []
     alive = True
     views = run_views(cs, seed, run_index, results, row=row, forced=forced)
     for r, view in zip(results, views, strict=True):
@@ -204,10 +231,12 @@ def read_transcript(path: str | Path) -> Transcript:
     return parse_transcript(data, str(path))
 
 
-def _refuse_constant(name: str) -> Any:
+def _refuse_constant(name: str) -> float:
     raise ValueError(f"{name} is not a number")
 
 
+_Fail = Callable[[str, str], TranscriptError]
+"""Builds the error naming a JSON path and its problem."""
 _TOP_KEYS = {"format", "scenario", "hash", "seed", "run", "turns"}
 _OPTIONAL_TOP_KEYS = {"totals", "discounted"}
 """`run --json` adds these; they are checked for type but not compared."""
@@ -216,7 +245,7 @@ _OPTIONAL_TURN_KEYS = {"news", "forced"}
 """`news` is for readers (not compared); `forced` lists the events a facilitator forced (replayed)."""
 
 
-def parse_transcript(data: Any, source: str = "<transcript>") -> Transcript:
+def parse_transcript(data: object, source: str = "<transcript>") -> Transcript:
     """`data` (decoded JSON) as a Transcript; TranscriptError naming the first bad JSON path."""
 
     def fail(where: str, problem: str) -> TranscriptError:
@@ -281,7 +310,7 @@ def parse_transcript(data: Any, source: str = "<transcript>") -> Transcript:
     )
 
 
-def _keys(obj: Mapping[str, Any], required: set[str], optional: set[str], where: str, fail: Any) -> None:
+def _keys(obj: Mapping[str, object], required: set[str], optional: set[str], where: str, fail: _Fail) -> None:
     missing = sorted(required - set(obj))
     if missing:
         raise fail(where, f"missing {', '.join(map(repr, missing))}")
@@ -290,13 +319,13 @@ def _keys(obj: Mapping[str, Any], required: set[str], optional: set[str], where:
         raise fail(where, f"unknown key {unknown[0]!r}")
 
 
-def _integer(value: Any, where: str, fail: Any, lo: int, hi: int) -> int:
+def _integer(value: object, where: str, fail: _Fail, lo: int, hi: int) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
         raise fail(where, f"must be a whole number from {lo} to {hi}")
     return value
 
 
-def _numbers(value: Any, where: str, fail: Any) -> dict[str, float]:
+def _numbers(value: object, where: str, fail: _Fail) -> dict[str, float]:
     if not isinstance(value, dict):
         raise fail(where, "must map names to numbers")
     out: dict[str, float] = {}
@@ -342,8 +371,9 @@ def check_transcript(cs: CompiledScenario, path: str | Path) -> list[str]:
             problems.append(f"turn {t} events: transcript {list(old.events)!r}, replay {new['events']!r}")
         if old.ending != new["ending"]:
             problems.append(f"turn {t} ending: transcript {old.ending!r}, replay {new['ending']!r}")
-        for key, was_values in (("counts", old.counts), ("payoffs", old.payoffs), ("state", old.state)):
-            for name, value in new[key].items():
+        compared = (("counts", old.counts, new["counts"]), ("payoffs", old.payoffs, new["payoffs"]))
+        for key, was_values, values in (*compared, ("state", old.state, new["state"])):
+            for name, value in values.items():
                 was = was_values.get(name)
                 if was is None or not _close(was, value):
                     problems.append(f"turn {t} {key}.{name}: transcript {was!r}, replay {value!r}")

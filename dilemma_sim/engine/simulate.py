@@ -10,17 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
 
 from dilemma_sim.engine.compile import CompiledScenario
-from dilemma_sim.engine.policies import build_policies
+from dilemma_sim.engine.policies import PolicyOverrides, build_policies
 from dilemma_sim.engine.sampling import RunStreams, TurnDraws, sample_parameters
 from dilemma_sim.engine.state import BatchState, init_batch
 from dilemma_sim.engine.step import Policy, TurnResult, decide, step
 
-Policies = Sequence[Policy] | Mapping[str, Any] | None
+Policies = Sequence[Policy] | PolicyOverrides | None
 """Compiled policies (one per decision), or strategy overrides by actor (see `build_policies`)."""
 
 

@@ -224,7 +224,8 @@ def _condition(raw: np.ndarray | float, origin: str) -> np.ndarray:
     arr = np.asarray(raw)
     if arr.dtype != np.bool_ and not all_finite(np.asarray(arr, dtype=np.float64)):
         require_finite(arr, origin)
-    return arr != 0
+    truth: np.ndarray = arr != 0
+    return truth
 
 
 def _blame(

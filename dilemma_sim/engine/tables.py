@@ -255,7 +255,7 @@ class CompiledScenario:
     """Expression name -> (kind, index, option)."""
     n_uniform: int
     n_normal: int
-    conditions: Mapping[str, ExprFn] = field(default_factory=dict)
+    conditions: dict[str, ExprFn] = field(default_factory=dict)
     """Compiled expressions by source (policy rules compile through `expression`)."""
     prob_end: float = 0.0
     """Chance that a run still going stops after each turn (Axelrod's `prob_end`); 0: it never does."""
@@ -312,7 +312,7 @@ class CompiledScenario:
         fn = self.conditions.get(source)
         if fn is None:
             fn = compile_source(source, self.names)
-            self.conditions[source] = fn  # type: ignore[index]
+            self.conditions[source] = fn
         return fn
 
 

@@ -8,7 +8,6 @@ on the same runs (common random numbers) and `stats.mean_ci` is the one interval
 """
 
 from dilemma_sim.executor.jobs import (
-    DEFAULT_CHUNK_RUNS,
     Assignment,
     InlinePolicy,
     Job,
@@ -20,6 +19,7 @@ from dilemma_sim.executor.jobs import (
 from dilemma_sim.executor.run import Execution, JobRun, TaskResult, concat_results, run_batch
 from dilemma_sim.executor.scenario_ref import ScenarioRef
 from dilemma_sim.executor.stop import StopFlag
+from dilemma_sim.limits import DEFAULT_CHUNK_RUNS
 
 __all__ = [
     "DEFAULT_CHUNK_RUNS",

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from dilemma_sim.errors import DilemmaError
 from dilemma_sim.executor.dask_client import connect_scheduler
@@ -25,6 +25,7 @@ from dilemma_sim.executor.worker import run_task
 
 if TYPE_CHECKING:
     from distributed import Client
+    from distributed import Future as DaskFuture
 
 TaskFn = Callable[[TaskSpec], object]
 POLL_SECONDS = 0.2
@@ -111,7 +112,7 @@ def dask(
     client = connect_scheduler(scheduler)
     tag = uuid.uuid4().hex[:12]
     window = 2 * max(1, len(client.scheduler_info().get("workers", {})))
-    futures: dict[int, Any] = {}
+    futures: dict[int, DaskFuture[object]] = {}
     next_submit = next_yield = 0
     try:
         while next_yield < len(specs):
@@ -138,6 +139,6 @@ def dask(
             next_yield += 1
     finally:
         for f in futures.values():
-            f.cancel()
+            f.cancel()  # type: ignore[no-untyped-call]  # distributed leaves Future.cancel unannotated
         if own:
-            client.close()
+            client.close()  # type: ignore[no-untyped-call]  # distributed leaves Client.close unannotated

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from dilemma_sim.errors import EnvironmentProblem, InvalidInput, MissingDependency
 
@@ -55,7 +55,7 @@ def _check_address(address: str) -> None:
         ) from None
 
 
-def connect_scheduler(address: str | Any, *, timeout: float | None = None, min_workers: int = 1) -> Client:
+def connect_scheduler(address: str | Client, *, timeout: float | None = None, min_workers: int = 1) -> Client:
     """A client of the Dask scheduler at `address` (a `Client` is returned as it is).
 
     Waits at most `timeout` seconds (`DILEMMA_SIM_SCHEDULER_TIMEOUT`, default 10) for the scheduler,

@@ -19,6 +19,7 @@ import numpy as np
 from pydantic import TypeAdapter
 
 from dilemma_sim.engine.compile import compile_scenario
+from dilemma_sim.engine.policies import PolicySpec, RawPolicy
 from dilemma_sim.engine.sampling import BLOCK
 from dilemma_sim.engine.simulate import DesignPoints
 from dilemma_sim.engine.tables import CompiledScenario
@@ -39,13 +40,13 @@ class InlinePolicy:
     json: str
 
     @classmethod
-    def of(cls, policies: Mapping[str, Any]) -> InlinePolicy:
+    def of(cls, policies: Mapping[str, PolicySpec | RawPolicy]) -> InlinePolicy:
         """From policy models or plain mappings (validated here, so a bad one fails before any run)."""
         models = _POLICIES.validate_python(dict(policies))
         data = {k: v.model_dump(mode="json", exclude_defaults=False) for k, v in models.items()}
         return cls(json.dumps(data, sort_keys=True, separators=(",", ":")))
 
-    def policies(self) -> dict[str, Any]:
+    def policies(self) -> dict[str, RawPolicy]:
         """Decision id -> policy mapping, as `engine.build_policies` takes it."""
         return dict(json.loads(self.json))
 
@@ -54,10 +55,12 @@ PolicyChoice = str | InlinePolicy
 """How one actor plays: a strategy id (the scenario's, a library's or a built-in) or inline policies."""
 Assignment = tuple[tuple[str, PolicyChoice], ...]
 """(actor, choice) pairs sorted by actor: the policies of a job, hashable."""
+PolicyInput = Mapping[str, "str | InlinePolicy | Mapping[str, PolicySpec | RawPolicy]"] | Assignment | None
+"""Policies by actor as callers give them: strategy ids, inline policies by decision, or an Assignment."""
 
 
 def assignment(
-    policies: Mapping[str, str | InlinePolicy | Mapping[str, Any]] | Assignment | None,
+    policies: PolicyInput,
 ) -> Assignment:
     """Policies by actor as an `Assignment` (inline mappings become `InlinePolicy`)."""
     if not policies:
@@ -72,7 +75,7 @@ def assignment(
     return tuple(sorted(out, key=lambda kv: kv[0]))
 
 
-def engine_policies(policies: Assignment) -> dict[str, str | dict[str, Any]]:
+def engine_policies(policies: Assignment) -> dict[str, str | dict[str, RawPolicy]]:
     """An `Assignment` as `engine.build_policies` overrides."""
     return {a: c if isinstance(c, str) else c.policies() for a, c in policies}
 

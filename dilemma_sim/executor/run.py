@@ -19,10 +19,8 @@ from dilemma_sim.engine.tables import CompiledScenario
 from dilemma_sim.errors import Interrupted, NonFiniteError
 from dilemma_sim.executor import backends
 from dilemma_sim.executor.jobs import (
-    DEFAULT_CHUNK_RUNS,
-    Assignment,
-    InlinePolicy,
     Job,
+    PolicyInput,
     Task,
     TaskSpec,
     assignment,
@@ -31,6 +29,7 @@ from dilemma_sim.executor.jobs import (
 )
 from dilemma_sim.executor.stop import StopFlag
 from dilemma_sim.executor.worker import policies_for, run_task
+from dilemma_sim.limits import DEFAULT_CHUNK_RUNS
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -156,7 +155,7 @@ def run_batch(
     cs: CompiledScenario,
     runs: int,
     seed: int,
-    policies: Mapping[str, str | InlinePolicy | Mapping[str, Any]] | Assignment | None = None,
+    policies: PolicyInput = None,
     *,
     execution: Execution = SERIAL,
     first_run: int = 0,

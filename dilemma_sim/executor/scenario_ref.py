@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -32,7 +32,7 @@ V = TypeVar("V")
 class _Lru(OrderedDict[K, V]):
     """A small least-recently-used cache."""
 
-    def get_or(self, key: K, make: Any) -> V:
+    def get_or(self, key: K, make: Callable[[], V]) -> V:
         if key in self:
             self.move_to_end(key)
             return self[key]

@@ -29,7 +29,7 @@ from dilemma_sim.scenario.actors import (
     RulesPolicy,
     Strategy,
 )
-from dilemma_sim.scenario.diagnostics import Diagnostic
+from dilemma_sim.scenario.diagnostics import Diagnostic, Severity
 from dilemma_sim.scenario.raw_data import Names, names_of
 from dilemma_sim.scenario.strict_model import StrictModel
 from dilemma_sim.scenario.suggestions import close_match
@@ -287,7 +287,7 @@ class _Binder:
 
 
 def binding_diagnostics(
-    problems: list[BindingProblem], marks: Marks, filename: str, severity: str = "error"
+    problems: list[BindingProblem], marks: Marks, filename: str, severity: Severity = "error"
 ) -> list[Diagnostic]:
     """The problems as E421 diagnostics at their place in the scenario file."""
     out = []
@@ -298,7 +298,7 @@ def binding_diagnostics(
         else:
             file = mark.file
             line, column = mark.at_offset(p.offset) if p.offset is not None else (mark.line, mark.column)
-        out.append(Diagnostic(file, line, column, "E421", severity, p.message, p.suggestion))  # type: ignore[arg-type]
+        out.append(Diagnostic(file, line, column, "E421", severity, p.message, p.suggestion))
     return out
 
 

@@ -24,6 +24,7 @@ from pydantic import model_validator
 from dilemma_sim.scenario.quantities import Expression, Quantity
 from dilemma_sim.scenario.raw_data import Names, as_dict, as_list
 from dilemma_sim.scenario.strict_model import StrictModel
+from dilemma_sim.scenario.suggestions import close_match
 from dilemma_sim.scenario.yamlio import YamlPath
 
 Cell = Quantity | Expression
@@ -100,8 +101,6 @@ def _profile_cells(profiles: dict[str, list[Cell]]) -> dict[tuple[str, ...], lis
 def check_payoffs(data: Any, names: Names, report: Callable[..., None]) -> None:
     """E423 for every player, option or profile of a payoff table the scenario does not have, and every
     missing profile or wrong number of payoffs; `report(path, code, message, suggestion, key=...)`."""
-    from dilemma_sim.scenario.suggestions import close_match
-
     for pid, spec in as_dict(as_dict(data).get("payoffs")).items():
         spec = as_dict(spec)
         base: YamlPath = ("payoffs", pid)

@@ -4,11 +4,14 @@ Effect, a change to one state variable."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, Discriminator, Field, Tag, model_validator
 
 from dilemma_sim.scenario.strict_model import StrictModel
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs
 
 
 class Fixed(StrictModel):
@@ -187,6 +190,6 @@ Effects = dict[str, Effect]
 """State variable name -> change."""
 
 
-def is_distribution(q: object) -> bool:
+def is_distribution(q: object) -> TypeIs[Uniform | Normal | Beta | Triangular]:
     """Whether a quantity is sampled per run."""
     return isinstance(q, (Uniform, Normal, Beta, Triangular))

@@ -105,24 +105,25 @@ class _MarkedLoader(yaml.SafeLoader):
         self.diagnostics: list[Diagnostic] = []
         self.bad_paths: set[YamlPath] = set()
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node | None:  # type: ignore[override]
+    def compose_node(self, parent: Node | None, index: int | Node) -> Node | None:
+        # PyYAML passes the key node as `index` for a mapping's values; types-PyYAML says only int.
         if self.check_event(AliasEvent):
             self.aliases += 1
             if self.aliases > MAX_ALIASES:
-                mark = self.peek_event().start_mark
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]  # untyped in types-PyYAML
                 raise _LimitError(
                     f"too many aliases (more than {MAX_ALIASES})", mark.line + 1, mark.column + 1
                 )
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)  # type: ignore[arg-type]  # see above
         nested = self.check_event(MappingStartEvent, SequenceStartEvent)
         if nested:
             self.depth += 1
             if self.depth > MAX_DEPTH:
-                mark = self.peek_event().start_mark
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]  # untyped in types-PyYAML
                 message = f"nested too deeply (more than {MAX_DEPTH} levels of mappings and lists)"
                 raise _LimitError(message, mark.line + 1, mark.column + 1)
         try:
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)  # type: ignore[arg-type]  # see above
         finally:
             if nested:
                 self.depth -= 1
