@@ -179,8 +179,11 @@ async def hot_seat_turns(games: int) -> list[float]:
     return out
 
 
-def shared_session_keys(browsers: int = 8, keys: int = 10) -> list[float]:
-    """Key-to-paint seconds of `browsers` websocket clients of one shared session (see the module)."""
+def shared_session_keys(browsers: int = 8, keys: int = 10, early: bool = False) -> list[float]:
+    """Key-to-paint seconds of `browsers` websocket clients of one shared session (see the module).
+
+    `early`: each client types from half a second after the game starts, while the game's first
+    seconds' work (the players' stakes) may still be under way, instead of once its screen is quiet."""
     import shlex
     import socket
     import threading
@@ -244,7 +247,9 @@ def shared_session_keys(browsers: int = 8, keys: int = 10) -> list[float]:
             reader = asyncio.create_task(read())
             await go.wait()
             await ws.send_json(["stdin", "\r"])  # start: the briefing's enter
-            while True:  # the game screen comes up and the stakes are computed: wait for a quiet screen
+            if early:
+                await asyncio.sleep(0.5)
+            while not early:  # the game screen comes up and the stakes are computed: a quiet screen
                 try:
                     await asyncio.wait_for(frames.get(), timeout=1.5)
                 except TimeoutError:

@@ -11,6 +11,7 @@ from dilemma_sim.engine.simulate import Simulation
 from dilemma_sim.engine.turn_view import (
     OTHER,
     clean,
+    count_phrase,
     grouped_totals,
     quantity,
     run_views,
@@ -106,3 +107,25 @@ def test_clean_removes_escape_sequences_and_controls() -> None:
 )
 def test_quantities_agree_in_number(value: float, unit: str, text: str) -> None:
     assert quantity(value, unit) == text
+
+
+def test_counts_that_share_a_unit_are_named_by_their_label() -> None:
+    """pakistan-ttp counts four kinds of deaths: `176 deaths` beside `24 deaths` would say nothing."""
+    sc = load_or_raise("pakistan-ttp")
+    assert sc.state["fatalities"].unit == sc.state["clash_deaths"].unit == "deaths"
+    assert count_phrase(sc, "fatalities", 176) == "Deaths in attacks: 176"
+    assert count_phrase(sc, "clash_deaths", 1, "in all") == "Killed in border clashes: 1 in all"
+    assert count_phrase(sc, "attacks", 12) == "12 attacks"  # its unit is its own
+    frozen = load_or_raise(FROZEN)
+    assert count_phrase(frozen, "fatalities", 1) == f"1 {frozen.state['fatalities'].unit[:-1]}"
+
+
+def test_what_mattered_shows_no_row_that_moved_nothing() -> None:
+    """pakistan-ttp's levers at their usual levels weigh nothing: `Border crossings: Open +0.0` rows
+    would crowd out what did matter; they go to `other`, whose rows still add up."""
+    flagship = compile_scenario(load_or_raise("pakistan-ttp"))
+    _, views = play(flagship, 12, choices={})
+    rows = grouped_totals(flagship.scenario, views, "pakistan", limit=8)
+    assert all(abs(value) >= 0.05 for label, value in rows if not label.startswith(OTHER)), rows
+    total = sum(t.value for view in views for t in view.terms["pakistan"] if t.group != "baseline")
+    assert sum(value for _, value in rows) == pytest.approx(total)

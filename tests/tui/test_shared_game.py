@@ -12,13 +12,15 @@ import pytest
 
 from dilemma_sim.tui.opening import open_scenario, start_game
 from dilemma_sim.tui.shared import FACILITATOR, Coordinator, SharedClient, SharedError, catch_up
+from tests.tui.conftest import LAYOUT
 
 PLAYERS = ("pakistan", "taliban")
 
 
 @pytest.fixture(scope="module")
 def opened():  # type: ignore[no-untyped-def]
-    return open_scenario("pakistan-ttp")
+    """The protocol, not the model: the frozen scenario whose ids these tests name."""
+    return open_scenario(LAYOUT)
 
 
 @pytest.fixture

@@ -15,9 +15,8 @@ from textual.pilot import Pilot
 from textual.worker import WorkerCancelled
 
 from dilemma_sim.tui.app import DilemmaApp
-from tests.tui.conftest import SEED, make_app
+from tests.tui.conftest import LAYOUT, SEED, make_app
 
-LAYOUT = Path(__file__).parent / "fixtures" / "layout.yaml"
 SIZES = [(80, 24), (120, 40)]
 
 

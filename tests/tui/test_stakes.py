@@ -4,8 +4,12 @@ counts, endings and chart against the strategies' distributions."""
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
+from rich.console import Console
+from textual.widgets import Static
 
 from dilemma_sim.engine.advisor import advise
 from dilemma_sim.engine.compile import compile_scenario
@@ -17,7 +21,7 @@ from dilemma_sim.tui.screens.turn import TurnScreen
 from dilemma_sim.tui.stakes import compute_stakes
 from dilemma_sim.tui.widgets.charts import PathChart
 from dilemma_sim.tui.widgets.stakes import StakesPanel
-from tests.tui.conftest import SEED, make_app
+from tests.tui.conftest import LAYOUT, SEED, make_app
 from tests.tui.test_play import run, settle, start
 
 RUNS = 64
@@ -87,8 +91,14 @@ async def test_the_turn_screen_shows_the_stakes_per_turn_and_in_total() -> None:
         assert "+0.0" in text
 
 
+def _text(widget: Static, width: int = 120) -> str:
+    console = Console(file=io.StringIO(), width=width, record=True)
+    console.print(widget.content)
+    return console.export_text()
+
+
 @run
-async def test_the_debrief_shows_counts_endings_and_a_chart_against_the_strategies() -> None:
+async def test_the_debrief_shows_counts_and_a_chart_against_the_strategies() -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await start(app, pilot)
@@ -97,9 +107,35 @@ async def test_the_debrief_shows_counts_endings_and_a_chart_against_the_strategi
             await pilot.press("n")
         assert isinstance(app.screen, DebriefScreen)
         await settle(app, pilot)
-        assert app.screen.benchmarks
+        assert app.screen.benchmarks and app.session is not None
         chart = app.screen.query_one(PathChart)
         assert chart.region.height >= 10
         shown = str(app.export_screenshot()).replace("&#160;", " ")
         assert "Score gained over the status quo" in shown
-        assert "usual ending" in shown
+        legend = str(app.screen.query_one("#chart-legend", Static).render())
+        assert "you" in legend and "Status quo (same luck)" in legend
+        tables = " ".join(_text(app.screen.query_one("#benchmarks", Static), width=300).split())
+        scenario = app.session.scenario
+        for spec in scenario.state.values():
+            if spec.kind == "count":  # attacks, deaths in attacks, ... each by its name
+                assert spec.label in tables, spec.label
+        for bench in app.screen.benchmarks:
+            assert bench.label.split()[0] in tables
+        # pakistan-ttp 2 has no early endings: no column of endings that all read "full term"
+        assert not scenario.endings and "usual ending" not in tables and "full term" not in tables
+        outcome = _text(app.screen.query_one("#outcome", Static))
+        assert "no early ending" not in outcome and "ran its 12 turns" in outcome
+
+
+@run
+async def test_the_debrief_of_a_scenario_with_early_endings_shows_how_each_strategy_ends() -> None:
+    app = make_app(LAYOUT)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start(app, pilot)
+        while isinstance(app.screen, TurnScreen):
+            await pilot.press("n")
+        assert isinstance(app.screen, DebriefScreen)
+        await settle(app, pilot)
+        tables = _text(app.screen.query_one("#benchmarks", Static))
+        assert "usual ending" in tables
+        assert app.session is not None and app.session.scenario.endings

@@ -69,6 +69,7 @@ class DebriefScreen(Screen[None]):
             yield Static(self._outcome(), id="outcome")
             yield Label("Your path against the strategies, on your luck", classes="section")
             yield PathChart(id="path-chart")
+            yield Static("", id="chart-legend")
             yield Label("You against the status quo and the built-in strategies", classes="section")
             yield Static(Text("computing…", style="italic"), id="benchmarks")
             yield Label("What mattered most", classes="section")
@@ -112,8 +113,13 @@ class DebriefScreen(Screen[None]):
             body = Text(clean(ending.text))
         else:
             last = session.calendar_label(session.scenario.turns - 1)
-            head = Text("Full term: no early ending", style="bold")
-            body = Text(f"The game ran all its {session.scenario.turns} turns, to {last}.")
+            turns = session.scenario.turns
+            if session.scenario.endings:
+                head = Text("Full term: no early ending", style="bold")
+                body = Text(f"The game ran all its {turns} turns, to {last}.")
+            else:  # the scenario has no early endings: nothing to say about one
+                head = Text(f"The game ran its {turns} turns, {session.calendar_label(0)} to {last}.")
+                body = Text("")
         who = "Your" if len(session.humans) == 1 else f"{clean(session.scenario.actors[self.viewer].name)}'s"
         score = Text.assemble(
             f"{who} total score: ", (f"{total:,.1f}", "bold"), f" after {session.turn} turns."
@@ -125,7 +131,7 @@ class DebriefScreen(Screen[None]):
                 if a != self.viewer and session.history
             )
             score.append(f"\nThe other players: {others} (v shows the next player's debrief).", style="dim")
-        return Group(head, body, Text(""), score)
+        return Group(*(part for part in (head, body) if part.plain), Text(""), score)
 
     @work(thread=True, exclusive=True, group="benchmark")
     def _compute(self, session: GameSession, viewer: str) -> None:
@@ -158,57 +164,87 @@ class DebriefScreen(Screen[None]):
         self.benchmarks = strategy_benchmarks(stakes, total)
         from dilemma_sim.tui.widgets.charts import PathChart
 
-        self.query_one(PathChart).show(
+        legend = self.query_one(PathChart).show(
             stakes, payoffs, [self.session.calendar_label(t) for t in range(len(payoffs) + 1)]
         )
-        self.query_one("#benchmarks", Static).update(self._table(stakes, total))
+        self.query_one("#chart-legend", Static).update(legend)
+        self.query_one("#benchmarks", Static).update(self._tables(stakes, total))
 
-    def _table(self, stakes: Stakes, total: float) -> Group:
-        """Each strategy's score, counts and endings over the runs; the player's own game last."""
+    def _tables(self, stakes: Stakes, total: float) -> Group:
+        """How the player did against the status quo in words, then each way to play over the runs
+        (score, and its usual ending when the scenario has early endings), then what each way to play
+        counted over a game (attacks, deaths, ...); the player's own game last in both."""
         assert self.benchmarks is not None
         sc = self.session.scenario
-        names = stakes.count_names
+        endings = bool(sc.endings)
         table = Table(expand=True, box=None, padding=(0, 1), show_edge=False)
-        table.add_column("way to play", ratio=1, overflow="fold")
+        table.add_column("way to play", ratio=1, min_width=16, overflow="fold")
+        table.add_column("mean", justify="right", no_wrap=True)
         table.add_column("score p10–p90", justify="right", no_wrap=True)
         table.add_column("you beat", justify="right", no_wrap=True)
-        for name in names:
-            spec = sc.state[name]
-            table.add_column(Text(f"{clean(spec.unit or spec.label)} p50 (p10–p90)"), justify="right")
-        table.add_column("usual ending", overflow="fold")
+        if endings:
+            table.add_column("usual ending", ratio=1, overflow="fold")
         for bench in self.benchmarks:
             ending, share = next(iter(bench.endings.items()))
             table.add_row(
                 Text(bench.label),
-                f"{bench.total.p10:,.0f}–{bench.total.p90:,.0f}",
+                f"{bench.mean:,.0f}",
+                f"{bench.total.p10:,.0f} to {bench.total.p90:,.0f}",
                 Text(f"{bench.share_below:.0%}", style="green" if bench.share_below >= 0.5 else "red"),
-                *(
-                    f"{band.p50:,.0f} ({band.p10:,.0f}–{band.p90:,.0f})"
-                    for band in (bench.counts[n] for n in names)
-                ),
-                Text(f"{self._ending_label(ending)} {share:.0%}"),
+                *([Text(f"{self._ending_label(ending)} {share:.0%}")] if endings else []),
             )
-        mine = [sum(view.counts.get(n, 0.0) for view in self.session.history) for n in names]
         table.add_row(
             Text("you", style="bold"),
+            "",
             Text(f"{total:,.0f}", style="bold"),
             "",
-            *(Text(f"{value:,.0f}", style="bold") for value in mine),
-            Text(self._ending_label(self.session.ending), style="bold"),
+            *([Text(self._ending_label(self.session.ending), style="bold")] if endings else []),
         )
         sq = self.benchmarks[stakes.reference]
         ahead = total - sq.same_luck
         verdict = (
             ("level with it", "bold")
             if abs(ahead) < 0.5
-            else (f"{ahead:+,.0f} against it", "bold green" if ahead > 0 else "bold red")
+            else (
+                f"{abs(ahead):,.0f} points {'better' if ahead > 0 else 'worse'}",
+                "bold green" if ahead > 0 else "bold red",
+            )
         )
+        best = self.benchmarks[stakes.best]
         summary = Text.assemble(
-            f"On your own luck, {sq.label} would have scored {sq.same_luck:,.0f}: you are ",
+            f"On your own luck, {sq.label} would have scored {sq.same_luck:,.0f}: you did ",
             verdict,
-            f". Over {stakes.runs:,} games it is expected to score {sq.mean:,.0f} ±{sq.half:,.0f}.",
+            f". Over {stakes.runs:,} games it is expected to score {sq.mean:,.0f} ±{sq.half:,.0f}",
+            ""
+            if stakes.best == stakes.reference
+            else f"; the best built-in way to play, {best.label}, {best.mean:,.0f} ±{best.half:,.0f}",
+            ". Higher is better.",
         )
-        return Group(summary, Text(""), table)
+        parts: list[Text | Table] = [summary, Text(""), table]
+        if stakes.count_names:
+            parts += [Text(""), self._counts_table(stakes)]
+        return Group(*parts)
+
+    def _counts_table(self, stakes: Stakes) -> Table:
+        """Each count over a game: the median and, under it, p10 to p90 of each way to play; yours."""
+        assert self.benchmarks is not None
+        sc = self.session.scenario
+        names = stakes.count_names
+        table = Table(expand=True, box=None, padding=(0, 1), show_edge=False)
+        table.add_column("over a game: median, p10–p90", ratio=1, min_width=16, overflow="fold")
+        for name in names:
+            table.add_column(Text(clean(sc.state[name].label)), justify="right", ratio=1, overflow="fold")
+        for bench in self.benchmarks:
+            table.add_row(
+                Text(bench.label),
+                *(
+                    Text.assemble(f"{band.p50:,.0f}\n", (f"{band.p10:,.0f}–{band.p90:,.0f}", "dim"))
+                    for band in (bench.counts[n] for n in names)
+                ),
+            )
+        mine = [sum(view.counts.get(n, 0.0) for view in self.session.history) for n in names]
+        table.add_row(Text("you", style="bold"), *(Text(f"{value:,.0f}", style="bold") for value in mine))
+        return table
 
     def _ending_label(self, ending: str | None) -> str:
         spec = self.session.scenario.endings.get(ending) if ending else None

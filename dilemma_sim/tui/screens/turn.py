@@ -28,8 +28,8 @@ from dilemma_sim.tui.widgets.trends import TrendRow, Trends
 
 
 def trend_rows(session: GameSession, actor: str | None = None) -> list[TrendRow]:
-    """The series charted: the variables a player's score weighs most, each on its own range, and
-    the player's total score on a scale from 0 to its largest value."""
+    """The series charted: the variables a player's score weighs (levels and counts), each on its own
+    range, and the player's total score on a scale from 0 to its largest value."""
     rows = []
     for name in session.key_variables(actor=actor):
         spec = session.scenario.state[name]
@@ -38,13 +38,17 @@ def trend_rows(session: GameSession, actor: str | None = None) -> list[TrendRow]
     return rows
 
 
-def trend_series(session: GameSession, actor: str | None = None) -> dict[str, list[float]]:
-    """Every level variable and the player's total, from the start through each turn played."""
-    series = {
-        name: [session.initial_state[name]] + [view.state[name] for view in session.history]
+def trend_series(session: GameSession, actor: str | None = None) -> dict[str, list[float | None]]:
+    """Every level variable and the player's total, from the start through each turn played; every
+    count (drawn in each turn played, none at the start)."""
+    series: dict[str, list[float | None]] = {
+        name: [session.initial_state[name], *(view.state[name] for view in session.history)]
         for name in session.initial_state
     }
-    series["score"] = [0.0] + [view.totals[actor or session.human] for view in session.history]
+    for name, spec in session.scenario.state.items():
+        if spec.kind == "count":
+            series[name] = [None, *(view.counts.get(name, 0.0) for view in session.history)]
+    series["score"] = [0.0, *(view.totals[actor or session.human] for view in session.history)]
     return series
 
 
