@@ -133,7 +133,7 @@ def compute_advice(request: AdviceRequest, rollouts: int = ROLLOUTS) -> AdviceVi
         if any(v is None for v in found):
             continue
         best = max(v.mean for v in found if v is not None)
-        labels = _option_labels(view, request.levels.get(view.key, 0))
+        labels = option_labels(view, request.levels.get(view.key, 0))
         rows = [
             OptionAdvice(
                 label,
@@ -170,7 +170,7 @@ def compute_advice(request: AdviceRequest, rollouts: int = ROLLOUTS) -> AdviceVi
     )
 
 
-def _option_labels(view: DecisionView, level: int) -> tuple[str, ...]:
+def option_labels(view: DecisionView, level: int) -> tuple[str, ...]:
     """Option labels; a lever's moves name the level they lead to (`raise → Large package`)."""
     if view.kind != "lever":
         return view.option_labels

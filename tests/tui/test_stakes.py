@@ -18,7 +18,7 @@ from dilemma_sim.scenario.loader import load_or_raise
 from dilemma_sim.tui.benchmarks import strategy_benchmarks
 from dilemma_sim.tui.screens.debrief import DebriefScreen
 from dilemma_sim.tui.screens.turn import TurnScreen
-from dilemma_sim.tui.stakes import compute_stakes
+from dilemma_sim.tui.stakes import compute_stakes, from_wire, to_wire
 from dilemma_sim.tui.widgets.charts import PathChart
 from dilemma_sim.tui.widgets.stakes import StakesPanel
 from tests.tui.conftest import LAYOUT, SEED, make_app
@@ -42,6 +42,40 @@ def test_run_0_of_the_status_quo_is_the_players_own_luck(cs, stakes) -> None:  #
     payoffs = [float(sim.advance().payoffs[0, 0]) for _ in range(cs.turns) if not sim.done]
     assert stakes.status_quo.payoffs[0, : len(payoffs)] == pytest.approx(payoffs)
     assert stakes.same_luck_so_far(stakes.reference, 3) == pytest.approx(sum(payoffs[:3]))
+
+
+def test_counts_are_each_games_totals_on_the_players_own_luck(cs, stakes) -> None:  # type: ignore[no-untyped-def]
+    """A strategy's counts are (runs, counts): what each game drew in all, as the debrief shows."""
+    sim = Simulation(cs, runs=1, seed=SEED, policies={"pakistan": "status-quo"})
+    drawn = np.zeros(len(cs.counts))
+    while not sim.done:
+        drawn += sim.advance().counts[0]
+    assert stakes.status_quo.counts.shape == (RUNS, len(stakes.count_names))
+    assert stakes.status_quo.counts[0] == pytest.approx(drawn)
+    assert drawn.sum() > 0
+
+
+def test_stakes_cross_the_wire_exactly(stakes) -> None:  # type: ignore[no-untyped-def]
+    """A shared game's coordinator sends the stakes it computed once; every array arrives bit for bit."""
+    import json
+
+    back = from_wire(json.loads(json.dumps(to_wire(stakes))))
+    assert (back.actor, back.runs, back.reference, back.best) == (
+        stakes.actor,
+        stakes.runs,
+        stakes.reference,
+        stakes.best,
+    )
+    assert (back.count_names, back.ending_ids) == (stakes.count_names, stakes.ending_ids)
+    for mine, theirs in zip(back.strategies, stakes.strategies, strict=True):
+        assert (mine.id, mine.label) == (theirs.id, theirs.label)
+        for name in ("payoffs", "counts", "endings"):
+            assert np.array_equal(getattr(mine, name), getattr(theirs, name))
+            assert getattr(mine, name).dtype == getattr(theirs, name).dtype
+    broken = to_wire(stakes)
+    broken["runs"] = RUNS + 1
+    with pytest.raises(ValueError, match="number of runs"):
+        from_wire(broken)
 
 
 def test_the_status_quo_is_first_and_the_best_is_the_highest_mean(stakes) -> None:  # type: ignore[no-untyped-def]

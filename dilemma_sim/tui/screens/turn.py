@@ -92,6 +92,8 @@ class TurnScreen(Screen[None]):
         self.seat = seat or session.human
         """The actor whose decisions, score and news this screen shows."""
         self.table = table
+        self._shown: tuple[int, int] | None = None
+        """The game as last shown (turns played, identity of the last turn's view)."""
 
     def compose(self) -> ComposeResult:
         session = self.session
@@ -121,6 +123,18 @@ class TurnScreen(Screen[None]):
         # Everything built so far (app, scenario, compiled tables, widgets) lives as long as the game:
         # moving it out of the collector's reach stops full collections pausing turns for 100+ ms.
         gc.freeze()
+
+    def on_screen_resume(self) -> None:
+        """Shown again: at a table the app keeps each player's screen from turn to turn, so a turn
+        played (or taken back) since it was last shown is shown now; after a dialog, nothing changes
+        (the controls keep what the player set)."""
+        if self.is_mounted and self._shown != self._game_now():
+            self.refresh_view()
+            self.query_one(DecisionPanel).focus_first()
+
+    def _game_now(self) -> tuple[int, int]:
+        history = self.session.history
+        return len(history), id(history[-1]) if history else 0
 
     # ------------------------------------------------------------------ showing
 
@@ -153,6 +167,7 @@ class TurnScreen(Screen[None]):
             self.run_advisor()
         else:
             advisor.invalidate()  # the turn changed: advice still being computed is stale
+        self._shown = self._game_now()
 
     def show_stakes(self) -> None:
         """This turn and the game so far against the status quo (once the stakes are computed)."""
