@@ -8,7 +8,7 @@ import pytest
 
 from dilemma_sim.engine.advisor import advise
 from dilemma_sim.engine.analysis import stage_games
-from dilemma_sim.tui.advice import ROLLOUTS, game_kind
+from dilemma_sim.tui.advice import ROLLOUTS, game_kind, moves, option_labels
 from dilemma_sim.tui.app import DilemmaApp
 from dilemma_sim.tui.screens.turn import TurnScreen
 from dilemma_sim.tui.widgets.advisor import AdvisorPanel
@@ -23,9 +23,10 @@ def advisor_of(app: DilemmaApp) -> AdvisorPanel:
 
 @run
 async def test_advisor_shows_the_engines_values_and_stage_games() -> None:
-    app = make_app()
+    app = make_app(LAYOUT)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await start(app, pilot)
+        screen.query_one("#decision-pakistan--recognition", LeverControl).move = "lower"  # to its bottom
         await pilot.press("n", "a")
         panel = advisor_of(app)
         assert panel.display
@@ -43,14 +44,27 @@ async def test_advisor_shows_the_engines_values_and_stage_games() -> None:
             current=choices,
         )
         views = session.decisions()
+        levels = session.current_levels()
         assert [d.label for d in advice.decisions] == [v.label for v in views]
+        stuck = 0
         for view, decision in zip(views, advice.decisions, strict=True):
-            expected = [v for v in values if v.decision == view.key]
+            level = levels.get(view.key, 0)
+            # a lever's `lower` at its bottom level (`raise` at its top) is holding it: listed once
+            expected = [
+                v
+                for v in values
+                if v.decision == view.key and (moves(view, level, v.option) or v.option == choices[view.key])
+            ]
+            stuck += len([v for v in values if v.decision == view.key]) - len(expected)
+            labels = dict(zip(view.option_ids, option_labels(view, level), strict=True))
+            assert [r.label for r in decision.rows] == [labels[v.option] for v in expected]
+            assert len({r.label.split(" → ")[-1] for r in decision.rows}) == len(decision.rows)
             assert [r.mean for r in decision.rows] == pytest.approx([v.mean for v in expected])
             assert [r.ci_low for r in decision.rows] == pytest.approx([v.ci_low for v in expected])
             best = max(v.mean for v in expected)
             assert [r.best for r in decision.rows] == [v.mean == best for v in expected]
             assert [r.chosen for r in decision.rows] == [v.option == choices[view.key] for v in expected]
+        assert stuck == 1  # recognition, at the bottom of its ladder: `lower` is holding it
         games = stage_games(
             session.compiled, state=session.sim.snapshot(), row_actor=session.human, seed=SEED
         )
