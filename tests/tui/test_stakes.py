@@ -125,6 +125,24 @@ async def test_the_turn_screen_shows_the_stakes_per_turn_and_in_total() -> None:
         assert "+0.0" in text
 
 
+@run
+async def test_the_stakes_table_keeps_its_row_names_whole_at_80x24_with_thousands() -> None:
+    """`this t…` at 80×24 once totals ran into thousands: the headers wrap, never the row names or numbers."""
+    app = make_app(LAYOUT)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(app, pilot)
+        await settle(app, pilot)
+        panel = screen.query_one(StakesPanel)
+        stakes = app.session.stakes["pakistan"]  # type: ignore[union-attr]
+        panel.show(stakes, [-3_909.7 / 12] * 11 + [-1_315.8])
+        width = panel.content_region.width
+        assert 40 <= width < 50
+        lines = _text(panel, width).splitlines()
+        assert any(line.lstrip().startswith("this turn ") for line in lines), lines
+        assert any(line.lstrip().startswith("so far ") and "-4,899.7" in line for line in lines), lines
+        assert "…" not in "".join(lines)
+
+
 def _text(widget: Static, width: int = 120) -> str:
     console = Console(file=io.StringIO(), width=width, record=True)
     console.print(widget.content)

@@ -52,11 +52,12 @@ class StakesPanel(Static):
         if not turns:
             self._set(Group(game))
             return
-        table = Table(expand=True, box=None, padding=(0, 1), show_edge=False)
-        table.add_column("", ratio=1, no_wrap=True, overflow="ellipsis")
+        # the row names whole; in a narrow panel the headers wrap (`it, same` over `luck`), not the numbers
+        table = Table(box=None, padding=(0, 1), show_edge=False)
+        table.add_column("", no_wrap=True, min_width=len("this turn"))
         table.add_column("you", justify="right", no_wrap=True)
-        table.add_column("it, same luck", justify="right", no_wrap=True)
-        table.add_column("you − it", justify="right", no_wrap=True)
+        table.add_column("it, same luck", justify="right")
+        table.add_column("you − it", justify="right")
         t = turns - 1
         same_turn = float(sq.payoffs[0, t])
         table.add_row(
