@@ -191,3 +191,33 @@ async def test_the_debrief_of_a_scenario_with_early_endings_shows_how_each_strat
         tables = _text(app.screen.query_one("#benchmarks", Static))
         assert "usual ending" in tables
         assert app.session is not None and app.session.scenario.endings
+
+
+def test_the_debrief_counts_never_fold_a_number_at_80_columns() -> None:
+    """pakistan-ttp 2's five counts in thousands folded `1,556–2,828` into `1,556–2,82` over `8` at 80
+    columns: there the ranges show in thousands; with room, whole."""
+    from dilemma_sim.tui.benchmarks import Band
+    from dilemma_sim.tui.screens.debrief import CountsTable
+
+    heads = [
+        "Terrorist attacks",
+        "Deaths in attacks",
+        "Afghan civilians killed by strikes",
+        "Soldiers",
+        "Clashes",
+    ]
+    band = Band(1_556.0, 2_109.0, 2_828.0)
+    table = CountsTable(heads, [("Status quo", [band] * 5), ("Always appease", [band] * 5)], [2_694.0] * 5)
+
+    def shown(width: int) -> list[str]:
+        console = Console(file=io.StringIO(), width=width, record=True)
+        console.print(table)
+        return console.export_text().splitlines()
+
+    narrow, wide = shown(78), shown(160)
+    assert all(line.count("1.6k–2.8k") == 5 for line in narrow if "k–" in line)
+    assert sum(line.count("1.6k–2.8k") for line in narrow) == 10
+    assert (
+        sum(line.count("2,109") for line in narrow) == 10 and sum(line.count("2,694") for line in narrow) == 5
+    )
+    assert sum(line.count("1,556–2,828") for line in wide) == 10 and not any("k–" in line for line in wide)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.console import Group
+from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.table import Table
 from rich.text import Text
 from textual import work
@@ -25,7 +25,7 @@ from dilemma_sim.tui.widgets.scores import Breakdown
 from dilemma_sim.tui.widgets.trends import Trends
 
 if TYPE_CHECKING:  # the strategies' runs load the executor: imported when the debrief computes
-    from dilemma_sim.tui.benchmarks import Benchmark
+    from dilemma_sim.tui.benchmarks import Band, Benchmark
     from dilemma_sim.tui.stakes import Stakes
 
 OUTCOME_STYLE = {"win": "bold green", "loss": "bold red", "draw": "bold yellow", "neutral": "bold"}
@@ -225,26 +225,17 @@ class DebriefScreen(Screen[None]):
             parts += [Text(""), self._counts_table(stakes)]
         return Group(*parts)
 
-    def _counts_table(self, stakes: Stakes) -> Table:
+    def _counts_table(self, stakes: Stakes) -> CountsTable:
         """Each count over a game: the median and, under it, p10 to p90 of each way to play; yours."""
         assert self.benchmarks is not None
         sc = self.session.scenario
         names = stakes.count_names
-        table = Table(expand=True, box=None, padding=(0, 1), show_edge=False)
-        table.add_column("over a game: median, p10–p90", ratio=1, min_width=16, overflow="fold")
-        for name in names:
-            table.add_column(Text(clean(sc.state[name].label)), justify="right", ratio=1, overflow="fold")
-        for bench in self.benchmarks:
-            table.add_row(
-                Text(bench.label),
-                *(
-                    Text.assemble(f"{band.p50:,.0f}\n", (f"{band.p10:,.0f}–{band.p90:,.0f}", "dim"))
-                    for band in (bench.counts[n] for n in names)
-                ),
-            )
         mine = [sum(view.counts.get(n, 0.0) for view in self.session.history) for n in names]
-        table.add_row(Text("you", style="bold"), *(Text(f"{value:,.0f}", style="bold") for value in mine))
-        return table
+        return CountsTable(
+            [clean(sc.state[name].label) for name in names],
+            [(bench.label, [bench.counts[n] for n in names]) for bench in self.benchmarks],
+            mine,
+        )
 
     def _ending_label(self, ending: str | None) -> str:
         spec = self.session.scenario.endings.get(ending) if ending else None
@@ -255,3 +246,51 @@ class DebriefScreen(Screen[None]):
 
     def action_undo(self) -> None:
         self.post_message(self.TakeBack())
+
+
+NAME_WIDTH = 16
+"""Cells of the counts table's first column at least (a strategy's name, folded)."""
+
+
+class CountsTable:
+    """The debrief's counts: a column per count, a row per way to play (median over p10–p90) and the
+    player's own. Whole numbers when they fit; else the ranges in thousands (`1.6k–2.8k`), so that a
+    number is never folded over two lines at 80 columns."""
+
+    def __init__(self, heads: list[str], rows: list[tuple[str, list[Band]]], mine: list[float]) -> None:
+        self.heads, self.rows, self.mine = heads, rows, mine
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.table(short=self.width(short=False) > options.max_width)
+
+    def width(self, short: bool) -> int:
+        """Cells the table needs, its ranges whole or `short` (each column: its widest number or word, padded)."""
+        need = NAME_WIDTH + 2
+        for c, head in enumerate(self.heads):
+            cells = [_range(bands[c], short) for _, bands in self.rows] + [f"{self.mine[c]:,.0f}"]
+            need += max(*(len(cell) for cell in cells), *(len(word) for word in head.split())) + 2
+        return need
+
+    def table(self, short: bool) -> Table:
+        table = Table(expand=True, box=None, padding=(0, 1), show_edge=False)
+        table.add_column("over a game: median, p10–p90", ratio=1, min_width=NAME_WIDTH, overflow="fold")
+        for head in self.heads:
+            table.add_column(Text(head), justify="right", ratio=1, overflow="fold")
+        for label, bands in self.rows:
+            table.add_row(
+                Text(label),
+                *(Text.assemble(f"{band.p50:,.0f}\n", (_range(band, short), "dim")) for band in bands),
+            )
+        table.add_row(
+            Text("you", style="bold"), *(Text(f"{value:,.0f}", style="bold") for value in self.mine)
+        )
+        return table
+
+
+def _range(band: Band, short: bool) -> str:
+    return f"{_number(band.p10, short)}–{_number(band.p90, short)}"
+
+
+def _number(value: float, short: bool) -> str:
+    """`1,556`, or in thousands when `short` (`1.6k`)."""
+    return f"{value / 1000:.1f}k" if short and abs(value) >= 1000 else f"{value:,.0f}"
