@@ -264,7 +264,7 @@ class CountsTable:
         yield self.table(short=self.width(short=False) > options.max_width)
 
     def width(self, short: bool) -> int:
-        """Cells the table needs, its ranges whole or `short` (each column: its widest number or word, padded)."""
+        """Cells the table needs, ranges whole or `short` (a column: its widest number or word, padded)."""
         need = NAME_WIDTH + 2
         for c, head in enumerate(self.heads):
             cells = [_range(bands[c], short) for _, bands in self.rows] + [f"{self.mine[c]:,.0f}"]
