@@ -77,6 +77,7 @@ async def test_play_to_the_end_by_keys_matches_the_engine() -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await start(app, pilot)
+        assert screen.active_bindings["n"].binding.description == "End turn"  # alone: `n` ends the turn
         expected_posture = posture.option_ids[default]
         turn = 0
         while isinstance(app.screen, TurnScreen):

@@ -182,6 +182,7 @@ async def test_each_seat_keeps_its_screens_from_turn_to_turn_and_a_new_game_drop
                 await pilot.pause()
                 assert isinstance(app.screen, TurnScreen) and app.screen.seat == seat
                 same("turn", seat)
+                assert app.screen.active_bindings["n"].binding.description == "Decide"  # as on its button
                 assert f"turn {turn + 1}/" in app.screen.title
                 news = app.screen.query_one(NewsLog).lines_shown
                 assert app.session is not None

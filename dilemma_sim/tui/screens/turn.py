@@ -63,6 +63,7 @@ class TurnScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "end_turn", "End turn"),
+        Binding("n", "decide", "Decide"),  # at a table: the turn ends when every player has decided
         Binding("u", "undo", "Undo"),
         Binding("a", "toggle_advisor", "Advisor"),
         Binding("w", "what_if", "What if?", show=False),  # in help: the footer fits 80 columns
@@ -204,7 +205,12 @@ class TurnScreen(Screen[None]):
         self.action_end_turn()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("end_turn", "decide"):  # one `n` in the footer, named as on the button
+            return (action == "decide") == self.table
         return self.can_undo or action != "undo"
+
+    def action_decide(self) -> None:
+        self.action_end_turn()
 
     def action_undo(self) -> None:
         if self.table:
