@@ -178,8 +178,10 @@ async def test_help_at_80x24_says_what_every_key_does_beside_it() -> None:
             assert " ".join(title.split()) in " ".join(" ".join(lines).split())
             for binding in bindings:
                 if binding.description:  # type: ignore[union-attr]
-                    key, does = key_label(binding.key), binding.description  # type: ignore[union-attr]
+                    key = key_label(binding.key)  # type: ignore[union-attr]
+                    does = binding.tooltip or binding.description  # type: ignore[union-attr]  # in full
                     assert any(line.split() == [*key.split(), *does.split()] for line in lines), (key, does)
+        assert any(line.split() == ["u", "Undo", "last", "turn"] for line in lines)  # the debrief's `u`
 
 
 def test_the_briefing_names_lever_weights_not_raw_ids() -> None:

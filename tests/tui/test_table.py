@@ -3,6 +3,7 @@ player, a facilitator who sees everything and forces events, and saves that carr
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -200,3 +201,23 @@ async def test_each_seat_keeps_its_screens_from_turn_to_turn_and_a_new_game_drop
         assert app.session is not None and app.session.turn == 0
         assert not any(app.is_screen_installed(screen) for screen in old)  # type: ignore[arg-type]
         assert not any(screen.is_attached for screen in old)  # type: ignore[attr-defined]  # removed
+
+
+@run
+async def test_the_next_players_debrief_keeps_every_key_in_the_footer_at_80x24() -> None:
+    """`v` once recomposed the whole debrief and left its footer empty; `Undo last turn` cut `Quit`."""
+    from textual.widgets._footer import FooterKey
+
+    from tests.tui.test_snapshots import TABLE_SCREENS
+    from tests.tui.test_snapshots import table_app as layout_table_app
+
+    app = layout_table_app()  # the frozen fixture: this is about layout
+    async with app.run_test(size=(80, 24)) as pilot:
+        await TABLE_SCREENS["table-debrief-2nd-player"](pilot)
+        assert isinstance(app.screen, DebriefScreen) and app.screen.viewer == "taliban"
+        console = Console(width=78, record=True, file=io.StringIO())
+        console.print(app.screen.query_one("#outcome", Static).content)
+        assert "Afghan Taliban's total score" in console.export_text()
+        keys = {key.description: key.region for key in app.screen.query(FooterKey)}
+        assert {"Play again", "Undo", "Next player", "Save", "Quit", "palette"} <= set(keys)
+        assert all(region.right <= keys["palette"].x for name, region in keys.items() if name != "palette")

@@ -37,7 +37,7 @@ class DebriefScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "again", "Play again"),
-        Binding("u", "undo", "Undo last turn"),
+        Binding("u", "undo", "Undo", tooltip="Undo last turn"),  # "Undo last turn" cut the footer at 80
         Binding("v", "next_player", "Next player"),
     ]
 
@@ -61,22 +61,29 @@ class DebriefScreen(Screen[None]):
         return True
 
     def compose(self) -> ComposeResult:
+        yield Header()
+        yield self._body()
+        yield Footer(compact=True)  # every key fits at 80 columns
+
+    def _body(self) -> VerticalScroll:
+        """Everything but the header and the footer: the viewer's debrief (`v` swaps it for the next
+        player's; recomposing the whole screen left the footer without its keys)."""
         from dilemma_sim.tui.widgets.charts import PathChart  # plotext and numpy: loaded for the debrief
 
         session = self.session
-        yield Header()
-        with VerticalScroll(id="debrief"):
-            yield Static(self._outcome(), id="outcome")
-            yield Label("Your path against the strategies, on your luck", classes="section")
-            yield PathChart(id="path-chart")
-            yield Static("", id="chart-legend")
-            yield Label("You against the status quo and the built-in strategies", classes="section")
-            yield Static(Text("computing…", style="italic"), id="benchmarks")
-            yield Label("What mattered most", classes="section")
-            yield Breakdown(limit=8, id="mattered")
-            yield Label("How it went", classes="section")
-            yield Trends(trend_rows(session, self.viewer), session.scenario.turns + 1, id="trends")
-        yield Footer(compact=True)  # every key fits at 80 columns
+        return VerticalScroll(
+            Static(self._outcome(), id="outcome"),
+            Label("Your path against the strategies, on your luck", classes="section"),
+            PathChart(id="path-chart"),
+            Static("", id="chart-legend"),
+            Label("You against the status quo and the built-in strategies", classes="section"),
+            Static(Text("computing…", style="italic"), id="benchmarks"),
+            Label("What mattered most", classes="section"),
+            Breakdown(limit=8, id="mattered"),
+            Label("How it went", classes="section"),
+            Trends(trend_rows(session, self.viewer), session.scenario.turns + 1, id="trends"),
+            id="debrief",
+        )
 
     def on_mount(self) -> None:
         session = self.session
@@ -97,7 +104,8 @@ class DebriefScreen(Screen[None]):
         humans = self.session.humans
         self.viewer = humans[(humans.index(self.viewer) + 1) % len(humans)]
         self.benchmarks = None
-        await self.recompose()
+        await self.query_one("#debrief", VerticalScroll).remove()
+        await self.mount(self._body(), before=self.query_one(Footer))
         self.on_mount()
 
     def _outcome(self) -> Group:

@@ -46,7 +46,10 @@ def bindings_table(groups: list[tuple[str, list[BindingType]]]) -> Group:
         table.add_column("does", ratio=1)
         for binding in bindings:
             if isinstance(binding, Binding):
-                table.add_row(key_label(binding.key), binding.description or binding.action)
+                # a binding's tooltip says in full what a footer's short description cannot
+                table.add_row(
+                    key_label(binding.key), binding.tooltip or binding.description or binding.action
+                )
         parts.append(table)
     return Group(*parts)
 
