@@ -221,3 +221,20 @@ async def test_the_next_players_debrief_keeps_every_key_in_the_footer_at_80x24()
         keys = {key.description: key.region for key in app.screen.query(FooterKey)}
         assert {"Play again", "Undo", "Next player", "Save", "Quit", "palette"} <= set(keys)
         assert all(region.right <= keys["palette"].x for name, region in keys.items() if name != "palette")
+
+
+@run
+async def test_the_facilitators_footer_fits_at_80x24() -> None:
+    """`Continue to the players` in the footer cut `Quit`: the footer says `Continue`, help in full."""
+    from textual.widgets._footer import FooterKey
+
+    from tests.tui.test_snapshots import TABLE_SCREENS
+    from tests.tui.test_snapshots import table_app as layout_table_app
+
+    app = layout_table_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await TABLE_SCREENS["facilitator"](pilot)
+        assert isinstance(app.screen, FacilitatorScreen)
+        keys = {key.description: key.region for key in app.screen.query(FooterKey)}
+        assert {"Continue", "Transcript", "Save", "Quit", "palette"} <= set(keys)
+        assert all(region.right <= keys["palette"].x for name, region in keys.items() if name != "palette")

@@ -96,7 +96,7 @@ class FacilitatorScreen(Screen[None]):
     """Every actor's choices and score, the state, all the news; events to force in the coming turn."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("c", "continue", "Continue to the players"),
+        Binding("c", "continue", "Continue", tooltip="Continue to the players"),  # Quit fits at 80 columns
         Binding("t", "transcript", "Transcript"),
     ]
 
