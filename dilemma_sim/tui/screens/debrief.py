@@ -228,7 +228,7 @@ class DebriefScreen(Screen[None]):
             else f"; the best built-in way to play, {best.label}, {best.mean:,.0f} ±{best.half:,.0f}",
             ". Higher is better.",
         )
-        parts: list[Text | Table] = [summary, Text(""), table]
+        parts: list[Text | Table | CountsTable] = [summary, Text(""), table]
         if stakes.count_names:
             parts += [Text(""), self._counts_table(stakes)]
         return Group(*parts)
