@@ -138,14 +138,29 @@ async def play_games(games: int) -> tuple[list[float], list[float], list[float]]
     return repaint, pilot_turns, advisor
 
 
-async def hot_seat_turns(games: int) -> list[float]:
-    """Seconds from the `n` of the player who ends a hot-seat turn to the next screen painted."""
+async def _painted_after(app: Any, key: str, changed: Any) -> float:
+    """Seconds from posting `key` until `changed()` holds and the screen has refreshed after it."""
     from textual import events
 
+    loop = asyncio.get_running_loop()
+    painted: asyncio.Future[float] = loop.create_future()
+    start = time.perf_counter()
+    app.post_message(events.Key(key, "\r" if key == "enter" else key))
+    while not changed():
+        await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    app.screen.call_after_refresh(lambda: painted.done() or painted.set_result(time.perf_counter()))
+    return await painted - start
+
+
+async def hot_seat_turns(games: int) -> tuple[list[float], list[float]]:
+    """Seconds from the `n` of the player who ends a hot-seat turn to the next screen (the next
+    turn's hand-over) painted; and from `enter` on a hand-over to that player's turn screen painted."""
     from dilemma_sim.tui.app import DilemmaApp
     from dilemma_sim.tui.screens.turn import TurnScreen
 
-    out: list[float] = []
+    resolve: list[float] = []
+    ready: list[float] = []
     for game in range(games):
         app = DilemmaApp(
             "pakistan-ttp", seed=game, humans=("pakistan", "taliban"), watch=False, animations=False
@@ -156,31 +171,29 @@ async def hot_seat_turns(games: int) -> list[float]:
             await pilot.pause()
             await app.workers.wait_for_complete()  # both players' stakes, computed when the game starts
             for _ in range(app.session.scenario.turns - 1):
-                await pilot.press("enter")  # hand-over: the first player
-                await pilot.pause()
-                await pilot.press("n")
-                await pilot.pause()
-                await pilot.press("enter")  # the second player, who ends the turn
-                await pilot.pause()
-                assert isinstance(app.screen, TurnScreen)
-                loop = asyncio.get_running_loop()
-                painted: asyncio.Future[float] = loop.create_future()
+                for seat in ("pakistan", "taliban"):
+                    ready.append(  # hand-over: this player takes the keyboard
+                        await _painted_after(
+                            app,
+                            "enter",
+                            lambda a=app, s=seat: isinstance(a.screen, TurnScreen) and a.screen.seat == s,
+                        )
+                    )
+                    await pilot.pause()
+                    if seat == "pakistan":
+                        await pilot.press("n")
+                        await pilot.pause()
                 before = app.session.turn
-                start = time.perf_counter()
-                app.post_message(events.Key("n", "n"))
-                while app.session.turn == before:
-                    await asyncio.sleep(0)
-                await asyncio.sleep(0)
-                app.screen.call_after_refresh(
-                    lambda painted=painted: painted.done() or painted.set_result(time.perf_counter())
-                )
-                out.append(await painted - start)
+                resolve.append(await _painted_after(app, "n", lambda a=app, b=before: a.session.turn != b))
                 await pilot.pause()
-    return out
+    return resolve, ready
 
 
-def shared_session_keys(browsers: int = 8, keys: int = 10) -> list[float]:
-    """Key-to-paint seconds of `browsers` websocket clients of one shared session (see the module)."""
+def shared_session_keys(browsers: int = 8, keys: int = 10, early: bool = False) -> list[float]:
+    """Key-to-paint seconds of `browsers` websocket clients of one shared session (see the module).
+
+    `early`: each client types from half a second after the game starts, while the game's first
+    seconds' work (the players' stakes) may still be under way, instead of once its screen is quiet."""
     import shlex
     import socket
     import threading
@@ -244,7 +257,9 @@ def shared_session_keys(browsers: int = 8, keys: int = 10) -> list[float]:
             reader = asyncio.create_task(read())
             await go.wait()
             await ws.send_json(["stdin", "\r"])  # start: the briefing's enter
-            while True:  # the game screen comes up and the stakes are computed: wait for a quiet screen
+            if early:
+                await asyncio.sleep(0.5)
+            while not early:  # the game screen comes up and the stakes are computed: a quiet screen
                 try:
                     await asyncio.wait_for(frames.get(), timeout=1.5)
                 except TimeoutError:
@@ -300,7 +315,7 @@ def main() -> None:
     starts = [first_screen_seconds() for _ in range(args.starts)]
     imports = [import_seconds() for _ in range(args.starts)]
     repaint, pilot_turns, advisor = asyncio.run(play_games(args.games))
-    hot_seat = asyncio.run(hot_seat_turns(args.games))
+    hot_seat, hand_over = asyncio.run(hot_seat_turns(args.games))
     shared = shared_session_keys(8, args.keys)
 
     print(f"first screen (process start -> briefing painted, {args.starts} runs):")
@@ -323,6 +338,11 @@ def main() -> None:
     print(
         f"  median {statistics.median(hot_seat) * 1000:.1f} ms, "
         f"p90 {statistics.quantiles(hot_seat, n=10)[-1] * 1000:.1f} ms, max {max(hot_seat) * 1000:.1f} ms"
+    )
+    print(f"hot seat, enter on the hand-over -> the player's turn screen painted ({len(hand_over)}):")
+    print(
+        f"  median {statistics.median(hand_over) * 1000:.1f} ms, "
+        f"p90 {statistics.quantiles(hand_over, n=10)[-1] * 1000:.1f} ms, max {max(hand_over) * 1000:.1f} ms"
     )
     print(f"shared session, 8 browsers on loopback, key -> first screen update ({len(shared)} keys):")
     print(

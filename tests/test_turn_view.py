@@ -10,8 +10,10 @@ import pytest
 from dilemma_sim.engine.compile import CompiledScenario, compile_scenario
 from dilemma_sim.engine.simulate import Simulation
 from dilemma_sim.engine.turn_view import (
+    CARRIED,
     OTHER,
     TurnView,
+    count_phrase,
     grouped_totals,
     quantity,
     run_views,
@@ -84,13 +86,14 @@ def test_counts_read_as_levels_whose_sign_follows_the_weight(cs: CompiledScenari
 
 
 def test_what_mattered_groups_model_mechanics_on_one_line(cs: CompiledScenario) -> None:
-    _, views = play(cs, 12)
+    sim, views = play(cs, 12)
     rows = grouped_totals(cs.scenario, views, "pakistan", limit=5)
     labels = [label for label, _ in rows]
     assert not any(label == "drift back to baseline" for label in labels)
     assert labels[-1].startswith("the model's own dynamics")
-    total = sum(t.value for view in views for t in view.terms["pakistan"] if t.group != "baseline")
-    assert sum(value for _, value in rows) == pytest.approx(total)
+    assert labels[0] == CARRIED  # where each turn started: one row, first
+    score = float(sim.state.payoff_total[0, cs.actors.index("pakistan")])
+    assert sum(value for _, value in rows) == pytest.approx(score)  # the rows add up to the game's score
 
 
 def test_run_views_match_the_views_built_turn_by_turn(cs: CompiledScenario) -> None:
@@ -110,3 +113,25 @@ def test_clean_removes_escape_sequences_and_controls() -> None:
 )
 def test_quantities_agree_in_number(value: float, unit: str, text: str) -> None:
     assert quantity(value, unit) == text
+
+
+def test_counts_that_share_a_unit_are_named_by_their_label() -> None:
+    """pakistan-ttp counts four kinds of deaths: `176 deaths` beside `24 deaths` would say nothing."""
+    sc = load_or_raise("pakistan-ttp")
+    assert sc.state["fatalities"].unit == sc.state["clash_deaths"].unit == "deaths"
+    assert count_phrase(sc, "fatalities", 176) == "Deaths in attacks: 176"
+    assert count_phrase(sc, "clash_deaths", 1, "in all") == "Killed in border clashes: 1 in all"
+    assert count_phrase(sc, "attacks", 12) == "12 attacks"  # its unit is its own
+    frozen = load_or_raise(FROZEN)
+    assert count_phrase(frozen, "fatalities", 1) == f"1 {frozen.state['fatalities'].unit[:-1]}"
+
+
+def test_what_mattered_shows_no_row_that_moved_nothing() -> None:
+    """pakistan-ttp's levers at their usual levels weigh nothing: `Border crossings: Open +0.0` rows
+    would crowd out what did matter; they go to `other`, whose rows still add up."""
+    flagship = compile_scenario(load_or_raise("pakistan-ttp"))
+    sim, views = play(flagship, 12, choices={})
+    rows = grouped_totals(flagship.scenario, views, "pakistan", limit=8)
+    assert all(abs(value) >= 0.05 for label, value in rows if not label.startswith(OTHER)), rows
+    score = float(sim.state.payoff_total[0, flagship.actors.index("pakistan")])
+    assert sum(value for _, value in rows) == pytest.approx(score)

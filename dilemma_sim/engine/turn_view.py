@@ -52,6 +52,19 @@ def quantity(value: float, unit: str) -> str:
     return f"{number} {unit}".strip()
 
 
+def count_phrase(sc: Scenario, name: str, value: float, suffix: str = "") -> str:
+    """A count in words: `12 attacks` (`12 attacks in all` with `suffix`), or, when another count of the
+    scenario has the same unit, its label first (`Deaths in attacks: 176`), so that `176 deaths` and
+    `24 deaths` never stand side by side unnamed."""
+    spec = sc.state[name]
+    shared = bool(spec.unit) and any(
+        other != name and o.kind == "count" and o.unit == spec.unit for other, o in sc.state.items()
+    )
+    if shared:
+        return f"{clean(spec.label)}: {quantity(value, '')}" + (f" {suffix}" if suffix else "")
+    return quantity(value, clean(spec.unit or spec.label)) + (f" {suffix}" if suffix else "")
+
+
 @dataclass(frozen=True)
 class NewsLine:
     """One line of a turn's news."""
@@ -303,7 +316,7 @@ def term_label(sc: Scenario, term: str, counts: Mapping[str, float] | None = Non
     if kind == "counts" and rest in sc.state:
         spec = sc.state[rest]
         if counts is not None and rest in counts:
-            return quantity(counts[rest], clean(spec.unit or spec.label))
+            return count_phrase(sc, rest, counts[rest])
         return clean(spec.label)
     return {
         BASELINE_TERM: "where the turn started",
@@ -331,18 +344,26 @@ def score_rows(terms: Sequence[ScoreTerm], limit: int = 8) -> list[tuple[str, fl
     return rows
 
 
+CARRIED = "levels carried into each turn (counted again every turn)"
+"""The game row of the start-of-turn terms: where each turn started."""
+
+
 def grouped_totals(
     sc: Scenario, views: Sequence[TurnView], actor: str, limit: int = 8
 ) -> list[tuple[str, float]]:
     """What mattered most over a game: choices, events and outcomes summed by term, then `other`, and
-    the model's own mechanics (drift, influences, interactions, limits) on one line. Start-of-turn
-    terms are left out: they carry the levels reached earlier, already counted in the turn they moved."""
+    the model's own mechanics (drift, influences, interactions, limits) on one line.
+
+    The rows add up to the game's score: the start-of-turn terms (levels reached in earlier turns,
+    which a level-weighted score counts again every turn) are one row of their own, listed first."""
     total: dict[str, float] = {}
     labels: dict[str, str] = {}
     model = 0.0
+    carried = 0.0
     for view in views:
         for t in view.terms.get(actor, ()):
             if t.group == "baseline":
+                carried += t.value
                 continue
             if t.group == "model":
                 model += t.value
@@ -352,13 +373,14 @@ def grouped_totals(
     for term in total:
         if term_group(term) == "outcomes":
             name = term.partition(": ")[2]
-            spec = sc.state[name]
             drawn = sum(view.counts.get(name, 0.0) for view in views)
-            labels[term] = quantity(drawn, clean(spec.unit or spec.label)) + " in all"
+            labels[term] = count_phrase(sc, name, drawn, "in all")
     ranked = sorted(total.items(), key=lambda kv: -abs(kv[1]))
-    rows = [(labels[k], v) for k, v in ranked[:limit]]
-    left = ranked[limit:]
-    if left:
+    shown = [(k, v) for k, v in ranked if abs(v) >= 0.05][:limit]  # a +0.0 row says nothing
+    left = ranked[len(shown) :]
+    rows = [(CARRIED, carried)] if carried else []
+    rows += [(labels[k], v) for k, v in shown]
+    if any(v for _, v in left):
         rows.append((f"{OTHER} ({len(left)} smaller)", sum(v for _, v in left)))
     if model:
         rows.append(("the model's own dynamics (drift, influences, limits)", model))
@@ -420,10 +442,7 @@ def turn_lines(cs: CompiledScenario, view: TurnView, player: str, limit: int = 6
             lines.append(clean(f"{actor.name} — " + "; ".join(parts)))
     lines += [f"  • {line}" for line in view.news_for()]
     state = ", ".join(f"{clean(sc.state[name].label)} {_num(value)}" for name, value in view.state.items())
-    counts = ", ".join(
-        quantity(value, clean(sc.state[name].unit or sc.state[name].label))
-        for name, value in view.counts.items()
-    )
+    counts = ", ".join(count_phrase(sc, name, value) for name, value in view.counts.items())
     lines.append(f"  state: {state}" + (f"; this turn: {counts}" if counts else ""))
     scores = ", ".join(
         f"{clean(actor.name)} {_num(view.payoffs[a])} (total {_num(view.totals[a])})"

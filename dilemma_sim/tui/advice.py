@@ -132,11 +132,17 @@ def compute_advice(request: AdviceRequest, rollouts: int = ROLLOUTS) -> AdviceVi
         found = [by_key.get((view.key, option)) for option in view.option_ids]
         if any(v is None for v in found):
             continue
-        best = max(v.mean for v in found if v is not None)
-        labels = _option_labels(view, request.levels.get(view.key, 0))
+        level = request.levels.get(view.key, 0)
+        shown = [
+            (option, v)
+            for option, v in zip(view.option_ids, found, strict=True)
+            if v is not None and (moves(view, level, option) or request.choices.get(view.key) == option)
+        ]
+        best = max(v.mean for _, v in shown)
+        labels = dict(zip(view.option_ids, option_labels(view, level), strict=True))
         rows = [
             OptionAdvice(
-                label,
+                labels[option],
                 v.mean,
                 v.ci_low,
                 v.ci_high,
@@ -145,8 +151,7 @@ def compute_advice(request: AdviceRequest, rollouts: int = ROLLOUTS) -> AdviceVi
                 diff=v.diff,
                 diff_half=(v.diff_high - v.diff_low) / 2,
             )
-            for option, label, v in zip(view.option_ids, labels, found, strict=True)
-            if v is not None
+            for option, v in shown
         ]
         decisions.append(DecisionAdvice(view.label, rows))
     games = [
@@ -170,7 +175,16 @@ def compute_advice(request: AdviceRequest, rollouts: int = ROLLOUTS) -> AdviceVi
     )
 
 
-def _option_labels(view: DecisionView, level: int) -> tuple[str, ...]:
+def moves(view: DecisionView, level: int, option: str) -> bool:
+    """Whether `option` is a real choice at `level`: a lever's `lower` at its bottom level, or its
+    `raise` at its top, is the same as holding it (the advisor does not list it twice)."""
+    if view.kind != "lever" or option == "hold":
+        return True
+    step = -1 if option == "lower" else 1
+    return 0 <= level + step < len(view.level_labels)
+
+
+def option_labels(view: DecisionView, level: int) -> tuple[str, ...]:
     """Option labels; a lever's moves name the level they lead to (`raise → Large package`)."""
     if view.kind != "lever":
         return view.option_labels

@@ -262,7 +262,10 @@ class DilemmaApp(TableApp):
         return [
             ("Anywhere", list(self.BINDINGS)),
             ("Briefing", list(BriefingScreen.BINDINGS)),
-            ("Turn", list(TurnScreen.BINDINGS)),
+            (
+                "Turn",
+                [b for b in TurnScreen.BINDINGS if not (isinstance(b, Binding) and b.action == "decide")],
+            ),
             (f"A choice ({choices})", [b for b in ChoiceSet.BINDINGS if isinstance(b, Binding)]),
             (f"A lever ({levers})", list(LeverControl.BINDINGS)),
             ("Debrief", list(DebriefScreen.BINDINGS)),

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from textual import events
 from textual.app import App
 from textual.screen import Screen
 
@@ -23,6 +24,8 @@ from dilemma_sim.tui.watch import FileStamp
 
 if TYPE_CHECKING:  # the strategies' runs load the executor: imported in the worker
     from dilemma_sim.tui.stakes import Stakes
+
+S = TypeVar("S", bound=Screen[Any])
 
 
 class AppBase(App[None]):
@@ -64,17 +67,49 @@ class AppBase(App[None]):
         self._shared_state: SharedState | None = None
         self._on_first_screen = on_first_screen
         """Called once, after the first screen (briefing or turn) is painted; the benchmark's probe."""
+        self._kept: dict[tuple[str, str], Screen[Any]] = {}
+        """Screens kept alive for the game `_kept_for` (by kind and seat): see `_keep`."""
+        self._kept_for: GameSession | None = None
+        self._dropped: list[Screen[Any]] = []
+        """Kept screens of an earlier game, removed once they are off the screen stack."""
         if not animations:
             self.animation_level = "none"
 
+    def _keep(self, kind: str, seat: str, make: Callable[[], S]) -> S:
+        """The screen of `kind` for `seat` in this game, made by `make` the first time and kept alive
+        after: at a table the same screens come back every turn, and showing a kept screen refreshes
+        it instead of composing and laying out a new one (tens of milliseconds a turn)."""
+        self._drop_kept_of_other_games()
+        screen = self._kept.get((kind, seat))
+        if screen is None:
+            screen = make()
+            self._kept[kind, seat] = screen
+            self.install_screen(screen, name=f"kept-{kind}-{seat}-{id(screen)}")
+        return screen  # type: ignore[return-value]
+
+    def _drop_kept_of_other_games(self) -> None:
+        if self._kept_for is not self.session:
+            self._dropped += self._kept.values()
+            self._kept.clear()
+            self._kept_for = self.session
+
     def _show(self, screen: Screen[Any]) -> None:
         """Make `screen` the current mode (replacing the previous one)."""
+        self._drop_kept_of_other_games()
         while len(self.screen_stack) > 2:
             self.pop_screen()
-        if len(self.screen_stack) > 1:
+        previous = self.screen if len(self.screen_stack) > 1 else None
+        if screen is previous:  # a kept screen shown again while current: it refreshes as on a resume
+            screen.post_message(events.ScreenResume())
+        elif len(self.screen_stack) > 1:
             self.switch_screen(screen)
         else:
             self.push_screen(screen)
+        for old in [s for s in self._dropped if s not in self.screen_stack]:
+            self._dropped.remove(old)
+            self.uninstall_screen(old)
+            if old is not previous:  # the screen switched away from is removed by the switch itself
+                old.remove()
         if self._on_first_screen is not None:
             hook, self._on_first_screen = self._on_first_screen, None
             self.call_after_refresh(hook, self)

@@ -14,7 +14,7 @@ from dilemma_sim.tui.screens.modals import ConfirmModal, PathModal
 from dilemma_sim.tui.screens.table import FacilitatorScreen, HandOverScreen, WaitingScreen
 from dilemma_sim.tui.screens.turn import TurnScreen
 from dilemma_sim.tui.session import GameSession
-from dilemma_sim.tui.shared import SharedError, catch_up
+from dilemma_sim.tui.shared import SharedError, SharedState, catch_up
 
 SHARED_POLL = 0.25
 """Seconds between looks at a shared game's coordinator (a local socket call of a millisecond)."""
@@ -22,6 +22,11 @@ SHARED_POLL = 0.25
 
 class TableApp(AppBase):
     """The flows of a game with several people in it."""
+
+    _fetching = False
+    """A worker is fetching stakes from the shared game's coordinator."""
+    _stakes_failed = False
+    """The coordinator's failure to compute the stakes has been shown."""
 
     @property
     def at_table(self) -> bool:
@@ -54,11 +59,38 @@ class TableApp(AppBase):
         self.session = session
         self._shared_state = state
         catch_up(session, state)
-        # one browser, one seat: its own player's stakes only (the facilitator's debrief computes its own)
-        self._compute_stakes(session, [] if shared.facilitator else [shared.seat])
         session.saved_turns = session.turn
         self._shared_screen()
+        self._fetch_stakes(state)
         self.set_interval(SHARED_POLL, self._poll_shared)
+
+    def _fetch_stakes(self, state: SharedState) -> None:
+        """Fetch, in a worker, the stakes this seat shows (its own player's; the facilitator's: every
+        player's) that the coordinator has computed and this app has not got yet; the coordinator
+        computes them once for every browser, so no app plays 1,000 runs of every strategy itself."""
+        session, shared = self.session, self.shared
+        if session is None or shared is None:
+            return
+        if state.stakes_error and not self._stakes_failed:
+            self._stakes_failed = True
+            self.notify(state.stakes_error, severity="error", title="Shared game", markup=False)
+        wanted = session.humans if shared.facilitator else (shared.seat,)
+        missing = [a for a in wanted if a in state.stakes_ready and a not in session.stakes]
+        if not missing or self._fetching:
+            return
+        self._fetching = True
+
+        def fetch() -> None:
+            try:
+                for actor in missing:
+                    stakes = shared.stakes(actor)
+                    self.call_from_thread(self._stakes_ready, session, actor, stakes)
+            except SharedError as exc:
+                self.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+            finally:
+                self.call_from_thread(setattr, self, "_fetching", False)
+
+        self.run_worker(fetch, thread=True, group="stakes", name="stakes")
 
     def _shared_screen(self) -> None:
         """Our seat's screen for the shared game as it is now."""
@@ -68,13 +100,16 @@ class TableApp(AppBase):
         if session.done:
             self._show(DebriefScreen(session, None if shared.facilitator else shared.seat))
         elif shared.facilitator:
-            self._show(FacilitatorScreen(session, shared=True))
+            self._show(self._keep("facilitator", "*", lambda: FacilitatorScreen(session, shared=True)))
         elif shared.seat in state.decided:
             self._show(
                 WaitingScreen(session, shared.seat, [a for a in state.humans if a not in state.decided])
             )
         else:
-            self._show(TurnScreen(session, shared.seat, table=True, can_undo=False))
+            seat = shared.seat
+            self._show(
+                self._keep("turn", seat, lambda: TurnScreen(session, seat, table=True, can_undo=False))
+            )
 
     def _poll_shared(self) -> None:
         """Follow the shared game: replay turns resolved by the others, show who is still deciding."""
@@ -87,6 +122,7 @@ class TableApp(AppBase):
             self.notify(str(exc), severity="error", title="Shared game", markup=False, timeout=3)
             return
         self._shared_state = state
+        self._fetch_stakes(state)
         moved = catch_up(session, state)
         session.saved_turns = session.turn
         if moved or (state.decided != before.decided and not isinstance(self.screen, TurnScreen)):
@@ -130,18 +166,20 @@ class TableApp(AppBase):
             self._show(DebriefScreen(session))
             return
         if self.facilitator and self._facilitated != session.turn:
-            self._show(FacilitatorScreen(session))
+            self._show(self._keep("facilitator", "*", lambda: FacilitatorScreen(session)))
             return
         waiting = session.waiting()
         if waiting:
-            self._show(HandOverScreen(session, waiting[0]))
+            seat = waiting[0]
+            self._show(self._keep("hand-over", seat, lambda: HandOverScreen(session, seat)))
             return
         session.resolve()
         self._next_seat()
 
     def on_hand_over_screen_ready(self, message: HandOverScreen.Ready) -> None:
-        if self.session is not None:
-            self._show(TurnScreen(self.session, message.seat, table=True))
+        session, seat = self.session, message.seat
+        if session is not None:
+            self._show(self._keep("turn", seat, lambda: TurnScreen(session, seat, table=True)))
 
     def on_turn_screen_decided(self, message: TurnScreen.Decided) -> None:
         if self.shared is not None:

@@ -50,7 +50,7 @@ def strategy_benchmarks(stakes: Stakes, player_total: float) -> list[Benchmark]:
         totals = play.totals
         mean, _, half = mean_ci(totals)
         t10, t50, t90 = percentiles(totals)
-        count_totals = play.counts.sum(axis=1)  # (R, C)
+        count_totals = play.counts  # (R, C)
         counts = {
             name: Band(*(float(v) for v in percentiles(count_totals[:, c])))
             for c, name in enumerate(stakes.count_names)

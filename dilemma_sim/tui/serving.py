@@ -238,6 +238,7 @@ class GameServer(Server):
         if self.coordinator is not None:
             self._private = Path(tempfile.mkdtemp(prefix="dilemma-sim-"))  # mode 0700
             self._unix_server = await self.coordinator.serve(self._private / "game.sock")
+            self.coordinator.start_stakes()  # once for every browser, while the players read the briefing
 
     def serve(self, debug: bool = False) -> None:
         """Serve until Ctrl+C; the links are printed once the server listens (so they work at once)."""

@@ -265,11 +265,16 @@ class GameSession:
         return self.scenario.endings.get(ending) if ending else None
 
     def key_variables(self, limit: int = 6, actor: str | None = None) -> list[str]:
-        """Level variables an actor's score (default: the player's) weighs most (for trend charts)."""
-        weights = self.scenario.actors[actor or self.human].utility
-        levels = [n for n in self.initial_state if n in weights and isinstance(weights[n], (int, float))]
-        levels.sort(key=lambda n: -abs(float(weights[n])))  # type: ignore[arg-type]
-        return levels[:limit] or list(self.initial_state)[:limit]
+        """The state variables an actor's score (default: the player's) weighs, levels and counts, in
+        the order its utility lists them (for trend charts); the first levels when it weighs none."""
+        from dilemma_sim.tui.weights import weight_range
+
+        weighed = [
+            name
+            for name, weight in self.scenario.actors[actor or self.human].utility.items()
+            if name in self.scenario.state and weight_range(self.scenario, weight) != (0.0, 0.0)
+        ]
+        return weighed[:limit] or list(self.initial_state)[:limit]
 
     def what_mattered(self, limit: int = 8, actor: str | None = None) -> list[tuple[str, float]]:
         """A player's payoff over the game by choice, event and outcome; model mechanics on one line."""

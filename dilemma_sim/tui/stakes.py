@@ -8,11 +8,16 @@ every strategy has played on the player's own luck too: run 0 of the status quo 
 status quo would have scored on exactly the draws the player met, and the mean over the runs is what
 it is expected to score. Intervals are the executor's one formula (`stats.mean_ci`).
 
-Slow (about a second): computed once per game in a thread worker. No Textual here.
+Slow (about a second): computed once per game in a thread worker, or, in a game shared by browsers,
+once by the coordinator, which sends each app its players' stakes (`to_wire`, `from_wire`: the arrays
+as `.npy` bytes, never pickles). No Textual here.
 """
 
 from __future__ import annotations
 
+import base64
+import io
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -43,11 +48,7 @@ class PayoffPaths(Outcomes):
     def __call__(self, cs: CompiledScenario, result: BatchResult) -> OutcomeRows:
         rows = Outcomes()(cs, result)
         assert result.trajectories is not None
-        return replace(
-            rows,
-            per_turn=np.ascontiguousarray(result.trajectories["payoffs"]),
-            counts_per_turn=result.counts_per_turn,
-        )
+        return replace(rows, per_turn=np.ascontiguousarray(result.trajectories["payoffs"]))
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,13 +60,14 @@ class StrategyPlay:
     payoffs: np.ndarray
     """(R, T) the player's payoff each turn."""
     counts: np.ndarray
-    """(R, T, C) counts drawn each turn."""
+    """(R, C) counts drawn over each game (attacks, deaths, ...)."""
     endings: np.ndarray
     """(R,) ending ids' indices."""
 
     @property
     def totals(self) -> np.ndarray:
-        return self.payoffs.sum(axis=1)
+        total: np.ndarray = self.payoffs.sum(axis=1)
+        return total
 
 
 @dataclass(frozen=True, eq=False)
@@ -130,13 +132,13 @@ def compute_stakes(cs: CompiledScenario, actor: str, seed: int, runs: int = REFE
     a = cs.actors.index(actor)
     strategies = []
     for entrant, grid in zip(entrants, plays.grids, strict=True):
-        assert grid.per_turn is not None and grid.counts_per_turn is not None
+        assert grid.per_turn is not None
         strategies.append(
             StrategyPlay(
                 entrant.id,
                 entrant.label,
-                payoffs=np.asarray(grid.per_turn[0, :, :, a]),
-                counts=np.asarray(grid.counts_per_turn[0]),
+                payoffs=np.ascontiguousarray(grid.per_turn[0, :, :, a]),
+                counts=np.asarray(grid.counts[0]),
                 endings=np.asarray(grid.endings[0]),
             )
         )
@@ -149,6 +151,57 @@ def compute_stakes(cs: CompiledScenario, actor: str, seed: int, runs: int = REFE
         best,
         tuple(cs.state_names[c.column] for c in cs.counts),
         tuple(cs.ending_ids),
+    )
+
+
+WIRE_ARRAYS = ("payoffs", "counts", "endings")
+
+
+def _npy(array: np.ndarray) -> str:
+    buffer = io.BytesIO()
+    np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _array(text: str) -> np.ndarray:
+    return np.asarray(np.load(io.BytesIO(base64.b64decode(text)), allow_pickle=False))
+
+
+def to_wire(stakes: Stakes) -> dict[str, Any]:
+    """`stakes` as JSON-safe data (numbers as `.npy` bytes in base64: exact, and about 2 MB for
+    pakistan-ttp's eleven strategies over 1,000 runs)."""
+    return {
+        "actor": stakes.actor,
+        "runs": stakes.runs,
+        "reference": stakes.reference,
+        "best": stakes.best,
+        "count_names": list(stakes.count_names),
+        "ending_ids": list(stakes.ending_ids),
+        "strategies": [
+            {"id": play.id, "label": play.label, **{name: _npy(getattr(play, name)) for name in WIRE_ARRAYS}}
+            for play in stakes.strategies
+        ],
+    }
+
+
+def from_wire(data: Mapping[str, Any]) -> Stakes:
+    """The `Stakes` that `to_wire` sent (ValueError or KeyError when the data is not that)."""
+    strategies = tuple(
+        StrategyPlay(str(s["id"]), str(s["label"]), *(_array(s[name]) for name in WIRE_ARRAYS))
+        for s in data["strategies"]
+    )
+    runs = int(data["runs"])
+    for play in strategies:
+        if len(play.payoffs) != runs or len(play.counts) != runs or len(play.endings) != runs:
+            raise ValueError("stakes arrays do not match their number of runs")
+    return Stakes(
+        str(data["actor"]),
+        runs,
+        strategies,
+        int(data["reference"]),
+        int(data["best"]),
+        tuple(str(n) for n in data["count_names"]),
+        tuple(str(e) for e in data["ending_ids"]),
     )
 
 

@@ -12,6 +12,9 @@ from dilemma_sim.tui.app import DilemmaApp
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = 7
+LAYOUT = Path(__file__).parent / "fixtures" / "layout.yaml"
+"""A frozen copy of `pakistan-ttp` version 1 (six postures, four levers, early endings): the scenario of
+the tests about layout and behaviour, so that rewriting the flagship's model does not change them."""
 
 
 def make_app(scenario: str | Path = "pakistan-ttp", seed: int = SEED) -> DilemmaApp:

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import functools
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 
 import pytest
@@ -28,7 +28,7 @@ from dilemma_sim.tui.widgets.scores import ScoreBoard
 from tests.tui.conftest import SEED, make_app
 
 
-def run(test: Callable[..., Awaitable[None]]) -> Callable[..., None]:
+def run(test: Callable[..., Coroutine[object, object, None]]) -> Callable[..., None]:
     """Run an async test with asyncio (the project has no async pytest plugin)."""
 
     @functools.wraps(test)
@@ -77,6 +77,7 @@ async def test_play_to_the_end_by_keys_matches_the_engine() -> None:
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await start(app, pilot)
+        assert screen.active_bindings["n"].binding.description == "End turn"  # alone: `n` ends the turn
         expected_posture = posture.option_ids[default]
         turn = 0
         while isinstance(app.screen, TurnScreen):
@@ -116,7 +117,7 @@ async def test_play_to_the_end_by_keys_matches_the_engine() -> None:
         assert isinstance(app.screen, DebriefScreen)
         await settle(app, pilot)
         assert app.screen.benchmarks is not None
-        assert "Debrief" in app.screen.title
+        assert "Debrief" in str(app.screen.title)
 
 
 @run
@@ -249,10 +250,7 @@ async def test_decision_controls_fit_at_80x24() -> None:
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await start(app, pilot)
-        visible = screen.region
-        for widget in (
-            screen.query_one(RadioSet),
-            screen.query_one("#end-turn"),
-            screen.query(LeverControl).first(),
-        ):
+        visible = screen.query_one(DecisionPanel).region
+        for widget in (screen.query_one(RadioSet), *screen.query(LeverControl)):
             assert visible.contains_region(widget.region), widget
+        assert screen.region.contains_region(screen.query_one("#end-turn").region)

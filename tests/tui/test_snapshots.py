@@ -15,13 +15,12 @@ from textual.pilot import Pilot
 from textual.worker import WorkerCancelled
 
 from dilemma_sim.tui.app import DilemmaApp
-from tests.tui.conftest import SEED, make_app
+from tests.tui.conftest import LAYOUT, SEED, make_app
 
-LAYOUT = Path(__file__).parent / "fixtures" / "layout.yaml"
 SIZES = [(80, 24), (120, 40)]
 
 
-async def settle(pilot: Pilot) -> None:
+async def settle(pilot: Pilot[None]) -> None:
     for worker in list(pilot.app.workers):
         with contextlib.suppress(WorkerCancelled):
             await worker.wait()
@@ -31,13 +30,13 @@ async def settle(pilot: Pilot) -> None:
 
 def steps(
     *keys: str, turns: int = 0, finish: bool = False, start: bool = False, table: bool = False
-) -> Callable[[Pilot], Awaitable[None]]:
+) -> Callable[[Pilot[None]], Awaitable[None]]:
     """Open the scenario, start (enter) and play `turns` turns or to the end, then press `keys`.
 
     At a table (`table`), finishing goes through the facilitator, hand-over and turn screens and ends
     on the second player's debrief."""
 
-    async def run_before(pilot: Pilot) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
         await settle(pilot)
         if turns or finish or start:
             await pilot.press("enter")

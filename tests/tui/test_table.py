@@ -3,6 +3,7 @@ player, a facilitator who sees everything and forces events, and saves that carr
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -153,3 +154,87 @@ async def test_the_facilitator_sees_everyone_and_forces_an_event(tmp_path: Path)
         transcript = tmp_path / "t.json"
         await enter_path(app, pilot, "t", transcript)
         assert json.loads(transcript.read_text())["turns"][0]["forced"] == [forced]
+
+
+@run
+async def test_each_seat_keeps_its_screens_from_turn_to_turn_and_a_new_game_drops_them() -> None:
+    """The screens of a table come back every turn: kept alive and refreshed, not rebuilt (a new
+    screen's layout made the turn of the player who ends it slow); a new game starts afresh."""
+    app = table_app(facilitator=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await begin(app, pilot)
+        kept: dict[tuple[str, str], object] = {}
+
+        def same(kind: str, seat: str) -> None:
+            assert kept.setdefault((kind, seat), app.screen) is app.screen, (kind, seat)
+
+        for turn in range(3):
+            assert isinstance(app.screen, FacilitatorScreen)
+            same("facilitator", "*")
+            assert app.screen.title.startswith(f"Facilitator — {app.session.calendar_label()}")  # type: ignore[union-attr]
+            await pilot.press("c")
+            await pilot.pause()
+            for seat in PLAYERS:
+                assert isinstance(app.screen, HandOverScreen) and app.screen.seat == seat
+                same("hand-over", seat)
+                assert f"turn {turn + 1} of" in screen_text(app)
+                assert ("Already decided: Pakistan" in screen_text(app)) == (seat == "taliban")
+                await pilot.press("enter")
+                await pilot.pause()
+                assert isinstance(app.screen, TurnScreen) and app.screen.seat == seat
+                same("turn", seat)
+                assert app.screen.active_bindings["n"].binding.description == "Decide"  # as on its button
+                assert f"turn {turn + 1}/" in str(app.screen.title)
+                news = app.screen.query_one(NewsLog).lines_shown
+                assert app.session is not None
+                assert all(view.label in news for view in app.session.history)
+                await pilot.press("n")
+                await pilot.pause()
+        old = list(kept.values())
+        assert app.session is not None and app.session.turn == 3
+        app.on_debrief_screen_play_again()  # a new game of the same scenario
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, FacilitatorScreen) and app.screen not in old
+        assert app.session is not None and app.session.turn == 0
+        assert not any(app.is_screen_installed(screen) for screen in old)  # type: ignore[arg-type]
+        assert not any(screen.is_attached for screen in old)  # type: ignore[attr-defined]  # removed
+
+
+@run
+async def test_the_next_players_debrief_keeps_every_key_in_the_footer_at_80x24() -> None:
+    """`v` once recomposed the whole debrief and left its footer empty; `Undo last turn` cut `Quit`."""
+    from textual.widgets._footer import FooterKey
+
+    from tests.tui.test_snapshots import TABLE_SCREENS
+    from tests.tui.test_snapshots import table_app as layout_table_app
+
+    app = layout_table_app()  # the frozen fixture: this is about layout
+    async with app.run_test(size=(80, 24)) as pilot:
+        await TABLE_SCREENS["table-debrief-2nd-player"](pilot)
+        assert isinstance(app.screen, DebriefScreen) and app.screen.viewer == "taliban"
+        console = Console(width=78, record=True, file=io.StringIO())
+        console.print(app.screen.query_one("#outcome", Static).content)
+        assert "Afghan Taliban's total score" in console.export_text()
+        keys = {key.description: key.region for key in app.screen.query(FooterKey)}
+        assert {"Play again", "Undo", "Next player", "Save", "Quit", "palette"} <= set(keys)
+        assert all(region.right <= keys["palette"].x for name, region in keys.items() if name != "palette")
+
+
+@run
+async def test_the_facilitators_footer_fits_at_80x24() -> None:
+    """`Continue to the players` in the footer cut `Quit`: the footer says `Continue`, help in full."""
+    from textual.widgets._footer import FooterKey
+
+    from tests.tui.test_snapshots import TABLE_SCREENS
+    from tests.tui.test_snapshots import table_app as layout_table_app
+
+    app = layout_table_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await TABLE_SCREENS["facilitator"](pilot)
+        assert isinstance(app.screen, FacilitatorScreen)
+        keys = {key.description: key.region for key in app.screen.query(FooterKey)}
+        assert {"Continue", "Transcript", "Save", "Quit", "palette"} <= set(keys)
+        assert all(region.right <= keys["palette"].x for name, region in keys.items() if name != "palette")

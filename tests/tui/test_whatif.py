@@ -3,6 +3,8 @@ worker, shows which assumptions would change its recommendation, and stops when 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from rich.console import Console
 from textual.widgets import Static
@@ -82,3 +84,43 @@ def test_a_study_whose_stop_flag_is_set_stops_before_the_next_point() -> None:
     with pytest.raises(Interrupted, match="3 of 32"):
         what_if(cs, sim.snapshot(), cs.scenario.player, stop=stop, progress=progress)
     assert seen == [1, 2, 3]
+
+
+def test_what_if_names_lever_moves_by_level_and_varied_numbers_by_what_they_belong_to() -> None:
+    """pakistan-ttp 2: `the advisor recommends lower` and `Decided most by: ..., cost` said nothing."""
+    import re
+
+    from dilemma_sim.engine.compile import compile_scenario
+    from dilemma_sim.engine.simulate import Simulation
+    from dilemma_sim.scenario.loader import load_or_raise
+    from dilemma_sim.tui.screens.whatif import render_what_if, uncertainty_label
+    from dilemma_sim.tui.session import GameSession
+
+    scenario = load_or_raise("pakistan-ttp")
+    assert uncertainty_label(scenario, "parameters.lethality") == "lethality"
+    assert (
+        uncertainty_label(scenario, "actors.pakistan.decisions.posture.options.talks.cost")
+        == "cost of Talks through Kabul"
+    )
+    assert (
+        uncertainty_label(scenario, "actors.pakistan.decisions.tribal_districts.levels.merger_reversed.cost")
+        == "cost of The tribal districts: Merger undone"
+    )
+    assert (
+        uncertainty_label(scenario, "actors.pakistan.utility.fatalities")
+        == "Pakistan's weight on Deaths in attacks"
+    )
+    assert uncertainty_label(scenario, "state.other_militancy.initial") == "initial Other groups' attack rate"
+
+    cs = compile_scenario(scenario)
+    session = GameSession(scenario, Path("pakistan-ttp.yaml"), cs, seed=SEED)
+    sim = Simulation(cs, runs=1, seed=SEED, human="pakistan")
+    result = what_if(cs, sim.snapshot(), "pakistan", seed=SEED, points=4, rollouts=20)
+    views = {d.key: d for d in session.decisions()}
+    console = Console(width=200, record=True)
+    console.print(render_what_if(result, views, session.current_levels(), scenario))
+    shown = console.export_text()
+    for move in ("lower", "hold", "raise"):  # a move always says where it leads
+        assert not re.search(rf"\b{move}\b(?! →)", shown), shown
+    assert re.search(r"recommends (lower|hold|raise) → ", shown)
+    assert "dilemma-sim explain pakistan-ttp" in shown

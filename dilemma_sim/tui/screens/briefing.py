@@ -14,17 +14,20 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Static
 
-from dilemma_sim.scenario.models import Scenario, is_distribution
+from dilemma_sim.scenario.models import Scenario
 from dilemma_sim.text import safe as clean
+from dilemma_sim.tui.weights import weight_range, weight_text
 
 
-def _quantity(value: object) -> str:
-    if isinstance(value, (int, float)):
-        return f"{value:+g}"
-    if is_distribution(value):
-        return f"~{getattr(value, 'dist', '?')}"
-    inner = getattr(value, "value", None)
-    return f"{inner:+g}" if isinstance(inner, (int, float)) else str(value)
+def singular(unit: str) -> str:
+    """`per death`, `per casualty`, `per life`: a unit after `per`."""
+    if unit == "lives":
+        return "life"
+    if unit.endswith("ies"):
+        return unit[:-3] + "y"
+    if unit.endswith("s") and not unit.endswith("ss"):
+        return unit[:-1]
+    return unit
 
 
 def paragraphs(text: str) -> list[str]:
@@ -50,7 +53,7 @@ def utility_label(scenario: Scenario, name: str) -> str:
     """A utility weight's subject in words: a state variable (per its unit), or a lever (per level)."""
     spec = scenario.state.get(name)
     if spec is not None:
-        return clean(spec.label) + (f" (per {clean(spec.unit)})" if spec.unit else "")
+        return clean(spec.label) + (f" (per {singular(clean(spec.unit))})" if spec.unit else "")
     actor_id, _, decision_id = name.partition(".")
     actor = scenario.actors.get(actor_id)
     decision = actor.decisions.get(decision_id) if actor else None
@@ -66,13 +69,21 @@ def scoring(scenario: Scenario, player: str) -> RenderableType:
     table.add_column("Each turn you score")
     table.add_column("weight", justify="right")
     for name, weight in actor.utility.items():
-        table.add_row(Text(utility_label(scenario, name)), _quantity(weight))
+        table.add_row(Text(utility_label(scenario, name)), weight_text(scenario, weight))
     costs = [clean(d.label) for d in actor.decisions.values()]
+    ranged = any(len(set(weight_range(scenario, w))) > 1 for w in actor.utility.values())
     note = Text(
         f"Your payoff each turn is the sum of weight × value above, minus the costs of your choices "
         f"({', '.join(costs)}). Totals add up over {scenario.turns} turns from "
         f"{scenario.calendar.label(0)} to {scenario.calendar.label(scenario.turns - 1)}"
         + (f", discounted by {scenario.discount:g} a turn." if scenario.discount < 1 else ".")
+        + (
+            " Where a weight is a range, each game draws its own value from it (so does each of the "
+            "games the advisor and the debrief simulate)."
+            if ranged
+            else ""
+        )
+        + " Higher is better."
     )
     return Group(table, Text(""), note)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -30,16 +31,27 @@ def key_label(key: str) -> str:
     return KEY_NAMES.get(key, key.replace(",", " / "))
 
 
-def bindings_table(groups: list[tuple[str, list[BindingType]]]) -> Table:
-    table = Table(box=None, padding=(0, 2), show_edge=False, expand=True)
-    table.add_column("key", no_wrap=True, style="bold", min_width=10)
-    table.add_column("does", ratio=1)
+KEY_WIDTH = max(12, *(len(name) for name in KEY_NAMES.values()))
+"""The key column: as wide in every section, so the sections line up."""
+
+
+def bindings_table(groups: list[tuple[str, list[BindingType]]]) -> Group:
+    """Each section's title on a line of its own (a long list of a player's levers wraps there, never
+    widening the key column), then its keys and what they do."""
+    parts: list[RenderableType] = []
     for title, bindings in groups:
-        table.add_row(Text(title, style="bold underline"), "")
+        parts.append(Text(title, style="bold underline"))
+        table = Table(box=None, padding=(0, 2), show_edge=False, show_header=False, expand=True)
+        table.add_column("key", no_wrap=True, style="bold", width=KEY_WIDTH)
+        table.add_column("does", ratio=1)
         for binding in bindings:
             if isinstance(binding, Binding):
-                table.add_row(key_label(binding.key), binding.description or binding.action)
-    return table
+                # a binding's tooltip says in full what a footer's short description cannot
+                table.add_row(
+                    key_label(binding.key), binding.tooltip or binding.description or binding.action
+                )
+        parts.append(table)
+    return Group(*parts)
 
 
 HelpGroups = list[tuple[str, list[BindingType]]]

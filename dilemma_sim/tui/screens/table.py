@@ -45,13 +45,10 @@ class HandOverScreen(Screen[None]):
         self.seat = seat
 
     def compose(self) -> ComposeResult:
-        session = self.session
-        name = clean(session.scenario.actors[self.seat].name)
-        decided = [clean(session.scenario.actors[a].name) for a in session.humans if a in session.pending]
-        turn = f"{session.calendar_label()} · turn {session.turn + 1} of {session.scenario.turns}"
+        name = clean(self.session.scenario.actors[self.seat].name)
         yield Header()
         with Vertical(id="handover"):
-            yield Label(turn, classes="section")
+            yield Label("", id="handover-turn", classes="section")
             yield Static(
                 Text.assemble("Pass the keyboard to ", (name, "bold"), "'s player."), id="handover-who"
             )
@@ -62,8 +59,7 @@ class HandOverScreen(Screen[None]):
                     style="italic",
                 )
             )
-            if decided:
-                yield Static(Text(f"Already decided: {', '.join(decided)}.", style="dim"))
+            yield Static("", id="handover-decided")
             yield Button(
                 f"I play {name}: show my screen  (enter)", id="ready", variant="primary", compact=True
             )
@@ -72,6 +68,21 @@ class HandOverScreen(Screen[None]):
     def on_mount(self) -> None:
         self.title = "Hand over"
         self.sub_title = clean(self.session.scenario.title)
+        self.refresh_view()
+
+    def on_screen_resume(self) -> None:
+        """Shown again (the app keeps one hand-over screen per seat): the turn and who has decided."""
+        if self.is_mounted:
+            self.refresh_view()
+
+    def refresh_view(self) -> None:
+        session = self.session
+        turn = f"{session.calendar_label()} · turn {session.turn + 1} of {session.scenario.turns}"
+        self.query_one("#handover-turn", Label).update(turn)
+        decided = [clean(session.scenario.actors[a].name) for a in session.humans if a in session.pending]
+        shown = self.query_one("#handover-decided", Static)
+        shown.update(Text(f"Already decided: {', '.join(decided)}.", style="dim") if decided else "")
+        shown.display = bool(decided)
 
     def action_ready(self) -> None:
         self.post_message(self.Ready(self.seat))
@@ -85,7 +96,7 @@ class FacilitatorScreen(Screen[None]):
     """Every actor's choices and score, the state, all the news; events to force in the coming turn."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("c", "continue", "Continue to the players"),
+        Binding("c", "continue", "Continue", tooltip="Continue to the players"),  # Quit fits at 80 columns
         Binding("t", "transcript", "Transcript"),
     ]
 
@@ -116,7 +127,7 @@ class FacilitatorScreen(Screen[None]):
             yield Label("Force events in the coming turn  (enter toggles)", classes="section")
             yield OptionList(*self._event_options(), id="events")
             yield Label("Actors", classes="section")
-            yield Static(self._actors(), id="actors")
+            yield Static("", id="actors")
             yield Label("Situation", classes="section")
             yield Dashboard(session.scenario, id="dashboard")
             yield Label("News, as everyone saw it", classes="section")
@@ -135,6 +146,17 @@ class FacilitatorScreen(Screen[None]):
         ]
 
     def on_mount(self) -> None:
+        self.refresh_view()
+        self.query_one(OptionList).focus()
+
+    def on_screen_resume(self) -> None:
+        """Shown again at the start of the next turn (the app keeps the facilitator's screen)."""
+        if self.is_mounted:
+            self.refresh_view()
+            self.query_one(OptionList).focus()
+
+    def refresh_view(self) -> None:
+        """Show the game as it is now: the turn, every actor, the state, the news, the forced events."""
         session = self.session
         self.title = (
             f"Facilitator — {session.calendar_label()} · turn {session.turn + 1}/{session.scenario.turns}"
@@ -143,9 +165,10 @@ class FacilitatorScreen(Screen[None]):
         history = session.history
         previous = history[-2].state if len(history) > 1 else session.initial_state
         last = history[-1] if history else None
+        self.query_one("#actors", Static).update(self._actors())
         self.query_one(Dashboard).show(session.current_state(), previous, last.counts if last else {})
         self.query_one(NewsLog).show(history, lambda view: session.news(view, "*"))
-        self.query_one(OptionList).focus()
+        self.show_forced()
 
     def _actors(self) -> Table:
         """Who plays each actor, what it chose last turn, its payoff and total."""

@@ -28,8 +28,8 @@ from dilemma_sim.tui.widgets.trends import TrendRow, Trends
 
 
 def trend_rows(session: GameSession, actor: str | None = None) -> list[TrendRow]:
-    """The series charted: the variables a player's score weighs most, each on its own range, and
-    the player's total score on a scale from 0 to its largest value."""
+    """The series charted: the variables a player's score weighs (levels and counts), each on its own
+    range, and the player's total score on a scale from 0 to its largest value."""
     rows = []
     for name in session.key_variables(actor=actor):
         spec = session.scenario.state[name]
@@ -38,13 +38,17 @@ def trend_rows(session: GameSession, actor: str | None = None) -> list[TrendRow]
     return rows
 
 
-def trend_series(session: GameSession, actor: str | None = None) -> dict[str, list[float]]:
-    """Every level variable and the player's total, from the start through each turn played."""
-    series = {
-        name: [session.initial_state[name]] + [view.state[name] for view in session.history]
+def trend_series(session: GameSession, actor: str | None = None) -> dict[str, list[float | None]]:
+    """Every level variable and the player's total, from the start through each turn played; every
+    count (drawn in each turn played, none at the start)."""
+    series: dict[str, list[float | None]] = {
+        name: [session.initial_state[name], *(view.state[name] for view in session.history)]
         for name in session.initial_state
     }
-    series["score"] = [0.0] + [view.totals[actor or session.human] for view in session.history]
+    for name, spec in session.scenario.state.items():
+        if spec.kind == "count":
+            series[name] = [None, *(view.counts.get(name, 0.0) for view in session.history)]
+    series["score"] = [0.0, *(view.totals[actor or session.human] for view in session.history)]
     return series
 
 
@@ -59,6 +63,7 @@ class TurnScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "end_turn", "End turn"),
+        Binding("n", "decide", "Decide"),  # at a table: the turn ends when every player has decided
         Binding("u", "undo", "Undo"),
         Binding("a", "toggle_advisor", "Advisor"),
         Binding("w", "what_if", "What if?", show=False),  # in help: the footer fits 80 columns
@@ -88,6 +93,8 @@ class TurnScreen(Screen[None]):
         self.seat = seat or session.human
         """The actor whose decisions, score and news this screen shows."""
         self.table = table
+        self._shown: tuple[int, int] | None = None
+        """The game as last shown (turns played, identity of the last turn's view)."""
 
     def compose(self) -> ComposeResult:
         session = self.session
@@ -117,6 +124,18 @@ class TurnScreen(Screen[None]):
         # Everything built so far (app, scenario, compiled tables, widgets) lives as long as the game:
         # moving it out of the collector's reach stops full collections pausing turns for 100+ ms.
         gc.freeze()
+
+    def on_screen_resume(self) -> None:
+        """Shown again: at a table the app keeps each player's screen from turn to turn, so a turn
+        played (or taken back) since it was last shown is shown now; after a dialog, nothing changes
+        (the controls keep what the player set)."""
+        if self.is_mounted and self._shown != self._game_now():
+            self.refresh_view()
+            self.query_one(DecisionPanel).focus_first()
+
+    def _game_now(self) -> tuple[int, int]:
+        history = self.session.history
+        return len(history), id(history[-1]) if history else 0
 
     # ------------------------------------------------------------------ showing
 
@@ -149,6 +168,7 @@ class TurnScreen(Screen[None]):
             self.run_advisor()
         else:
             advisor.invalidate()  # the turn changed: advice still being computed is stale
+        self._shown = self._game_now()
 
     def show_stakes(self) -> None:
         """This turn and the game so far against the status quo (once the stakes are computed)."""
@@ -185,7 +205,12 @@ class TurnScreen(Screen[None]):
         self.action_end_turn()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("end_turn", "decide"):  # one `n` in the footer, named as on the button
+            return (action == "decide") == self.table
         return self.can_undo or action != "undo"
+
+    def action_decide(self) -> None:
+        self.action_end_turn()
 
     def action_undo(self) -> None:
         if self.table:

@@ -23,6 +23,9 @@ from textual.widgets import Footer, Header, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from dilemma_sim.errors import Interrupted
+from dilemma_sim.scenario.models import Scenario
+from dilemma_sim.text import safe as clean
+from dilemma_sim.tui.advice import option_labels
 from dilemma_sim.tui.session import DecisionView, GameSession
 
 if TYPE_CHECKING:  # the study's modules (the executor, scipy.stats) load when it first runs, not at startup
@@ -48,6 +51,8 @@ class WhatIfScreen(Screen[None]):
         self.stop: StopFlag | None = None
         """The running study's stop flag."""
         self.views = {d.key: d for d in session.decisions()}
+        self.levels = dict(session.current_levels())
+        """Lever levels this turn: a move is named by the level it leads to."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -119,19 +124,53 @@ class WhatIfScreen(Screen[None]):
     def _show(self, result: WhatIf) -> None:
         self.result = result
         self.query_one("#whatif-progress", ProgressBar).display = False
-        self.query_one("#whatif-report", Static).update(render_what_if(result, self.views))
+        self.query_one("#whatif-report", Static).update(
+            render_what_if(result, self.views, self.levels, self.session.scenario)
+        )
 
 
-def _label(view: DecisionView | None, option: str) -> str:
+def _label(view: DecisionView | None, option: str, levels: Mapping[str, int]) -> str:
+    """An option's label; a lever's move with the level it leads to (`raise → Offensive`)."""
     if view is None or option not in view.option_ids:
         return option
-    return view.option_labels[view.option_ids.index(option)]
+    return option_labels(view, levels.get(view.key, 0))[view.option_ids.index(option)]
 
 
-def render_what_if(result: WhatIf, views: Mapping[str, DecisionView]) -> Group:
-    """Per decision: the recommendation, how often it holds, and where another option wins."""
+def uncertainty_label(scenario: Scenario, path: str) -> str:
+    """A varied number in words: a parameter by its name; a cost, a weight or an initial value by
+    what it belongs to (`cost of Talks through Kabul`, not `cost`)."""
+    parts = path.split(".")
+    if parts[0] == "parameters" and len(parts) == 2:
+        return parts[1]
+    if parts[0] == "state" and len(parts) == 3 and parts[1] in scenario.state:
+        return f"{parts[2]} {clean(scenario.state[parts[1]].label)}"
+    if parts[0] == "actors" and len(parts) >= 4 and parts[1] in scenario.actors:
+        actor = scenario.actors[parts[1]]
+        if parts[2] == "utility" and parts[3] in scenario.state:
+            return f"{clean(actor.name)}'s weight on {clean(scenario.state[parts[3]].label)}"
+        if parts[2] == "decisions" and len(parts) == 7 and parts[3] in actor.decisions:
+            decision = actor.decisions[parts[3]]
+            kind, item, field = parts[4], parts[5], parts[6]
+            if kind == "options" and item in decision.options:
+                return f"{field} of {clean(decision.options[item].label)}"
+            if kind == "levels" and item in decision.levels:
+                return f"{field} of {clean(decision.label)}: {clean(decision.levels[item].label)}"
+    return path
+
+
+def render_what_if(
+    result: WhatIf,
+    views: Mapping[str, DecisionView],
+    levels: Mapping[str, int] | None = None,
+    scenario: Scenario | None = None,
+) -> Group:
+    """Per decision: the recommendation, how often it holds, and where another option wins; a
+    lever's moves named by the level they lead to from `levels`, the varied numbers in words."""
+    levels = levels or {}
     k = len(result.points)
-    names = [u.name for u in result.uncertainties]
+    names = [
+        uncertainty_label(scenario, u.path) if scenario is not None else u.name for u in result.uncertainties
+    ]
     parts: list[Text] = [
         Text(
             f"Each uncertain parameter varied over its range ({k} worlds, {result.rollouts} rollouts per "
@@ -148,7 +187,7 @@ def render_what_if(result: WhatIf, views: Mapping[str, DecisionView]) -> Group:
             Text.assemble(
                 (title, "bold"),
                 " — the advisor recommends ",
-                (_label(view, d.recommended), "bold green"),
+                (_label(view, d.recommended, levels), "bold green"),
                 f": still the best in {d.holds_share:.0%} of the worlds",
                 f" (it loses at most {d.scores[rec].max_regret:,.1f} where it is not)."
                 if d.holds_share < 1
@@ -159,7 +198,7 @@ def render_what_if(result: WhatIf, views: Mapping[str, DecisionView]) -> Group:
             parts.append(Text("  No assumption within the ranges changes it.", style="green"))
         for alt in d.alternatives:
             line = Text.assemble(
-                "  ", (_label(view, alt.option), "bold"), f" would be better in {alt.best_share:.0%}"
+                "  ", (_label(view, alt.option, levels), "bold"), f" would be better in {alt.best_share:.0%}"
             )
             if not alt.boxes:
                 line.append(" of the worlds, in no simple region.", style="dim")
@@ -172,4 +211,12 @@ def render_what_if(result: WhatIf, views: Mapping[str, DecisionView]) -> Group:
         ranked = sorted(range(len(names)), key=lambda j: -float(d.decisive[j]))[:3]
         if d.alternatives and ranked:
             parts.append(Text("  Decided most by: " + ", ".join(names[j] for j in ranked), style="dim"))
+    if scenario is not None:
+        parts += [
+            Text(""),
+            Text(
+                f"What each parameter means and why it ranges as it does: dilemma-sim explain {scenario.id}",
+                style="dim",
+            ),
+        ]
     return Group(*parts)

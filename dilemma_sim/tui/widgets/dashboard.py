@@ -64,10 +64,10 @@ class Dashboard(Static):
             spec = self.scenario.state[name]
             if i:
                 parts.append(" · ")
-            from dilemma_sim.engine.turn_view import quantity  # the engine is loaded once a turn is played
+            from dilemma_sim.engine.turn_view import count_phrase  # loaded once a turn is played
 
             parts.append(
-                quantity(value, clean(spec.unit or spec.label)),
+                count_phrase(self.scenario, name, value),
                 style="bold red" if value and not spec.higher_is_better else "bold",
             )
         return parts

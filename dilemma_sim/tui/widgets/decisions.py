@@ -3,6 +3,10 @@
 In a choice, the highlighted option is the chosen one (arrows choose), marked `●` against `○`, so
 chosen and highlighted never differ and the difference never rests on colour alone. `describe`
 gives the full name and description of what a control has chosen, for the details line.
+
+A lever shows as much as the panel has room for: its whole ladder of levels, or two rows (its name and
+move, then the current level), or one row (its name and the level it will be at) when a scenario has
+more levers than two rows each can fit; the panel picks the richest layout in which every control fits.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.style import Style
@@ -27,6 +32,9 @@ MOVES = ("lower", "hold", "raise")
 TALL = 36
 """Terminal height (rows) from which a ladder too wide for one line wraps; below it, only the current
 level shows (`‹ Regional forums › 2/4`), so every lever takes two rows and the controls fit at 80×24."""
+LAYOUTS = ("auto", "compact", "dense")
+"""How much of a lever shows, richest first: `auto`, the ladder on one line, wrapped in a tall terminal,
+else two rows; `compact`, two rows (name and move, then the current level); `dense`, one row."""
 
 
 class ChoiceButton(RadioButton):
@@ -96,6 +104,8 @@ class LeverControl(Widget, can_focus=True):
 
     move: reactive[str] = reactive("hold")
     level: reactive[int] = reactive(0)
+    layout_mode: reactive[str] = reactive("auto", layout=True)
+    """One of `LAYOUTS`, set by the panel from the room it has."""
 
     class Moved(Message):
         """The player changed a lever's move."""
@@ -141,9 +151,22 @@ class LeverControl(Widget, can_focus=True):
         self.post_message(self.Moved(self, self.key, move))
 
     def render(self) -> Content:
+        return self.content(self.size.width)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        """The rows of `content(width)`: the height always matches the lines drawn at that width."""
+        return self.content(width).plain.count("\n") + 1 if width else 0
+
+    def content(self, width: int, mode: str | None = None) -> Content:
+        """The lever at `width` cells in `mode` (default: its `layout_mode`)."""
+        mode = mode or self.layout_mode
+        if mode == "dense":
+            return self._dense(width)
+        return self._rows(width, compact=mode == "compact")
+
+    def _rows(self, width: int, compact: bool) -> Content:
         """The label and the move, then the ladder of levels: on one line when it fits, else wrapped in
         a tall terminal, else the current level alone with its index (`‹ Regional forums › 2/4`)."""
-        width = self.size.width
         move_style = {"lower": "$text-error", "hold": "$text-muted", "raise": "$text-success"}[self.move]
         controls = Content.from_markup(
             "[@click=step_down]◀[/] [$style]$move[/] [@click=step_up]▶[/]",
@@ -154,9 +177,9 @@ class LeverControl(Widget, can_focus=True):
         head = Content.from_markup("[b]$label[/b]", label=_fit(self.decision.label, room).ljust(room))
         parts = self._ladder()
         ladder = Content(" · ").join(parts)
-        if ladder.cell_length <= width - 2:
+        if ladder.cell_length <= width - 2 and not compact:
             lines = [ladder]
-        elif self.app.size.height >= TALL:
+        elif self.app.size.height >= TALL and not compact:
             lines = _wrap(parts, width - 2)
         else:
             lines = [self._compact(width - 2)]
@@ -176,6 +199,26 @@ class LeverControl(Widget, can_focus=True):
             )
             parts.append(Content.from_markup(f"[@click=target({index})][{style}]$level[/][/]", level=level))
         return parts
+
+    def _dense(self, width: int) -> Content:
+        """One row: the name, then the level this turn's move leads to, marked `↑`/`↓` when it moves
+        (`Military ope… ‹↑Offensive›`), in two columns that line up from lever to lever; the details
+        line gives both in full."""
+        labels, level, target = self.decision.level_labels, self.level, self.target
+        mark = {"lower": "↓", "hold": " ", "raise": "↑"}[self.move] if target != level else " "
+        room = max(width - len(" ‹ ›"), 8)
+        label_room = room * 3 // 5  # names first: the level is in the details line too
+        style = "reverse b" if target == level else "u b $text-accent"
+        mark_style = "$text-success" if self.move == "raise" else "$text-error"
+        return Content.assemble(
+            Content.from_markup(
+                "[b]$label[/b] ", label=_fit(self.decision.label, label_room).ljust(label_room)
+            ),
+            Content.from_markup(f"[@click=target({max(level - 1, 0)})]‹[/]"),
+            Content.styled(mark, mark_style),
+            Content.from_markup(f"[{style}]$level[/]", level=_fit(labels[target], room - label_room)),
+            Content.from_markup(f"[@click=target({min(level + 1, len(labels) - 1)})]›[/]"),
+        )
 
     def _compact(self, width: int) -> Content:
         """The current level (and, when moving, the level it leads to) with its place in the ladder."""
@@ -254,6 +297,27 @@ class DecisionPanel(VerticalScroll):
             yield Label("Levers  [dim]←/→ or click[/]", classes="section")
             for decision in levers:
                 yield LeverControl(decision, id=_dom_id(decision.key))
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.fit_levers)
+
+    def fit_levers(self) -> None:
+        """Give the levers the richest of `LAYOUTS` in which every control fits without scrolling
+        (the last, one row each, when none does)."""
+        levers = list(self.query(LeverControl))
+        others = [child for child in self.children if not isinstance(child, LeverControl)]
+        if not levers or not self.size.height or any(not child.outer_size.height for child in others):
+            return
+        fixed = sum(
+            child.outer_size.height + child.styles.margin.top + child.styles.margin.bottom for child in others
+        )
+        for mode in LAYOUTS:
+            width = self.size.width - levers[0].styles.gutter.width
+            rows = sum(lever.content(width, mode).plain.count("\n") + 1 for lever in levers)
+            if fixed + rows <= self.size.height or mode == LAYOUTS[-1]:
+                break
+        for lever in levers:
+            lever.layout_mode = mode
 
     @property
     def choices(self) -> dict[str, str]:

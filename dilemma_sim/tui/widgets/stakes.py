@@ -36,26 +36,33 @@ class StakesPanel(Static):
         turns = len(payoffs)
         whole, whole_half = stakes.expected_so_far(stakes.reference, sq.payoffs.shape[1])
         best_mean, best_half = stakes.expected_so_far(stakes.best, best.payoffs.shape[1])
+        others = len(stakes.strategies) - 1
+        if stakes.best != stakes.reference:
+            best_part = f"; the best built-in way to play, {best.label}: {best_mean:,.0f} ±{best_half:,.0f}"
+        elif others:
+            best_part = f", better than the {others} other built-in way{'s' if others > 1 else ''} to play"
+        else:
+            best_part = ""
         game = Text.assemble(
             ("Whole game, expected ", "bold"),
             f"({stakes.runs:,} simulated games on your luck): {sq.label} {whole:,.0f} ±{whole_half:,.0f}",
-            ""
-            if stakes.best == stakes.reference
-            else f" · best built-in, {best.label}: {best_mean:,.0f} ±{best_half:,.0f}",
-            ".",
+            best_part,
+            ". Higher is better.",
         )
         if not turns:
             self._set(Group(game))
             return
-        table = Table(expand=True, box=None, padding=(0, 1), show_edge=False)
-        table.add_column("", ratio=1, no_wrap=True, overflow="ellipsis")
+        # the row names whole; in a narrow panel the headers wrap (`it, same` over `luck`), not the numbers
+        table = Table(box=None, padding=(0, 1), show_edge=False)
+        table.add_column("", no_wrap=True, min_width=len("this turn"))
         table.add_column("you", justify="right", no_wrap=True)
-        table.add_column("it, same luck", justify="right", no_wrap=True)
-        table.add_column("ahead", justify="right", no_wrap=True)
+        table.add_column("it, same luck", justify="right")
+        table.add_column("you − it", justify="right")
         t = turns - 1
         same_turn = float(sq.payoffs[0, t])
-        ahead = signed(payoffs[-1] - same_turn)
-        table.add_row("this turn", f"{payoffs[-1]:,.1f}", f"{same_turn:,.1f}", ahead)
+        table.add_row(
+            "this turn", f"{payoffs[-1]:,.1f}", f"{same_turn:,.1f}", signed(payoffs[-1] - same_turn)
+        )
         same_total = stakes.same_luck_so_far(stakes.reference, turns)
         total = sum(payoffs)
         table.add_row("so far", f"{total:,.1f}", f"{same_total:,.1f}", signed(total - same_total))
