@@ -18,7 +18,6 @@ from dilemma_sim.tui.files import PathRefused
 from dilemma_sim.tui.opening import OpenedScenario, open_save, open_scenario, start_game
 from dilemma_sim.tui.savefile import (
     SaveError,
-    SaveExists,
     ScenarioChanged,
     default_save_path,
     read_save,
@@ -168,23 +167,14 @@ class DilemmaApp(TableApp):
             self.notify("There is no game to save yet.", severity="warning")
             return
 
-        def save(text: str | None, replace: bool = False) -> None:
-            path = self._file(text)
-            if path is None:
-                return
-            try:
-                write_save(path, session.to_save(), replace=replace)
-            except SaveExists as exc:
-                self.push_screen(
-                    ConfirmModal(exc.title, str(exc), yes="Replace", no="Cancel"),
-                    lambda yes: save(text, replace=True) if yes else None,
-                )
-                return
-            except SaveError as exc:
-                self._show_error(exc)
-                return
+        def saved(path: Path) -> None:
             session.saved_turns = session.turn
             self.notify(f"Saved {session.turn} turn(s) to {path}.", title="Saved", markup=False)
+
+        def save(text: str | None) -> None:
+            self._write_asking(
+                text, lambda path, replace: write_save(path, session.to_save(), replace=replace), saved
+            )
 
         default = default_save_path(session.scenario_id)
         self.push_screen(PathModal("Save game to", str(default), action="Save"), save)

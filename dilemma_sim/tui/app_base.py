@@ -17,6 +17,7 @@ from textual.screen import Screen
 
 from dilemma_sim.tui.files import FileRules, PathRefused
 from dilemma_sim.tui.opening import OpenedScenario
+from dilemma_sim.tui.savefile import SaveError, SaveExists
 from dilemma_sim.tui.screens.modals import ConfirmModal, ErrorModal
 from dilemma_sim.tui.session import GameSession
 from dilemma_sim.tui.shared import SharedClient, SharedState
@@ -180,6 +181,33 @@ class AppBase(App[None]):
         except PathRefused as exc:
             self._show_error(exc)
             return None
+
+    def _write_asking(
+        self, text: str | None, write: Callable[[Path, bool], None], done: Callable[[Path], None]
+    ) -> None:
+        """`write(path, replace)` to the file `text` names; asks before replacing a file, shows errors.
+
+        Saves and transcripts share it: a file is never replaced without a yes, and a refused or
+        failed write is a message, never a traceback."""
+
+        def attempt(replace: bool) -> None:
+            path = self._file(text)
+            if path is None:
+                return
+            try:
+                write(path, replace)
+            except SaveExists as exc:
+                self.push_screen(
+                    ConfirmModal(exc.title, str(exc), yes="Replace", no="Cancel"),
+                    lambda yes: attempt(True) if yes else None,
+                )
+                return
+            except SaveError as exc:
+                self._show_error(exc)
+                return
+            done(path)
+
+        attempt(False)
 
     def _unless_unsaved(self, then: Callable[[], None], title: str) -> None:
         """Call `then`, after asking first when the game in progress has unsaved turns."""

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from dilemma_sim.tui.app_base import AppBase
 from dilemma_sim.tui.opening import OpenError, start_game
-from dilemma_sim.tui.savefile import SaveError, SaveExists, write_text_file
+from dilemma_sim.tui.savefile import write_text_file
 from dilemma_sim.tui.screens.debrief import DebriefScreen
-from dilemma_sim.tui.screens.modals import ConfirmModal, PathModal
+from dilemma_sim.tui.screens.modals import PathModal
 from dilemma_sim.tui.screens.table import FacilitatorScreen, HandOverScreen, WaitingScreen
 from dilemma_sim.tui.screens.turn import TurnScreen
 from dilemma_sim.tui.session import GameSession
@@ -204,22 +204,14 @@ class TableApp(AppBase):
         if session is None:
             return
 
-        def write(text: str | None, replace: bool = False) -> None:
-            path = self._file(text)
-            if path is None:
-                return
-            try:
-                write_text_file(path, session.transcript_json(), replace=replace)
-            except SaveExists as exc:
-                self.push_screen(
-                    ConfirmModal(exc.title, str(exc), yes="Replace", no="Cancel"),
-                    lambda yes: write(text, replace=True) if yes else None,
-                )
-                return
-            except SaveError as exc:
-                self._show_error(exc)
-                return
-            self.notify(f"Transcript of {session.turn} turn(s) written to {path}.", markup=False)
+        def write(text: str | None) -> None:
+            self._write_asking(
+                text,
+                lambda path, replace: write_text_file(path, session.transcript_json(), replace=replace),
+                lambda path: self.notify(
+                    f"Transcript of {session.turn} turn(s) written to {path}.", markup=False
+                ),
+            )
 
         default = Path(f"{session.scenario_id}.transcript.json")
         self.push_screen(PathModal("Write the transcript to", str(default), action="Write"), write)

@@ -174,6 +174,28 @@ async def test_save_then_load_reproduces_the_game(tmp_path: Path) -> None:
 
 
 @run
+async def test_saving_over_a_file_asks_first_and_replaces_it_only_on_yes(tmp_path: Path) -> None:
+    save = tmp_path / "game.save.json"
+    save.write_text("keep me")
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start(app, pilot)
+        await pilot.press("n")
+        await enter_path(app, pilot, "ctrl+s", save)
+        assert isinstance(app.screen, ConfirmModal)  # the file exists: asked, not replaced
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert save.read_text() == "keep me"
+        assert app.session is not None and app.session.dirty
+        await enter_path(app, pilot, "ctrl+s", save)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert isinstance(app.screen, TurnScreen)
+        assert '"dilemma-sim-save"' in save.read_text() and not app.session.dirty
+
+
+@run
 async def test_damaged_save_shows_an_error_and_leaves_the_file(tmp_path: Path) -> None:
     save = tmp_path / "broken.save.json"
     save.write_text('{"format": "dilemma-sim-save", "version": 1, "seed": "x"')
