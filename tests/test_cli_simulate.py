@@ -209,3 +209,31 @@ def test_explore_reports_what_never_happens(starter: Path) -> None:
     assert data["non_finite"] == []
     assert "backlash" not in data["events_never_fired"]
     assert set(data["ending_shares"]) == {"collapse", "horizon"}
+
+
+@pytest.mark.parametrize("width", [80, 250])
+def test_sweep_tables_fit_the_terminal_without_cutting_a_number(
+    width: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pakistan-ttp has 11 strategies of its own: a column each cut every mean to `-3…` at 80 columns."""
+    from dilemma_sim.cli import console
+
+    monkeypatch.setattr(console.out, "width", width)
+    result = invoke(
+        "sweep",
+        "pakistan-ttp",
+        "--param",
+        "parameters.value_of_life=0.15:1.4:2",
+        "--param",
+        "parameters.truce_regroup=0.5:2:2",
+        "--runs",
+        "40",
+    )
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert all(len(line.rstrip()) <= width for line in lines)
+    assert "…" not in result.stdout, result.stdout  # no number, name or header cut
+    one_row_of_names = any("always-appease" in line and "always-confront" in line for line in lines)
+    assert one_row_of_names == (width == 250)  # a column per strategy only where it fits
+    if width == 80:
+        assert any(line.startswith("Each strategy over the 4 points") for line in lines)

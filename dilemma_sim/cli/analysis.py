@@ -8,7 +8,10 @@ usage errors.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
+from rich import box
 from rich.text import Text
 
 from dilemma_sim.cli import console
@@ -18,6 +21,9 @@ from dilemma_sim.cli.group import main
 from dilemma_sim.cli.output import fail, num, print_json, progress, table
 from dilemma_sim.cli.round_robin import round_robin_command, round_robin_options
 from dilemma_sim.errors import InvalidInput
+
+if TYPE_CHECKING:  # the studies load when a command runs
+    from dilemma_sim.batch.sweep import SweepResult
 
 # --------------------------------------------------------------------------- sweep
 
@@ -102,17 +108,18 @@ def sweep(
         print_json(result.to_json())
         return
     sc = cs.scenario
-    t = table(
-        f"Mean total payoff of {sc.actors[sc.player].name} ({runs} runs per cell, seed {seed})",
-        *(p.path.split(".")[-1] for p in specs),
-        *result.strategies,
-        "best",
-    )
+    title = f"Mean total payoff of {sc.actors[sc.player].name} ({runs} runs per cell, seed {seed})"
+    names = [p.path.split(".")[-1] for p in specs]
+    t = table(title, *names, *result.strategies, "best")
     for i, point in enumerate(result.points):
         best = int(result.means[i].argmax())
         cells = [Text(num(v), style="bold") if k == best else num(v) for k, v in enumerate(result.means[i])]
         t.add_row(*(f"{v:g}" for v in point), *cells, result.best[i])
-    console.out.print(t)
+    unbounded = console.out.options.update_width(1_000_000)  # the width the table wants, not the terminal's
+    if console.out.measure(t, options=unbounded).maximum <= console.out.width:
+        console.out.print(t)
+    else:  # a column per strategy does not fit: the best per point, then each strategy over the points
+        _show_sweep_narrow(result, title, names)
     counts = result.best_counts()
     best_at = ", ".join(f"{s} {n}/{len(result.points)}" for s, n in counts.items() if n)
     console.out.print(Text("Best at: ", style="bold") + console.plain(best_at), soft_wrap=True)
@@ -124,6 +131,44 @@ def sweep(
     )
     for row in result.ranking():
         t.add_row(row["path"], f"{row['src']:+.2f}", num(row["range"]))
+    console.out.print(t)
+
+
+def _show_sweep_narrow(result: SweepResult, title: str, names: list[str]) -> None:
+    """The sweep in two tables that fit a narrow terminal, numbers never cut: each point's best and
+    runner-up with the gap between them, then each strategy's mean, range and wins over the points."""
+    t = table(title, *names, "best", "mean", "runner-up", "ahead by")
+    t.box, t.show_edge, t.collapse_padding = box.SIMPLE_HEAD, False, True  # every column it can spare
+    for i, point in enumerate(result.points):
+        order = [int(k) for k in result.means[i].argsort()[::-1]]
+        first, second = order[0], order[1] if len(order) > 1 else order[0]
+        gap = result.means[i][first] - result.means[i][second]
+        t.add_row(
+            *(f"{v:g}" for v in point),
+            result.strategies[first],
+            num(result.means[i][first]),
+            result.strategies[second] if second != first else "–",
+            num(gap) if second != first else "–",
+        )
+    console.out.print(t)
+    counts = result.best_counts()
+    t = table(
+        f"Each strategy over the {len(result.points)} points",
+        "strategy",
+        "mean",
+        "lowest",
+        "highest",
+        "best at",
+    )
+    for k, name in sorted(enumerate(result.strategies), key=lambda kv: -float(result.means[:, kv[0]].mean())):
+        column = result.means[:, k]
+        t.add_row(
+            name,
+            num(column.mean()),
+            num(column.min()),
+            num(column.max()),
+            f"{counts[name]}/{len(result.points)}",
+        )
     console.out.print(t)
 
 
