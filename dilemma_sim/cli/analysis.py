@@ -116,11 +116,11 @@ def sweep(
         cells = [Text(num(v), style="bold") if k == best else num(v) for k, v in enumerate(result.means[i])]
         t.add_row(*(f"{v:g}" for v in point), *cells, result.best[i])
     unbounded = console.out.options.update_width(1_000_000)  # the width the table wants, not the terminal's
+    counts = result.best_counts()
     if console.out.measure(t, options=unbounded).maximum <= console.out.width:
         console.out.print(t)
     else:  # a column per strategy does not fit: the best per point, then each strategy over the points
-        _show_sweep_narrow(result, title, names)
-    counts = result.best_counts()
+        _show_sweep_narrow(result, counts, title, names)
     best_at = ", ".join(f"{s} {n}/{len(result.points)}" for s, n in counts.items() if n)
     console.out.print(Text("Best at: ", style="bold") + console.plain(best_at), soft_wrap=True)
     t = table(
@@ -134,7 +134,7 @@ def sweep(
     console.out.print(t)
 
 
-def _show_sweep_narrow(result: SweepResult, title: str, names: list[str]) -> None:
+def _show_sweep_narrow(result: SweepResult, counts: dict[str, int], title: str, names: list[str]) -> None:
     """The sweep in two tables that fit a narrow terminal, numbers never cut: each point's best and
     runner-up with the gap between them, then each strategy's mean, range and wins over the points."""
     t = table(title, *names, "best", "mean", "runner-up", "ahead by")
@@ -151,7 +151,6 @@ def _show_sweep_narrow(result: SweepResult, title: str, names: list[str]) -> Non
             num(gap) if second != first else "–",
         )
     console.out.print(t)
-    counts = result.best_counts()
     t = table(
         f"Each strategy over the {len(result.points)} points",
         "strategy",
