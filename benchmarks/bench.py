@@ -71,7 +71,8 @@ def reference_speedup(engine_runs: int = 2000, reference_runs: int = 200) -> dic
 
 _STREAM = """
 import json, resource, sys, time
-from dilemma_sim.batch.outputs import RunWriter, layout_of
+from dilemma_sim.batch.layout import layout_of
+from dilemma_sim.batch.outputs import RunWriter
 from dilemma_sim.batch.summary import Summary
 from dilemma_sim.executor import Job, JobRun, ScenarioRef
 cs = ScenarioRef.of(sys.argv[1]).compile(); runs = int(sys.argv[2])

@@ -18,7 +18,8 @@ import numpy as np
 import pytest
 
 from dilemma_sim.batch.design import SweepParam, design_points
-from dilemma_sim.batch.outputs import Layout, RunWriter, read_metadata
+from dilemma_sim.batch.layout import Layout
+from dilemma_sim.batch.outputs import RunWriter, read_metadata
 from dilemma_sim.batch.summary import Summary, summarize
 from dilemma_sim.batch.sweep import standardized_coefficients
 from dilemma_sim.engine import BLOCK

@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from dilemma_sim.batch import outputs
-from dilemma_sim.batch.outputs import Layout, OutputFileError, RunWriter, read_metadata
+from dilemma_sim.batch.layout import Layout, run_columns
+from dilemma_sim.batch.outputs import OutputFileError, RunWriter, read_metadata
 from dilemma_sim.errors import EnvironmentProblem, LimitExceeded
 from dilemma_sim.files import stale_temps, temp_path, uninterrupted, write_atomically
 
@@ -127,7 +127,7 @@ def test_metadata_keys_must_be_identifiers(tmp_path: Path) -> None:
 def test_a_seed_beyond_64_bits_is_refused_before_a_row_is_written() -> None:
     result = SimpleNamespace(totals=np.zeros((2, 1)))
     with pytest.raises(LimitExceeded, match="seed"):
-        outputs.run_columns(result, LAYOUT, first_run=0, seed=2**63)
+        run_columns(result, LAYOUT, first_run=0, seed=2**63)
 
 
 # --------------------------------------------------------------------------- temporary files
@@ -220,7 +220,8 @@ def test_write_atomically_leaves_an_existing_file_alone_on_failure(
 def test_a_writer_left_open_is_cleaned_when_python_exits(tmp_path: Path) -> None:
     code = (
         "import numpy as np, sys\n"
-        "from dilemma_sim.batch.outputs import Layout, RunWriter\n"
+        "from dilemma_sim.batch.layout import Layout\n"
+        "from dilemma_sim.batch.outputs import RunWriter\n"
         "layout = Layout(actors=('gov',), state=(), counts=(), parameters=(), endings=())\n"
         f"writer = RunWriter({str(tmp_path / 'runs.csv')!r}, layout, {{'seed': 1}})\n"
         "sys.exit(3)  # an exit path nobody wrapped in try/finally\n"

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from dilemma_sim.batch.outputs import Layout, param_column
+from dilemma_sim.batch.layout import Layout, param_column
 from dilemma_sim.batch.prim import Box
 from dilemma_sim.batch.regret import HIGH_PERCENTILE, LOW_PERCENTILE, Scores
 from dilemma_sim.batch.sensitivity import SobolIndices

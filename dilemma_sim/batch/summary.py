@@ -14,7 +14,7 @@ from typing import TypedDict
 
 import numpy as np
 
-from dilemma_sim.batch.outputs import Layout, layout_of, scenario_facts
+from dilemma_sim.batch.layout import Layout, layout_of, scenario_facts
 from dilemma_sim.engine.simulate import BatchResult
 from dilemma_sim.engine.tables import CompiledScenario
 from dilemma_sim.executor.reductions import SummaryPart

@@ -171,7 +171,8 @@ def batch(
       dilemma-sim batch pakistan-ttp --runs 200000 --scheduler tcp://127.0.0.1:8786
     """
     # the studies layer (scipy.stats) is loaded by the command, not by `--help`
-    from dilemma_sim.batch.outputs import RunWriter, format_of, layout_of, scenario_facts
+    from dilemma_sim.batch.layout import layout_of, scenario_facts
+    from dilemma_sim.batch.outputs import RunWriter, format_of
     from dilemma_sim.batch.summary import Summary
     from dilemma_sim.executor import Job, JobRun, StopFlag, assignment
     from dilemma_sim.executor.reductions import Summarize
